@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL 15 for the test suite, apart from any system cluster.
+#
+#   scripts/pg-test-server.sh [start]   start (or reuse) it, recreate the database `ledger_test`,
+#                                       print its DATABASE_URL as the only line on stdout
+#   scripts/pg-test-server.sh stop      stop it; the data directory stays for the next start
+#   scripts/pg-test-server.sh reset     stop it and delete its data directory
+#
+# PG_TEST_DIR (default /tmp/ledger-pg) is the data directory, PG_TEST_PORT (default 55432) the
+# port on 127.0.0.1. Progress goes to stderr. As root, the server runs as the `postgres` user,
+# because PostgreSQL refuses to run as root. Durability is off: the data is disposable.
+set -euo pipefail
+
+PG_BIN=/usr/lib/postgresql/15/bin
+DATA_DIR=${PG_TEST_DIR:-/tmp/ledger-pg}
+PORT=${PG_TEST_PORT:-55432}
+MARKER=.ledger-pg-test # written after initdb: only a directory holding it is ever deleted
+DB_URL="postgres://ledger:ledger@127.0.0.1:${PORT}/ledger_test"
+
+# Settings from the caller's environment must not steer the admin connections below.
+unset PGHOST PGHOSTADDR PGPORT PGUSER PGPASSWORD PGDATABASE PGSERVICE PGOPTIONS PGDATA
+
+log() { printf 'pg-test-server: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Runs a command as the server's owner, from a directory that owner can read.
+as_owner() {
+  if [[ $EUID -eq 0 ]]; then
+    (cd / && runuser -u postgres -- "$@")
+  else
+    (cd / && "$@")
+  fi
+}
+
+# Superuser SQL from stdin, through the unix socket in the data directory: trust auth, but only
+# the owner can reach it, as the data directory is mode 0700.
+admin_sql() {
+  as_owner "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$DATA_DIR" -p "$PORT" -U postgres \
+    -d postgres >&2
+}
+
+is_running() { as_owner "$PG_BIN/pg_ctl" status -D "$DATA_DIR" >/dev/null 2>&1; }
+
+ensure_installed() {
+  [[ -x $PG_BIN/postgres ]] && return
+  [[ $EUID -eq 0 ]] || die "PostgreSQL 15 is missing; as root: apt-get install -y postgresql-15"
+  log "installing postgresql-15 (apt-get)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update >&2
+  apt-get install -y postgresql-15 >&2
+}
+
+check_settings() {
+  [[ $PORT =~ ^[0-9]+$ ]] || die "PG_TEST_PORT must be a number, got '$PORT'"
+  [[ $DATA_DIR == /* ]] || die "PG_TEST_DIR must be an absolute path, got '$DATA_DIR'"
+  # Unix socket paths are limited to 107 bytes.
+  local socket="$DATA_DIR/.s.PGSQL.$PORT"
+  (( ${#socket} <= 100 )) || die "PG_TEST_DIR is too long for a unix socket path: $DATA_DIR"
+}
+
+init_cluster() {
+  if [[ -f $DATA_DIR/PG_VERSION ]]; then
+    [[ $(<"$DATA_DIR/PG_VERSION") == 15 ]] || die "$DATA_DIR holds a non-15 cluster; run '$0 reset'"
+    return
+  fi
+  log "initialising a cluster in $DATA_DIR"
+  mkdir -p "$DATA_DIR"
+  if [[ $EUID -eq 0 ]]; then
+    chown postgres:postgres "$DATA_DIR"
+    as_owner test -x "$(dirname "$DATA_DIR")" ||
+      die "user postgres cannot enter $(dirname "$DATA_DIR"); choose another PG_TEST_DIR"
+  fi
+  chmod 0700 "$DATA_DIR"
+  as_owner "$PG_BIN/initdb" -D "$DATA_DIR" -U postgres -E UTF8 --no-locale --no-sync \
+    --auth-local=trust --auth-host=scram-sha-256 >&2
+  local socket_dir=${DATA_DIR//\'/\'\'}
+  as_owner tee -a "$DATA_DIR/postgresql.conf" >/dev/null <<CONF
+
+# pg-test-server.sh: a disposable test server, tuned for speed over durability
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$socket_dir'
+max_connections = 200
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+CONF
+  as_owner touch "$DATA_DIR/$MARKER"
+}
+
+# A server killed a moment ago can still look alive, and one starting up does not answer yet:
+# wait until it answers (reuse it) or is gone (start it).
+running_and_ready() {
+  local attempt running_port
+  for attempt in {1..20}; do
+    is_running || return 1
+    running_port=$(sed -n 4p "$DATA_DIR/postmaster.pid")
+    [[ $running_port == "$PORT" ]] ||
+      die "the server in $DATA_DIR runs on port $running_port; '$0 stop' it first"
+    as_owner "$PG_BIN/pg_isready" -q -h "$DATA_DIR" -p "$PORT" && return 0
+    (( attempt == 1 )) && log "waiting for the server in $DATA_DIR to answer or stop"
+    sleep 0.5
+  done
+  die "the server in $DATA_DIR neither answers nor stops; try '$0 reset'"
+}
+
+start_server() {
+  if running_and_ready; then
+    log "server already running in $DATA_DIR, reusing it"
+    return
+  fi
+  # pg_isready: 0 accepting, 1 rejecting (starting up), 2 no answer.
+  local ready=0
+  as_owner "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT" || ready=$?
+  (( ready >= 2 )) || die "another PostgreSQL answers on 127.0.0.1:$PORT; set PG_TEST_PORT"
+  log "starting PostgreSQL 15 on 127.0.0.1:$PORT (log: $DATA_DIR/server.log)"
+  as_owner "$PG_BIN/pg_ctl" start -D "$DATA_DIR" -o "-p $PORT" -l "$DATA_DIR/server.log" \
+    -w -t 60 >&2 || { tail -n 20 "$DATA_DIR/server.log" >&2 || true; die "server did not start"; }
+}
+
+create_database() {
+  log "recreating role ledger and database ledger_test"
+  admin_sql <<'SQL'
+set client_min_messages = warning;
+do $$
+begin
+  if not exists (select 1 from pg_roles where rolname = 'ledger') then
+    create role ledger;
+  end if;
+end $$;
+-- Not a superuser: the migrations create the NOLOGIN role ledger_app and grant it to themselves.
+alter role ledger login nosuperuser createrole createdb password 'ledger';
+drop database if exists ledger_test with (force);
+create database ledger_test owner ledger;
+SQL
+}
+
+stop_server() {
+  if [[ -d $DATA_DIR ]] && is_running; then
+    log "stopping the server in $DATA_DIR"
+    as_owner "$PG_BIN/pg_ctl" stop -D "$DATA_DIR" -m fast -w >&2
+  else
+    log "no server running in $DATA_DIR"
+  fi
+}
+
+case ${1:-start} in
+  start)
+    check_settings
+    ensure_installed
+    init_cluster
+    start_server
+    create_database
+    echo "$DB_URL"
+    ;;
+  stop)
+    [[ -x $PG_BIN/pg_ctl ]] || { log "PostgreSQL 15 is not installed"; exit 0; }
+    stop_server
+    ;;
+  reset)
+    [[ -x $PG_BIN/pg_ctl ]] && stop_server
+    if [[ -e $DATA_DIR ]]; then
+      [[ -f $DATA_DIR/$MARKER ]] || die "$DATA_DIR was not made by this script; not deleting it"
+      log "deleting $DATA_DIR"
+      rm -rf -- "$DATA_DIR"
+    fi
+    ;;
+  *)
+    die "usage: $0 [start|stop|reset]"
+    ;;
+esac

@@ -1,0 +1,23 @@
+import type { Kysely } from 'kysely';
+import type { Tables } from './schema.ts';
+
+export type Db = Kysely<Tables>;
+
+/** One database, whichever driver: the query builder, plus what Kysely has no words for. */
+export interface Database {
+  readonly kind: 'pglite' | 'postgres';
+  readonly db: Db;
+  /**
+   * Runs `work` on one session as the database owner, not as the run-time role: migrations.
+   * `run` takes a script of one or more statements and answers the rows of the last.
+   */
+  asOwner<T>(work: (run: (script: string) => Promise<Record<string, unknown>[]>) => Promise<T>): Promise<T>;
+  /** From now on, act as the run-time role, which may only read and insert (sql/002). */
+  actAsAppRole(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The role the service acts as at run time. */
+export const APP_ROLE = 'ledger_app';
+
+export const SESSION_SETTINGS = { TimeZone: 'UTC', DateStyle: 'ISO, YMD' } as const;

@@ -1,0 +1,316 @@
+import { sql, type Transaction } from 'kysely';
+import type {
+  AccountRow, ApiKeyRow, BalanceSums, BatchInput, BatchOutput, IdempotencyClaim, IdempotencyRecord, LedgerInfo,
+  LedgerStore, ReadPoint, StateNeeds, TransactionFilter, TransactionRow,
+} from '../../app/ports.ts';
+import type { Asset } from '../../domain/assets.ts';
+import type { LedgerEvent, RecordedEvent, TransactionData } from '../../domain/events.ts';
+import type { AccountState, LedgerState, TransactionState } from '../../domain/state.ts';
+import { formatInstant, parseDbTimestamp, type Instant } from '../../domain/time.ts';
+import type { Db } from './database.ts';
+import { hashEvent } from './hash-chain.ts';
+import { emptyProjectionRows, project } from './projection.ts';
+import type { Tables } from './schema.ts';
+
+type Trx = Transaction<Tables>;
+
+const toInstant = (text: string) => parseDbTimestamp(text);
+const toTimestamp = (t: Instant) => formatInstant(t);
+
+/** The whole append: events, projections and idempotency records, in one statement. */
+async function insertBatch(trx: Trx, ledgerId: string, recordedAt: Instant, events: RecordedEvent[], records: readonly IdempotencyRecord[]) {
+  const rows = events.reduce(project, emptyProjectionRows());
+  const eventRows = events.map((e) => ({
+    position: e.position, type: e.event.type, actor: e.actor, request_id: e.requestId, data: e.event.data,
+    prev_hash: e.prevHash, hash: e.hash,
+  }));
+  const recordRows = records.map((r) => ({
+    scope: r.scope, key: r.key, request: r.request, first_position: r.firstPosition, last_position: r.lastPosition,
+  }));
+  const json = (value: unknown) => JSON.stringify(value);
+  await sql`
+    with
+    new_events as (
+      insert into events (ledger_id, position, type, recorded_at, actor, request_id, data, prev_hash, hash)
+      select ${ledgerId}, e.position, e.type, ${toTimestamp(recordedAt)}::timestamptz, e.actor, e.request_id, e.data, e.prev_hash, e.hash
+        from jsonb_to_recordset(${json(eventRows)}::jsonb)
+          as e(position bigint, type text, actor text, request_id text, data jsonb, prev_hash text, hash text)
+      returning 1),
+    new_ledgers as (
+      insert into ledgers (ledger_id, name, timezone, recorded_at)
+      select l.ledger_id, l.name, l.timezone, l.recorded_at
+        from jsonb_to_recordset(${json(rows.ledgers)}::jsonb) as l(ledger_id text, name text, timezone text, recorded_at timestamptz)
+      returning 1),
+    new_assets as (
+      insert into assets (ledger_id, code, scale, position)
+      select ${ledgerId}, a.code, a.scale, a.position
+        from jsonb_to_recordset(${json(rows.assets)}::jsonb) as a(code text, scale integer, position bigint)
+      returning 1),
+    new_accounts as (
+      insert into accounts (ledger_id, account_id, name, normal_balance, currency, no_overdraft, metadata, position, recorded_at)
+      select ${ledgerId}, a.account_id, a.name, a.normal_balance, a.currency, a.no_overdraft, a.metadata, a.position, a.recorded_at
+        from jsonb_to_recordset(${json(rows.accounts)}::jsonb)
+          as a(account_id text, name text, normal_balance text, currency text, no_overdraft boolean, metadata jsonb,
+               position bigint, recorded_at timestamptz)
+      returning 1),
+    new_closures as (
+      insert into account_closures (ledger_id, account_id, position, recorded_at)
+      select ${ledgerId}, c.account_id, c.position, c.recorded_at
+        from jsonb_to_recordset(${json(rows.account_closures)}::jsonb) as c(account_id text, position bigint, recorded_at timestamptz)
+      returning 1),
+    new_transactions as (
+      insert into transactions (ledger_id, transaction_id, position, status, effective_at, recorded_at, reverses, corrects, data)
+      select ${ledgerId}, t.transaction_id, t.position, t.status, t.effective_at, t.recorded_at, t.reverses, t.corrects, t.data
+        from jsonb_to_recordset(${json(rows.transactions)}::jsonb)
+          as t(transaction_id text, position bigint, status text, effective_at timestamptz, recorded_at timestamptz,
+               reverses text, corrects text, data jsonb)
+      returning 1),
+    new_postings as (
+      insert into postings (ledger_id, position, seq, transaction_id, account_id, direction, amount, currency, status,
+                            effective_at, recorded_at, expires_at)
+      select ${ledgerId}, p.position, p.seq, p.transaction_id, p.account_id, p.direction, p.amount, p.currency, p.status,
+             p.effective_at, p.recorded_at, p.expires_at
+        from jsonb_to_recordset(${json(rows.postings)}::jsonb)
+          as p(position bigint, seq integer, transaction_id text, account_id text, direction text, amount numeric,
+               currency text, status text, effective_at timestamptz, recorded_at timestamptz, expires_at timestamptz)
+      returning 1),
+    new_records as (
+      insert into idempotency_keys (ledger_id, scope, key, request, first_position, last_position)
+      select ${ledgerId}, r.scope, r.key, r.request, r.first_position, r.last_position
+        from jsonb_to_recordset(${json(recordRows)}::jsonb)
+          as r(scope text, key text, request jsonb, first_position bigint, last_position bigint)
+      returning 1)
+    select (select count(*) from new_events) as events, (select count(*) from new_ledgers) as ledgers,
+           (select count(*) from new_assets) as assets, (select count(*) from new_accounts) as accounts,
+           (select count(*) from new_closures) as closures, (select count(*) from new_transactions) as transactions,
+           (select count(*) from new_postings) as postings, (select count(*) from new_records) as records
+  `.execute(trx);
+}
+
+async function loadState(trx: Trx, ledgerId: string, needs: StateNeeds): Promise<LedgerState> {
+  const ledger = await trx.selectFrom('ledgers').select(['ledger_id', 'name', 'timezone']).where('ledger_id', '=', ledgerId).executeTakeFirst();
+  if (!ledger) return { ledger: null, closedThrough: null, assets: new Map(), accounts: new Map(), transactions: new Map() };
+  const [assets, accounts, transactions] = await Promise.all([
+    trx.selectFrom('assets').select(['code', 'scale']).where('ledger_id', '=', ledgerId).execute(),
+    needs.accountIds.length === 0 ? [] : accountRows(trx, ledgerId, Number.MAX_SAFE_INTEGER).where('a.account_id', 'in', needs.accountIds).execute(),
+    needs.transactionIds.length === 0 ? [] : transactionRows(trx, ledgerId, Number.MAX_SAFE_INTEGER).where('t.transaction_id', 'in', needs.transactionIds).execute(),
+  ]);
+  return {
+    ledger: { ledgerId: ledger.ledger_id, name: ledger.name, timezone: ledger.timezone },
+    closedThrough: null,
+    assets: new Map(assets.map((a): [string, Asset] => [a.code, { code: a.code, scale: a.scale }])),
+    accounts: new Map(accounts.map((a): [string, AccountState] => [a.account_id, toAccountRow(a)])),
+    transactions: new Map(transactions.map((t): [string, TransactionState] => [t.transaction_id, toTransactionRow(t)])),
+  };
+}
+
+async function loadRecords(trx: Trx, ledgerId: string, claims: readonly IdempotencyClaim[]): Promise<IdempotencyRecord[]> {
+  if (claims.length === 0) return [];
+  const rows = await trx
+    .selectFrom('idempotency_keys')
+    .selectAll()
+    .where('ledger_id', '=', ledgerId)
+    .where((eb) => eb.or(claims.map((c) => eb.and([eb('scope', '=', c.scope), eb('key', '=', c.key)]))))
+    .execute();
+  return rows.map((r) => ({
+    scope: r.scope, key: r.key, request: r.request, firstPosition: Number(r.first_position), lastPosition: Number(r.last_position),
+  }));
+}
+
+function accountRows(db: Db | Trx, ledgerId: string, position: number) {
+  return db
+    .selectFrom('accounts as a')
+    .leftJoin('account_closures as c', (join) =>
+      join.onRef('c.ledger_id', '=', 'a.ledger_id').onRef('c.account_id', '=', 'a.account_id').on('c.position', '<=', position),
+    )
+    .select(['a.account_id', 'a.name', 'a.normal_balance', 'a.currency', 'a.no_overdraft', 'a.metadata', 'a.position', 'a.recorded_at', 'c.position as closed_position'])
+    .where('a.ledger_id', '=', ledgerId)
+    .where('a.position', '<=', position);
+}
+
+type AccountSelection = Awaited<ReturnType<ReturnType<typeof accountRows>['executeTakeFirstOrThrow']>>;
+
+function toAccountRow(a: AccountSelection): AccountRow {
+  return {
+    accountId: a.account_id, name: a.name, normalBalance: a.normal_balance, currency: a.currency, noOverdraft: a.no_overdraft,
+    metadata: a.metadata as Record<string, unknown>, closed: a.closed_position !== null,
+    position: Number(a.position), recordedAt: toInstant(a.recorded_at),
+  };
+}
+
+function transactionRows(db: Db | Trx, ledgerId: string, position: number) {
+  return db
+    .selectFrom('transactions as t')
+    .select((eb) => [
+      't.transaction_id', 't.position', 't.recorded_at', 't.data',
+      eb.selectFrom('transactions as r').select('r.transaction_id')
+        .whereRef('r.ledger_id', '=', 't.ledger_id').whereRef('r.reverses', '=', 't.transaction_id').where('r.position', '<=', position)
+        .as('reversed_by'),
+      eb.selectFrom('transactions as c').select('c.transaction_id')
+        .whereRef('c.ledger_id', '=', 't.ledger_id').whereRef('c.corrects', '=', 't.transaction_id').where('c.position', '<=', position)
+        .limit(1).as('corrected_by'),
+    ])
+    .where('t.ledger_id', '=', ledgerId)
+    .where('t.position', '<=', position);
+}
+
+type TransactionSelection = Awaited<ReturnType<ReturnType<typeof transactionRows>['executeTakeFirstOrThrow']>>;
+
+function toTransactionRow(t: TransactionSelection): TransactionRow {
+  return {
+    data: t.data as TransactionData, position: Number(t.position), recordedAt: toInstant(t.recorded_at),
+    reversedBy: t.reversed_by ?? null, correctedBy: t.corrected_by ?? null,
+  };
+}
+
+export function createLedgerStore(db: Db): LedgerStore {
+  return {
+    async write<T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>) {
+      return db.transaction().execute(async (trx) => {
+        const { rows } = await sql<{ head_position: string; head_hash: string; commit_recorded_at: string }>`
+          select * from ledger_lock_head(${ledgerId})`.execute(trx);
+        const head = rows[0]!;
+        const headPosition = Number(head.head_position);
+        const recordedAt = toInstant(head.commit_recorded_at);
+        const [state, records] = await Promise.all([loadState(trx, ledgerId, needs), loadRecords(trx, ledgerId, needs.claims)]);
+        const output = decideBatch({ state, headPosition, recordedAt, records });
+        const recorded = chain(ledgerId, headPosition, head.head_hash, recordedAt, output.events);
+        if (recorded.length > 0) await insertBatch(trx, ledgerId, recordedAt, recorded, output.records);
+        return { result: output.result, recorded };
+      });
+    },
+
+    async eventsBetween(ledgerId, firstPosition, lastPosition) {
+      const rows = await db.selectFrom('events').selectAll().where('ledger_id', '=', ledgerId)
+        .where('position', '>=', firstPosition).where('position', '<=', lastPosition).orderBy('position').execute();
+      return rows.map((r) => ({
+        ledgerId, position: Number(r.position), recordedAt: toInstant(r.recorded_at), actor: r.actor, requestId: r.request_id,
+        prevHash: r.prev_hash, hash: r.hash, event: { type: r.type, data: r.data } as LedgerEvent,
+      }));
+    },
+
+    async readPoint(ledgerId, recordedAsOf): Promise<ReadPoint> {
+      const { rows } = await sql<{ read_position: string; read_recorded_at: string | null; read_now: string }>`
+        select * from ledger_read_point(${ledgerId}, ${recordedAsOf === undefined ? null : toTimestamp(recordedAsOf)}::timestamptz)`.execute(db);
+      const row = rows[0]!;
+      return { position: Number(row.read_position), recordedAt: row.read_recorded_at ? toInstant(row.read_recorded_at) : null, now: toInstant(row.read_now) };
+    },
+
+    async positionInfo(ledgerId, position) {
+      const { rows } = await sql<{ recorded_at: string | null; now: string }>`
+        select (select recorded_at from events where ledger_id = ${ledgerId} and position = ${position}) as recorded_at,
+               clock_timestamp() as now`.execute(db);
+      const row = rows[0]!;
+      return { recordedAt: row.recorded_at ? toInstant(row.recorded_at) : null, now: toInstant(row.now) };
+    },
+
+    async ledger(ledgerId, position): Promise<LedgerInfo | null> {
+      const row = await db.selectFrom('ledgers as l')
+        .select((eb) => [
+          'l.ledger_id', 'l.name', 'l.timezone',
+          eb.selectFrom('events as e').select((e) => e.fn.max('e.position').as('head')).whereRef('e.ledger_id', '=', 'l.ledger_id').as('head'),
+        ])
+        .where('l.ledger_id', '=', ledgerId).executeTakeFirst();
+      if (!row) return null;
+      const head = Number(row.head ?? 0);
+      return { ledgerId: row.ledger_id, name: row.name, timezone: row.timezone, head: position === undefined ? head : Math.min(position, head), closedThrough: null };
+    },
+
+    async account(ledgerId, accountId, position) {
+      const row = await accountRows(db, ledgerId, position).where('a.account_id', '=', accountId).executeTakeFirst();
+      return row ? toAccountRow(row) : null;
+    },
+
+    async accounts(ledgerId, position, prefix, after, limit) {
+      let query = accountRows(db, ledgerId, position).orderBy('a.account_id').limit(limit);
+      if (prefix) query = query.where('a.account_id', '>=', prefix).where('a.account_id', '<', `${prefix}\u{10FFFF}`);
+      if (after !== undefined) query = query.where('a.account_id', '>', after);
+      return (await query.execute()).map(toAccountRow);
+    },
+
+    async transaction(ledgerId, transactionId, position) {
+      const row = await transactionRows(db, ledgerId, position).where('t.transaction_id', '=', transactionId).executeTakeFirst();
+      return row ? toTransactionRow(row) : null;
+    },
+
+    async transactions(ledgerId, position, filter: TransactionFilter, afterPosition, limit) {
+      let query = transactionRows(db, ledgerId, position).where('t.position', '>', afterPosition).orderBy('t.position').limit(limit);
+      if (filter.accountId !== undefined) {
+        const accountId = filter.accountId;
+        query = query.where((eb) => eb.exists(eb.selectFrom('postings as p').select('p.seq')
+          .whereRef('p.ledger_id', '=', 't.ledger_id').whereRef('p.position', '=', 't.position').where('p.account_id', '=', accountId)));
+      }
+      if (filter.effectiveFrom !== undefined) query = query.where('t.effective_at', '>=', toTimestamp(filter.effectiveFrom));
+      if (filter.effectiveTo !== undefined) query = query.where('t.effective_at', '<=', toTimestamp(filter.effectiveTo));
+      if (filter.recordedFrom !== undefined) query = query.where('t.recorded_at', '>=', toTimestamp(filter.recordedFrom));
+      if (filter.recordedTo !== undefined) query = query.where('t.recorded_at', '<=', toTimestamp(filter.recordedTo));
+      return (await query.execute()).map(toTransactionRow);
+    },
+
+    async assets(ledgerId) {
+      const rows = await db.selectFrom('assets').select(['code', 'scale']).where('ledger_id', '=', ledgerId).execute();
+      return new Map(rows.map((a): [string, Asset] => [a.code, { code: a.code, scale: a.scale }]));
+    },
+
+    async balanceSums(ledgerId, accountId, position, effectiveAsOf): Promise<BalanceSums> {
+      const e = toTimestamp(effectiveAsOf);
+      const { rows } = await sql<Record<string, string>>`
+        select
+          coalesce(sum(amount) filter (where status = 'posted' and direction = 'debit' and effective_at <= ${e}::timestamptz), 0)::text as posted_debits,
+          coalesce(sum(amount) filter (where status = 'posted' and direction = 'credit' and effective_at <= ${e}::timestamptz), 0)::text as posted_credits,
+          coalesce(sum(amount) filter (where status = 'posted' and direction = 'debit' and effective_at > ${e}::timestamptz and recorded_at <= ${e}::timestamptz), 0)::text as scheduled_debits,
+          coalesce(sum(amount) filter (where status = 'posted' and direction = 'credit' and effective_at > ${e}::timestamptz and recorded_at <= ${e}::timestamptz), 0)::text as scheduled_credits,
+          coalesce(sum(amount) filter (where status = 'pending' and direction = 'debit' and least(recorded_at, effective_at) <= ${e}::timestamptz
+                                         and (expires_at is null or expires_at > ${e}::timestamptz)), 0)::text as pending_debits,
+          coalesce(sum(amount) filter (where status = 'pending' and direction = 'credit' and least(recorded_at, effective_at) <= ${e}::timestamptz
+                                         and (expires_at is null or expires_at > ${e}::timestamptz)), 0)::text as pending_credits
+        from postings
+        where ledger_id = ${ledgerId} and account_id = ${accountId} and position <= ${position}`.execute(db);
+      const r = rows[0]!;
+      return {
+        postedDebits: r.posted_debits!, postedCredits: r.posted_credits!, pendingDebits: r.pending_debits!,
+        pendingCredits: r.pending_credits!, scheduledDebits: r.scheduled_debits!, scheduledCredits: r.scheduled_credits!,
+      };
+    },
+
+    async createApiKey(key, keyHash) {
+      await db.insertInto('api_keys').values({
+        key_id: key.keyId, key_hash: keyHash, name: key.name, role: key.role, ledger_ids: JSON.stringify(key.ledgerIds),
+      }).execute();
+    },
+    apiKeyByHash: (keyHash) => apiKey(db, 'k.key_hash', keyHash),
+    apiKeyById: (keyId) => apiKey(db, 'k.key_id', keyId),
+    async revokeApiKey(keyId) {
+      await db.insertInto('api_key_revocations').values({ key_id: keyId }).onConflict((oc) => oc.doNothing()).execute();
+    },
+    async countApiKeys() {
+      const row = await db.selectFrom('api_keys').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+  };
+}
+
+async function apiKey(db: Db, column: 'k.key_hash' | 'k.key_id', value: string): Promise<ApiKeyRow | null> {
+  const row = await db.selectFrom('api_keys as k')
+    .leftJoin('api_key_revocations as r', 'r.key_id', 'k.key_id')
+    .select(['k.key_id', 'k.name', 'k.role', 'k.ledger_ids', 'r.revoked_at'])
+    .where(column, '=', value).executeTakeFirst();
+  if (!row) return null;
+  return {
+    keyId: row.key_id, name: row.name, role: row.role as ApiKeyRow['role'],
+    ledgerIds: row.ledger_ids as string[] | null, revoked: row.revoked_at !== null,
+  };
+}
+
+/** Gives each pending event its position, the commit's recorded time and its link in the hash chain. */
+function chain(ledgerId: string, headPosition: number, headHash: string, recordedAt: Instant, pending: BatchOutput<unknown>['events']): RecordedEvent[] {
+  const recorded: RecordedEvent[] = [];
+  let prevHash = headHash;
+  for (const [index, p] of pending.entries()) {
+    const unhashed = { ledgerId, position: headPosition + index + 1, recordedAt, actor: p.actor, requestId: p.requestId, prevHash, event: p.event };
+    const hash = hashEvent(unhashed);
+    recorded.push({ ...unhashed, hash });
+    prevHash = hash;
+  }
+  return recorded;
+}

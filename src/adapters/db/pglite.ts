@@ -1,0 +1,91 @@
+import { PGlite, types } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
+import { APP_ROLE, SESSION_SETTINGS, type Database } from './database.ts';
+import type { Tables } from './schema.ts';
+
+const asText = (value: string) => value;
+const TEXT_PARSERS = {
+  [types.TIMESTAMPTZ]: asText,
+  [types.TIMESTAMP]: asText,
+  [types.DATE]: asText,
+  [types.NUMERIC]: asText,
+  [types.INT8]: asText,
+};
+
+type Command = PostgresQueryResult<unknown>['command'];
+
+function commandOf(sqlText: string): Command {
+  const word = /^\s*(\w+)/.exec(sqlText)?.[1]?.toUpperCase();
+  return (['INSERT', 'UPDATE', 'DELETE', 'MERGE'].includes(word ?? '') ? word : 'SELECT') as Command;
+}
+
+/**
+ * PGlite is one connection: Kysely's transactions must not interleave on it, so `connect` takes
+ * a lock that `release` gives back, and the pool looks to Kysely like pg's with one client.
+ */
+class PgliteOneClientPool implements PostgresPool {
+  readonly options = {};
+  private tail: Promise<void> = Promise.resolve();
+  private readonly pglite: PGlite;
+
+  constructor(pglite: PGlite) {
+    this.pglite = pglite;
+  }
+
+  async connect(): Promise<PostgresPoolClient> {
+    let release!: () => void;
+    const previous = this.tail;
+    this.tail = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    const pglite = this.pglite;
+    return {
+      async query(sqlText: string, parameters: readonly unknown[]) {
+        const result = await pglite.query(sqlText, parameters as unknown[], { parsers: TEXT_PARSERS });
+        return { command: commandOf(sqlText), rowCount: result.affectedRows ?? result.rows.length, rows: result.rows };
+      },
+      release,
+    } as unknown as PostgresPoolClient;
+  }
+
+  /** Runs `work` with the connection to itself. */
+  async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const client = await this.connect();
+    try {
+      return await work();
+    } finally {
+      client.release();
+    }
+  }
+
+  async end(): Promise<void> {}
+}
+
+/** The embedded database: PGlite persisted under `dataDir`, or in memory when it is undefined. */
+export async function openPglite(dataDir: string | undefined): Promise<Database> {
+  const pglite = await PGlite.create(dataDir ? { dataDir } : {});
+  await pglite.exec(`set timezone = '${SESSION_SETTINGS.TimeZone}'; set datestyle = '${SESSION_SETTINGS.DateStyle}'`);
+  const pool = new PgliteOneClientPool(pglite);
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  let role = 'reset role';
+  return {
+    kind: 'pglite',
+    db,
+    asOwner: (work) =>
+      pool.exclusive(async () => {
+        await pglite.exec('reset role');
+        try {
+          return await work(async (script) => (await pglite.exec(script, { parsers: TEXT_PARSERS })).at(-1)?.rows ?? []);
+        } finally {
+          await pglite.exec(role);
+        }
+      }),
+    async actAsAppRole() {
+      role = `set role ${APP_ROLE}`;
+      await pool.exclusive(() => pglite.exec(role));
+    },
+    async close() {
+      await db.destroy();
+      await pglite.close();
+    },
+  };
+}

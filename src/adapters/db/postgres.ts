@@ -1,0 +1,44 @@
+import { Kysely } from 'kysely';
+import { PostgresJSDialect } from 'kysely-postgres-js';
+import postgres from 'postgres';
+import { APP_ROLE, SESSION_SETTINGS, type Database } from './database.ts';
+import type { Tables } from './schema.ts';
+
+const asText = (value: string) => value;
+
+// timestamptz, timestamp and date stay text: a JS Date would drop the microseconds.
+const TEXT_TYPES = {
+  timestamps: { to: 1184, from: [1082, 1114, 1184], serialize: asText, parse: asText },
+};
+
+export interface PostgresOptions {
+  /** Connections in the run-time pool. */
+  readonly poolSize?: number;
+}
+
+/** PostgreSQL through the `postgres` driver: migrations as the URL's user, run time as `ledger_app`. */
+export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<Database> {
+  const pool = postgres(url, {
+    max: options.poolSize ?? 10,
+    types: TEXT_TYPES,
+    onnotice: () => {},
+    connection: { ...SESSION_SETTINGS, role: APP_ROLE },
+  });
+  const db = new Kysely<Tables>({ dialect: new PostgresJSDialect({ postgres: pool }) });
+  return {
+    kind: 'postgres',
+    db,
+    async asOwner(work) {
+      const owner = postgres(url, { max: 1, types: TEXT_TYPES, onnotice: () => {}, connection: SESSION_SETTINGS });
+      try {
+        return await work(async (script) => [...(await owner.unsafe(script))] as Record<string, unknown>[]);
+      } finally {
+        await owner.end();
+      }
+    },
+    async actAsAppRole() {},
+    async close() {
+      await db.destroy();
+    },
+  };
+}

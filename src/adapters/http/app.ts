@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { swaggerUI } from '@hono/swagger-ui';
+import { HTTPException } from 'hono/http-exception';
+import type { ZodError } from 'zod';
+import { identify } from './access.ts';
+import type { AppDeps, AppEnv } from './env.ts';
+import { problemResponse, ProblemError } from './problem.ts';
+import { accountRoutes } from './routes/accounts.ts';
+import { assetRoutes } from './routes/assets.ts';
+import { keyRoutes } from './routes/keys.ts';
+import { ledgerRoutes } from './routes/ledgers.ts';
+import { transactionRoutes } from './routes/transactions.ts';
+
+const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+function fieldErrors(error: ZodError) {
+  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(body)', message: issue.message }));
+}
+
+/** The whole HTTP API over its dependencies: the Node and Workers entries wire the same app. */
+export function createApp(deps: AppDeps) {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const where = result.target === 'json' ? 'body' : result.target;
+        throw new ProblemError('VALIDATION_FAILED', `The request ${where} is not valid.`, fieldErrors(result.error));
+      }
+    },
+  });
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    const given = c.req.header('X-Request-Id');
+    c.set('requestId', given && REQUEST_ID.test(given) ? given : randomUUID());
+    c.set('deps', deps);
+    c.set('key', null);
+    await next();
+    c.header('X-Request-Id', c.get('requestId'));
+    deps.log?.({
+      requestId: c.get('requestId'), keyId: c.get('key')?.keyId ?? null, method: c.req.method, route: c.req.routePath,
+      status: c.res.status, durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+    });
+  });
+  app.use('/v1/*', identify);
+
+  app.onError((error, c) => {
+    c.header('X-Request-Id', c.get('requestId'));
+    if (error instanceof ProblemError) return problemResponse(c, error.code, error.detail, error.errors, { ...error.headers });
+    if (error instanceof HTTPException && error.status < 500) {
+      const code = error.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED';
+      return problemResponse(c, code, error.message || 'The request is malformed.');
+    }
+    console.error(JSON.stringify({ requestId: c.get('requestId'), error: String(error), stack: (error as Error).stack }));
+    return c.json({ type: 'about:blank', title: 'Internal error', status: 500, detail: 'An unexpected error; it has been logged.', code: 'INTERNAL' }, 500, {
+      'Content-Type': 'application/problem+json',
+    });
+  });
+  app.notFound((c) => problemResponse(c, 'NOT_FOUND', `No route for ${c.req.method} ${c.req.path}.`));
+
+  app.get('/health', (c) => c.json({ ok: true }));
+  app.route('/', ledgerRoutes);
+  app.route('/', assetRoutes);
+  app.route('/', accountRoutes);
+  app.route('/', transactionRoutes);
+  app.route('/', keyRoutes);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Bitemporal ledger', version: '0.1.0', description: 'A double-entry ledger that never forgets: every balance as of any (recordedAsOf, effectiveAsOf).' },
+  });
+  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  return app;
+}

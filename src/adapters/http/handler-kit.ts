@@ -1,0 +1,87 @@
+import type { Context } from 'hono';
+import { resolveAsOf, type AsOf, type AsOfInput } from '../../app/as-of.ts';
+import type { WriteOutcome } from '../../app/group-commit.ts';
+import type { LedgerInfo } from '../../app/ports.ts';
+import { naturalClaim } from '../../app/write-request.ts';
+import type { Command } from '../../domain/commands.ts';
+import type { RecordedEvent } from '../../domain/events.ts';
+import { isRejection } from '../../domain/rejection.ts';
+import { parsePlainDate, parseTimestamp } from '../../domain/time.ts';
+import type { AppEnv } from './env.ts';
+import { ProblemError } from './problem.ts';
+
+type Ctx = Context<AppEnv>;
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * Runs a write through group commit. Idempotent by the command's natural id and by the
+ * `Idempotency-Key` header, scoped to the operation; `request` is what a retry must repeat.
+ */
+export async function runWrite(c: Ctx, ledgerId: string, operation: string, command: Command, request: unknown) {
+  const header = c.req.header('Idempotency-Key');
+  if (header !== undefined && !IDEMPOTENCY_KEY.test(header)) {
+    throw new ProblemError('VALIDATION_FAILED', 'Idempotency-Key is 1 to 255 visible ASCII characters.', [{ path: 'Idempotency-Key', message: 'invalid' }]);
+  }
+  const natural = naturalClaim(command);
+  const claims = [...(natural ? [natural] : []), ...(header ? [{ scope: `header:${operation}`, key: header }] : [])];
+  const key = c.get('key')!;
+  const outcome: WriteOutcome = await c.get('deps').committer.submit(ledgerId, {
+    command, claims, request, actor: key.keyId, requestId: c.get('requestId'),
+  });
+  if (isRejection(outcome)) throw ProblemError.of(outcome);
+  return outcome;
+}
+
+/** 201 with the resource, or 200 with `Idempotent-Replayed: true` for a replay. */
+export function written(c: Ctx, outcome: { events: readonly RecordedEvent[]; replayed: boolean }, body: object): Response {
+  if (outcome.replayed) c.header('Idempotent-Replayed', 'true');
+  return c.json(body, outcome.replayed ? 200 : 201);
+}
+
+/** The ledger, or 404. */
+export async function ledgerOr404(c: Ctx, ledgerId: string): Promise<LedgerInfo> {
+  const ledger = await c.get('deps').store.ledger(ledgerId);
+  if (!ledger) throw new ProblemError('NOT_FOUND', `Ledger ${ledgerId} does not exist.`);
+  return ledger;
+}
+
+/** The read coordinates of a query string, already validated by its zod schema. */
+export function asOfInput(query: { recordedAsOf?: string | undefined; recordedAsOfPosition?: string | undefined; effectiveAsOf?: string | undefined }): AsOfInput {
+  const effective = query.effectiveAsOf;
+  return {
+    recordedAsOf: query.recordedAsOf === undefined ? undefined : parseTimestamp(query.recordedAsOf),
+    recordedAsOfPosition: query.recordedAsOfPosition === undefined ? undefined : Number(query.recordedAsOfPosition),
+    effectiveAsOf: effective === undefined ? undefined : parsePlainDate(effective) ? { date: effective } : parseTimestamp(effective),
+  };
+}
+
+/** Resolves a read's coordinates on a ledger; a cursor pins the position its first page was read at. */
+export async function asOfOr400(c: Ctx, ledger: LedgerInfo, input: AsOfInput): Promise<AsOf> {
+  const asOf = await resolveAsOf(c.get('deps').store, ledger.ledgerId, ledger.timezone, input);
+  if (isRejection(asOf)) throw ProblemError.of(asOf);
+  return asOf;
+}
+
+interface Cursor {
+  readonly position: number;
+  readonly effectiveAsOf: string;
+  readonly after: string | number;
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(text: string | undefined): Cursor | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
+    if (Number.isSafeInteger(value.position) && typeof value.effectiveAsOf === 'string' && ['string', 'number'].includes(typeof value.after)) return value;
+  } catch {
+    // falls through to the problem below
+  }
+  throw new ProblemError('VALIDATION_FAILED', 'The cursor is not one this service gave.', [{ path: 'cursor', message: 'invalid' }]);
+}
+
+export const pageSize = (limit: string | undefined) => (limit === undefined ? 100 : Number(limit));

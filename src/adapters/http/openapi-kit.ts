@@ -1,0 +1,26 @@
+import type { z } from '@hono/zod-openapi';
+import { Problem } from './schemas.ts';
+
+export function json<T extends z.ZodType>(schema: T, description: string) {
+  return { content: { 'application/json': { schema } }, description };
+}
+
+export function body<T extends z.ZodType>(schema: T) {
+  return { body: { content: { 'application/json': { schema } }, required: true } };
+}
+
+const problem = (description: string) => ({ content: { 'application/problem+json': { schema: Problem } }, description });
+
+/** The problems any route under /v1 may answer. */
+export const PROBLEMS = {
+  400: problem('The request is malformed (VALIDATION_FAILED)'),
+  401: problem('No valid API key'),
+  403: problem('The key may not do this'),
+  404: problem('Not found, or outside the key\'s ledgers'),
+  409: problem('Conflicts with what is recorded'),
+  422: problem('Refused by a business rule'),
+  // No content declared here, so handlers may answer any Response: bodies come from presenters.
+  503: { description: 'The database is unavailable; retry (problem+json, UNAVAILABLE)' },
+} as const;
+
+export const ledgerTag = (name: string) => ({ tags: [name], security: [{ bearer: [] }] });

@@ -1,0 +1,75 @@
+import type { AsOf } from '../../app/as-of.ts';
+import type { AccountRow, LedgerInfo, TransactionRow } from '../../app/ports.ts';
+import type { Balance } from '../../domain/balance.ts';
+import type { RecordedEvent, TransactionData } from '../../domain/events.ts';
+import { formatAmount } from '../../domain/money.ts';
+import { formatInstant, type Instant } from '../../domain/time.ts';
+
+/** The response shapes of the API, built from recorded events and projection rows. */
+
+export function presentAsOf(asOf: AsOf) {
+  return {
+    position: asOf.position,
+    recordedAt: asOf.recordedAt === null ? null : formatInstant(asOf.recordedAt),
+    effectiveAt: formatInstant(asOf.effectiveAt),
+  };
+}
+
+export function presentLedger(info: LedgerInfo) {
+  return { id: info.ledgerId, name: info.name, timezone: info.timezone, head: info.head, closedThrough: info.closedThrough };
+}
+
+/** The event a write recorded, in the shape of the resource it created or changed. */
+function stamp(event: RecordedEvent) {
+  return { position: event.position, recordedAt: formatInstant(event.recordedAt) };
+}
+
+export function presentCreatedLedger(event: RecordedEvent) {
+  if (event.event.type !== 'LedgerCreated') throw new Error(`expected LedgerCreated, got ${event.event.type}`);
+  const d = event.event.data;
+  return { id: d.ledgerId, name: d.name, timezone: d.timezone, head: event.position, closedThrough: null, ...stamp(event) };
+}
+
+export function presentDeclaredAsset(event: RecordedEvent) {
+  if (event.event.type !== 'AssetDeclared') throw new Error(`expected AssetDeclared, got ${event.event.type}`);
+  return { ...event.event.data, ...stamp(event) };
+}
+
+export function presentAccount(account: Omit<AccountRow, 'position' | 'recordedAt'>, position: number, recordedAt: Instant) {
+  return {
+    id: account.accountId, name: account.name, normalBalance: account.normalBalance, currency: account.currency,
+    noOverdraft: account.noOverdraft, metadata: account.metadata, status: account.closed ? ('closed' as const) : ('open' as const),
+    position, recordedAt: formatInstant(recordedAt),
+  };
+}
+
+export function presentTransactionData(data: TransactionData, links: { reversedBy: string | null; correctedBy: string | null }, position: number, recordedAt: Instant) {
+  return {
+    id: data.id, status: data.status, effectiveAt: data.effectiveAt, expiresAt: data.expiresAt, description: data.description,
+    metadata: data.metadata,
+    postings: data.postings.map((p) => ({ accountId: p.accountId, direction: p.direction, amount: p.amount, currency: p.currency })),
+    reverses: data.reverses, reversedBy: links.reversedBy,
+    corrects: data.corrects, correctedBy: links.correctedBy, reason: data.reason, position, recordedAt: formatInstant(recordedAt),
+  };
+}
+
+export function presentTransaction(row: TransactionRow) {
+  return presentTransactionData(row.data, row, row.position, row.recordedAt);
+}
+
+/** A transaction as its recording event shows it: no later links. */
+export function presentRecordedTransaction(event: RecordedEvent) {
+  if (event.event.type !== 'TransactionRecorded') throw new Error(`expected TransactionRecorded, got ${event.event.type}`);
+  return presentTransactionData(event.event.data, { reversedBy: null, correctedBy: null }, event.position, event.recordedAt);
+}
+
+export function presentBalance(account: AccountRow, scale: number, balance: Balance, asOf: AsOf) {
+  const amount = (value: Balance['ledgerBalance']) => formatAmount(value, scale);
+  const sides = (s: Balance['posted']) => ({ debits: amount(s.debits), credits: amount(s.credits) });
+  return {
+    accountId: account.accountId, currency: account.currency, normalBalance: account.normalBalance,
+    ledgerBalance: amount(balance.ledgerBalance), availableBalance: amount(balance.availableBalance),
+    posted: sides(balance.posted), pending: sides(balance.pending), scheduled: sides(balance.scheduled),
+    asOf: presentAsOf(asOf),
+  };
+}

@@ -1,0 +1,111 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { balanceOf } from '../../../domain/balance.ts';
+import { assetOf } from '../../../domain/decide.ts';
+import { Decimal } from '../../../domain/money.ts';
+import { initialState } from '../../../domain/state.ts';
+import { parseTimestamp } from '../../../domain/time.ts';
+import { requireAccess } from '../access.ts';
+import type { AppEnv } from '../env.ts';
+import { asOfInput, asOfOr400, decodeCursor, encodeCursor, ledgerOr404, pageSize, runWrite, written } from '../handler-kit.ts';
+import { body, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
+import { presentAccount, presentAsOf, presentBalance } from '../presenters.ts';
+import { ProblemError } from '../problem.ts';
+import { Account, AsOfQuery, Balance, EntityId, LedgerId, OpenAccountBody, page, PageQuery } from '../schemas.ts';
+
+const LedgerParams = z.object({ ledgerId: LedgerId });
+const AccountParams = z.object({ ledgerId: LedgerId, accountId: EntityId });
+
+const openAccount = createRoute({
+  method: 'post', path: '/v1/ledgers/{ledgerId}/accounts', operationId: 'openAccount', summary: 'Open an account', ...ledgerTag('accounts'),
+  middleware: [requireAccess('write')] as const,
+  request: { params: LedgerParams, ...body(OpenAccountBody) },
+  responses: { 201: json(Account, 'Opened'), 200: json(Account, 'Replayed'), ...PROBLEMS },
+});
+
+const listAccounts = createRoute({
+  method: 'get', path: '/v1/ledgers/{ledgerId}/accounts', operationId: 'listAccounts', summary: 'List accounts, by id prefix', ...ledgerTag('accounts'),
+  middleware: [requireAccess('read')] as const,
+  request: { params: LedgerParams, query: AsOfQuery.extend(PageQuery.shape).extend({ prefix: z.string().max(128).optional() }) },
+  responses: { 200: json(page(Account), 'A page of accounts'), ...PROBLEMS },
+});
+
+const getAccount = createRoute({
+  method: 'get', path: '/v1/ledgers/{ledgerId}/accounts/{accountId}', operationId: 'getAccount', summary: 'One account', ...ledgerTag('accounts'),
+  middleware: [requireAccess('read')] as const,
+  request: { params: AccountParams, query: AsOfQuery },
+  responses: { 200: json(Account, 'The account'), ...PROBLEMS },
+});
+
+const closeAccount = createRoute({
+  method: 'post', path: '/v1/ledgers/{ledgerId}/accounts/{accountId}/close', operationId: 'closeAccount', summary: 'Close an account', ...ledgerTag('accounts'),
+  middleware: [requireAccess('write')] as const,
+  request: { params: AccountParams },
+  responses: { 201: json(Account, 'Closed'), 200: json(Account, 'Replayed'), ...PROBLEMS },
+});
+
+const getBalance = createRoute({
+  method: 'get', path: '/v1/ledgers/{ledgerId}/accounts/{accountId}/balance', operationId: 'getBalance',
+  summary: 'Ledger and available balance at (recordedAsOf, effectiveAsOf)', ...ledgerTag('balances'),
+  middleware: [requireAccess('read')] as const,
+  request: { params: AccountParams, query: AsOfQuery },
+  responses: { 200: json(Balance, 'The balance'), ...PROBLEMS },
+});
+
+export const accountRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(openAccount, async (c) => {
+    const { ledgerId } = c.req.valid('param');
+    const input = c.req.valid('json');
+    const command = {
+      type: 'OpenAccount' as const, accountId: input.id, name: input.name ?? input.id, normalBalance: input.normalBalance,
+      currency: input.currency, noOverdraft: input.noOverdraft ?? false, metadata: input.metadata ?? {},
+    };
+    const outcome = await runWrite(c, ledgerId, 'accounts.open', command, input);
+    const event = outcome.events[0]!;
+    return written(c, outcome, presentAccount({ ...command, closed: false }, event.position, event.recordedAt));
+  })
+  .openapi(listAccounts, async (c) => {
+    const { ledgerId } = c.req.valid('param');
+    const query = c.req.valid('query');
+    const ledger = await ledgerOr404(c, ledgerId);
+    const cursor = decodeCursor(query.cursor);
+    const input = cursor ? { recordedAsOfPosition: cursor.position, effectiveAsOf: parseTimestamp(cursor.effectiveAsOf) } : asOfInput(query);
+    const asOf = await asOfOr400(c, ledger, input);
+    const limit = pageSize(query.limit);
+    const rows = await c.get('deps').store.accounts(ledgerId, asOf.position, query.prefix, cursor ? String(cursor.after) : undefined, limit + 1);
+    const items = rows.slice(0, limit).map((a) => presentAccount(a, a.position, a.recordedAt));
+    const last = rows.length > limit ? rows[limit - 1] : undefined;
+    const nextCursor = last ? encodeCursor({ position: asOf.position, effectiveAsOf: presentAsOf(asOf).effectiveAt, after: last.accountId }) : null;
+    return c.json({ items, nextCursor, asOf: presentAsOf(asOf) }, 200);
+  })
+  .openapi(getAccount, async (c) => {
+    const { ledgerId, accountId } = c.req.valid('param');
+    const ledger = await ledgerOr404(c, ledgerId);
+    const asOf = await asOfOr400(c, ledger, asOfInput(c.req.valid('query')));
+    const account = await c.get('deps').store.account(ledgerId, accountId, asOf.position);
+    if (!account) throw new ProblemError('NOT_FOUND', `Account ${accountId} does not exist as of position ${asOf.position}.`);
+    return c.json({ ...presentAccount(account, account.position, account.recordedAt), asOf: presentAsOf(asOf) }, 200);
+  })
+  .openapi(closeAccount, async (c) => {
+    const { ledgerId, accountId } = c.req.valid('param');
+    const outcome = await runWrite(c, ledgerId, 'accounts.close', { type: 'CloseAccount', accountId }, { accountId });
+    const event = outcome.events[0]!;
+    const account = await c.get('deps').store.account(ledgerId, accountId, event.position);
+    return written(c, outcome, presentAccount(account!, event.position, event.recordedAt));
+  })
+  .openapi(getBalance, async (c) => {
+    const { ledgerId, accountId } = c.req.valid('param');
+    const { store } = c.get('deps');
+    const ledger = await ledgerOr404(c, ledgerId);
+    const asOf = await asOfOr400(c, ledger, asOfInput(c.req.valid('query')));
+    const account = await store.account(ledgerId, accountId, asOf.position);
+    if (!account) throw new ProblemError('NOT_FOUND', `Account ${accountId} does not exist as of position ${asOf.position}.`);
+    const [sums, assets] = await Promise.all([store.balanceSums(ledgerId, accountId, asOf.position, asOf.effectiveAt), store.assets(ledgerId)]);
+    const asset = assetOf({ ...initialState, assets }, account.currency)!;
+    const d = (text: string) => new Decimal(text);
+    const balance = balanceOf({
+      posted: { debits: d(sums.postedDebits), credits: d(sums.postedCredits) },
+      pending: { debits: d(sums.pendingDebits), credits: d(sums.pendingCredits) },
+      scheduled: { debits: d(sums.scheduledDebits), credits: d(sums.scheduledCredits) },
+    }, account.normalBalance);
+    return c.json(presentBalance(account, asset.scale, balance, asOf), 200);
+  });

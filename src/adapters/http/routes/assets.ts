@@ -1,0 +1,21 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { requireAccess } from '../access.ts';
+import type { AppEnv } from '../env.ts';
+import { runWrite, written } from '../handler-kit.ts';
+import { body, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
+import { presentDeclaredAsset } from '../presenters.ts';
+import { AssetResponse, DeclareAssetBody, LedgerId } from '../schemas.ts';
+
+const declareAsset = createRoute({
+  method: 'post', path: '/v1/ledgers/{ledgerId}/assets', operationId: 'declareAsset', summary: 'Declare a custom asset', ...ledgerTag('assets'),
+  middleware: [requireAccess('write')] as const,
+  request: { params: z.object({ ledgerId: LedgerId }), ...body(DeclareAssetBody) },
+  responses: { 201: json(AssetResponse, 'Declared'), 200: json(AssetResponse, 'Replayed'), ...PROBLEMS },
+});
+
+export const assetRoutes = new OpenAPIHono<AppEnv>().openapi(declareAsset, async (c) => {
+  const { ledgerId } = c.req.valid('param');
+  const input = c.req.valid('json');
+  const outcome = await runWrite(c, ledgerId, 'assets.declare', { type: 'DeclareAsset', ...input }, input);
+  return written(c, outcome, presentDeclaredAsset(outcome.events[0]!));
+});

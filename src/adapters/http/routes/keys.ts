@@ -1,0 +1,39 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { createApiKey } from '../../../app/api-keys.ts';
+import { requireAccess } from '../access.ts';
+import type { AppEnv } from '../env.ts';
+import { body, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
+import { ProblemError } from '../problem.ts';
+import { ApiKey, CreateKeyBody } from '../schemas.ts';
+
+const createKey = createRoute({
+  method: 'post', path: '/v1/keys', operationId: 'createKey', summary: 'Create an API key; the key is shown only in this answer (admin)', ...ledgerTag('keys'),
+  middleware: [requireAccess('admin')] as const,
+  request: body(CreateKeyBody),
+  responses: { 201: json(ApiKey, 'Created'), ...PROBLEMS },
+});
+
+const revokeKey = createRoute({
+  method: 'post', path: '/v1/keys/{id}/revoke', operationId: 'revokeKey', summary: 'Revoke an API key (admin)', ...ledgerTag('keys'),
+  middleware: [requireAccess('admin')] as const,
+  request: { params: z.object({ id: z.string().max(64) }) },
+  responses: { 200: json(ApiKey, 'Revoked'), ...PROBLEMS },
+});
+
+export const keyRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(createKey, async (c) => {
+    const input = c.req.valid('json');
+    if (input.role !== 'admin' && (input.ledgerIds ?? []).length === 0) {
+      throw new ProblemError('VALIDATION_FAILED', `A ${input.role} key needs the ledgers it may use.`, [{ path: 'ledgerIds', message: 'required for this role' }]);
+    }
+    const created = await createApiKey(c.get('deps').store, { name: input.name, role: input.role, ledgerIds: input.ledgerIds ?? null });
+    return c.json({ id: created.keyId, key: created.key, name: created.name, role: created.role, ledgerIds: created.ledgerIds ? [...created.ledgerIds] : null }, 201);
+  })
+  .openapi(revokeKey, async (c) => {
+    const { id } = c.req.valid('param');
+    const { store } = c.get('deps');
+    const key = await store.apiKeyById(id);
+    if (!key) throw new ProblemError('NOT_FOUND', `Key ${id} does not exist.`);
+    await store.revokeApiKey(id);
+    return c.json({ id: key.keyId, name: key.name, role: key.role, ledgerIds: key.ledgerIds ? [...key.ledgerIds] : null, revoked: true }, 200);
+  });

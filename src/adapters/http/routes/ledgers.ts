@@ -1,0 +1,36 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { requireAccess } from '../access.ts';
+import type { AppEnv } from '../env.ts';
+import { asOfInput, ledgerOr404, runWrite, written, asOfOr400 } from '../handler-kit.ts';
+import { body, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
+import { presentAsOf, presentCreatedLedger, presentLedger } from '../presenters.ts';
+import { AsOf, AsOfQuery, CreateLedgerBody, Ledger, LedgerId } from '../schemas.ts';
+
+const createLedger = createRoute({
+  method: 'post', path: '/v1/ledgers', operationId: 'createLedger', summary: 'Create a ledger (admin)', ...ledgerTag('ledgers'),
+  middleware: [requireAccess('admin')] as const,
+  request: body(CreateLedgerBody),
+  responses: { 201: json(Ledger, 'Created'), 200: json(Ledger, 'Replayed'), ...PROBLEMS },
+});
+
+const getLedger = createRoute({
+  method: 'get', path: '/v1/ledgers/{ledgerId}', operationId: 'getLedger', summary: 'The ledger, its head and closed-through date', ...ledgerTag('ledgers'),
+  middleware: [requireAccess('read')] as const,
+  request: { params: z.object({ ledgerId: LedgerId }), query: AsOfQuery },
+  responses: { 200: json(Ledger.extend({ asOf: AsOf }), 'The ledger'), ...PROBLEMS },
+});
+
+export const ledgerRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(createLedger, async (c) => {
+    const input = c.req.valid('json');
+    const command = { type: 'CreateLedger' as const, ledgerId: input.id, name: input.name, timezone: input.timezone ?? 'UTC' };
+    const outcome = await runWrite(c, input.id, 'ledgers.create', command, input);
+    return written(c, outcome, presentCreatedLedger(outcome.events[0]!));
+  })
+  .openapi(getLedger, async (c) => {
+    const { ledgerId } = c.req.valid('param');
+    const ledger = await ledgerOr404(c, ledgerId);
+    const asOf = await asOfOr400(c, ledger, asOfInput(c.req.valid('query')));
+    const info = await c.get('deps').store.ledger(ledgerId, asOf.position);
+    return c.json({ ...presentLedger(info ?? ledger), asOf: presentAsOf(asOf) }, 200);
+  });

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { TransactionInput } from '../../../domain/commands.ts';
+import { parseInstantOrEndOfDay, parseInstantOrStartOfDay, parsePlainDate, parseTimestamp } from '../../../domain/time.ts';
+import { requireAccess } from '../access.ts';
+import type { AppEnv } from '../env.ts';
+import { asOfInput, asOfOr400, decodeCursor, encodeCursor, ledgerOr404, pageSize, runWrite, written } from '../handler-kit.ts';
+import { body, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
+import { presentAsOf, presentRecordedTransaction, presentTransaction } from '../presenters.ts';
+import { ProblemError } from '../problem.ts';
+import { AsOfQuery, EntityId, LedgerId, page, PageQuery, Timestamp, TimestampOrDate, Transaction, TransactionBody } from '../schemas.ts';
+
+const LedgerParams = z.object({ ledgerId: LedgerId });
+const TransactionParams = z.object({ ledgerId: LedgerId, id: EntityId });
+
+const recordTransaction = createRoute({
+  method: 'post', path: '/v1/ledgers/{ledgerId}/transactions', operationId: 'recordTransaction',
+  summary: 'Record a transaction (posted, or pending: a hold); its id is its idempotency key', ...ledgerTag('transactions'),
+  middleware: [requireAccess('write')] as const,
+  request: { params: LedgerParams, ...body(TransactionBody) },
+  responses: { 201: json(Transaction, 'Recorded'), 200: json(Transaction, 'Replayed'), ...PROBLEMS },
+});
+
+const listTransactions = createRoute({
+  method: 'get', path: '/v1/ledgers/{ledgerId}/transactions', operationId: 'listTransactions',
+  summary: 'List transactions in log order, by account and effective and recorded ranges', ...ledgerTag('transactions'),
+  middleware: [requireAccess('read')] as const,
+  request: {
+    params: LedgerParams,
+    query: AsOfQuery.extend(PageQuery.shape).extend({
+      accountId: EntityId.optional(),
+      effectiveFrom: TimestampOrDate.optional(), effectiveTo: TimestampOrDate.optional(),
+      recordedFrom: Timestamp.optional(), recordedTo: Timestamp.optional(),
+    }),
+  },
+  responses: { 200: json(page(Transaction), 'A page of transactions'), ...PROBLEMS },
+});
+
+const getTransaction = createRoute({
+  method: 'get', path: '/v1/ledgers/{ledgerId}/transactions/{id}', operationId: 'getTransaction',
+  summary: 'One transaction, with its state and links as of recordedAsOf', ...ledgerTag('transactions'),
+  middleware: [requireAccess('read')] as const,
+  request: { params: TransactionParams, query: AsOfQuery },
+  responses: { 200: json(Transaction, 'The transaction'), ...PROBLEMS },
+});
+
+type Body = z.infer<typeof TransactionBody>;
+
+/** A timestamp, or a plain date for the decision to read in the ledger's timezone. */
+function effectiveInput(text: string | undefined) {
+  if (text === undefined) return undefined;
+  return parsePlainDate(text) ? { date: text } : parseTimestamp(text);
+}
+
+export function transactionInput(input: Body, id: string): TransactionInput {
+  return {
+    id,
+    status: input.status ?? 'posted',
+    effectiveAt: effectiveInput(input.effectiveAt),
+    expiresAt: input.expiresAt === undefined ? undefined : parseTimestamp(input.expiresAt),
+    description: input.description ?? '',
+    metadata: input.metadata ?? {},
+    postings: input.postings,
+  };
+}
+
+export const transactionRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(recordTransaction, async (c) => {
+    const { ledgerId } = c.req.valid('param');
+    const input = c.req.valid('json');
+    const transaction = transactionInput(input, input.id ?? `tx_${randomUUID()}`);
+    const outcome = await runWrite(c, ledgerId, 'transactions.record', { type: 'RecordTransaction', transaction }, input);
+    return written(c, outcome, presentRecordedTransaction(outcome.events[0]!));
+  })
+  .openapi(listTransactions, async (c) => {
+    const { ledgerId } = c.req.valid('param');
+    const query = c.req.valid('query');
+    const ledger = await ledgerOr404(c, ledgerId);
+    const cursor = decodeCursor(query.cursor);
+    const input = cursor ? { recordedAsOfPosition: cursor.position, effectiveAsOf: parseTimestamp(cursor.effectiveAsOf) } : asOfInput(query);
+    const asOf = await asOfOr400(c, ledger, input);
+    const limit = pageSize(query.limit);
+    const rows = await c.get('deps').store.transactions(ledgerId, asOf.position, {
+      accountId: query.accountId,
+      effectiveFrom: query.effectiveFrom === undefined ? undefined : parseInstantOrStartOfDay(query.effectiveFrom, ledger.timezone),
+      effectiveTo: query.effectiveTo === undefined ? undefined : parseInstantOrEndOfDay(query.effectiveTo, ledger.timezone),
+      recordedFrom: query.recordedFrom === undefined ? undefined : parseTimestamp(query.recordedFrom),
+      recordedTo: query.recordedTo === undefined ? undefined : parseTimestamp(query.recordedTo),
+    }, cursor ? Number(cursor.after) : 0, limit + 1);
+    const items = rows.slice(0, limit).map(presentTransaction);
+    const last = rows.length > limit ? rows[limit - 1] : undefined;
+    const nextCursor = last ? encodeCursor({ position: asOf.position, effectiveAsOf: presentAsOf(asOf).effectiveAt, after: last.position }) : null;
+    return c.json({ items, nextCursor, asOf: presentAsOf(asOf) }, 200);
+  })
+  .openapi(getTransaction, async (c) => {
+    const { ledgerId, id } = c.req.valid('param');
+    const ledger = await ledgerOr404(c, ledgerId);
+    const asOf = await asOfOr400(c, ledger, asOfInput(c.req.valid('query')));
+    const row = await c.get('deps').store.transaction(ledgerId, id, asOf.position);
+    if (!row) throw new ProblemError('NOT_FOUND', `Transaction ${id} does not exist as of position ${asOf.position}.`);
+    return c.json({ ...presentTransaction(row), asOf: presentAsOf(asOf) }, 200);
+  });

@@ -1,0 +1,151 @@
+import { z } from '@hono/zod-openapi';
+import { ASSET_CODE_PATTERN, MAX_ASSET_SCALE } from '../../domain/assets.ts';
+import { AMOUNT_PATTERN } from '../../domain/money.ts';
+import { isValidTimeZone, parsePlainDate, parseTimestamp } from '../../domain/time.ts';
+
+export const LEDGER_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const ENTITY_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/;
+export const MAX_PAGE_SIZE = 1000;
+export const MAX_POSTINGS = 1000;
+
+export const LedgerId = z.string().regex(LEDGER_ID_PATTERN, 'lowercase letters, digits and dashes, starting with a letter or digit, at most 63')
+  .openapi({ example: 'acme' });
+export const EntityId = z.string().regex(ENTITY_ID_PATTERN, 'letters, digits and : . _ -, starting with a letter or digit, at most 128')
+  .openapi({ example: 'customer:42:wallet' });
+export const AssetCode = z.string().regex(ASSET_CODE_PATTERN, 'an ISO 4217 code or a custom asset code').openapi({ example: 'USD' });
+
+export const Amount = z.string()
+  .regex(AMOUNT_PATTERN, 'a decimal string such as "10.50": no sign, exponent or separators')
+  .refine((s) => /[1-9]/.test(s), 'must be greater than zero')
+  .openapi({ example: '10.50' });
+
+export const Timestamp = z.string()
+  .refine((s) => parseTimestamp(s) !== undefined, 'an RFC 3339 timestamp with an offset, at most 6 fraction digits, years 1900 to 9999')
+  .openapi({ example: '2026-03-01T10:00:00.000000Z' });
+
+export const PlainDate = z.string().refine((s) => parsePlainDate(s) !== undefined, 'a date YYYY-MM-DD').openapi({ example: '2026-03-31' });
+
+export const TimestampOrDate = z.string()
+  .refine((s) => parseTimestamp(s) !== undefined || parsePlainDate(s) !== undefined, 'an RFC 3339 timestamp with an offset, or a date YYYY-MM-DD')
+  .openapi({ example: '2026-03-31' });
+
+export const Metadata = z.record(z.string(), z.unknown()).openapi({ example: { invoice: 'INV-7' } });
+
+export const TimeZone = z.string().refine(isValidTimeZone, 'an IANA timezone name').openapi({ example: 'Europe/Paris' });
+
+export const Direction = z.enum(['debit', 'credit']);
+
+/** The read coordinates of spec section 3, accepted by every read. */
+export const AsOfQuery = z.strictObject({
+  recordedAsOf: Timestamp.optional(),
+  recordedAsOfPosition: z.string().regex(/^(0|[1-9][0-9]{0,15})$/, 'a position').optional(),
+  effectiveAsOf: TimestampOrDate.optional(),
+});
+
+export const PageQuery = z.strictObject({
+  limit: z.string().regex(/^[1-9][0-9]{0,3}$/, 'a whole number from 1').refine((s) => Number(s) <= MAX_PAGE_SIZE, `at most ${MAX_PAGE_SIZE}`).optional(),
+  cursor: z.string().max(512).optional(),
+});
+
+export const AsOf = z.object({
+  position: z.number().int(),
+  recordedAt: z.string().nullable(),
+  effectiveAt: z.string(),
+}).openapi('AsOf');
+
+export const CreateLedgerBody = z.strictObject({
+  id: LedgerId,
+  name: z.string().min(1).max(200),
+  timezone: TimeZone.optional(),
+}).openapi('CreateLedger');
+
+export const Ledger = z.object({
+  id: z.string(), name: z.string(), timezone: z.string(), head: z.number().int(), closedThrough: z.string().nullable(),
+  position: z.number().int().optional(), recordedAt: z.string().optional(),
+}).openapi('Ledger');
+
+export const DeclareAssetBody = z.strictObject({
+  code: AssetCode,
+  scale: z.number().int().min(0).max(MAX_ASSET_SCALE),
+}).openapi('DeclareAsset');
+
+export const AssetResponse = z.object({ code: z.string(), scale: z.number().int(), position: z.number().int(), recordedAt: z.string() }).openapi('Asset');
+
+export const OpenAccountBody = z.strictObject({
+  id: EntityId,
+  name: z.string().max(200).optional(),
+  normalBalance: Direction,
+  currency: AssetCode,
+  noOverdraft: z.boolean().optional(),
+  metadata: Metadata.optional(),
+}).openapi('OpenAccount');
+
+export const Account = z.object({
+  id: z.string(), name: z.string(), normalBalance: Direction, currency: z.string(), noOverdraft: z.boolean(),
+  metadata: Metadata, status: z.enum(['open', 'closed']), position: z.number().int(), recordedAt: z.string(),
+  asOf: AsOf.optional(),
+}).openapi('Account');
+
+export const PostingBody = z.strictObject({
+  accountId: EntityId,
+  direction: Direction,
+  amount: Amount,
+  currency: AssetCode.optional(),
+}).openapi('PostingInput');
+
+export const TransactionBody = z.strictObject({
+  id: EntityId.optional(),
+  status: z.enum(['posted', 'pending']).optional(),
+  effectiveAt: TimestampOrDate.optional(),
+  expiresAt: Timestamp.optional(),
+  description: z.string().max(1000).optional(),
+  metadata: Metadata.optional(),
+  postings: z.array(PostingBody).min(2).max(MAX_POSTINGS),
+}).openapi('TransactionInput');
+
+export const Posting = z.object({ accountId: z.string(), direction: Direction, amount: z.string(), currency: z.string() }).openapi('Posting');
+
+export const Transaction = z.object({
+  id: z.string(),
+  status: z.enum(['posted', 'pending', 'voided', 'expired']),
+  effectiveAt: z.string(),
+  expiresAt: z.string().nullable(),
+  description: z.string(),
+  metadata: Metadata,
+  postings: z.array(Posting),
+  reverses: z.string().nullable(),
+  reversedBy: z.string().nullable(),
+  corrects: z.string().nullable(),
+  correctedBy: z.string().nullable(),
+  reason: z.string().nullable(),
+  position: z.number().int(),
+  recordedAt: z.string(),
+  asOf: AsOf.optional(),
+}).openapi('Transaction');
+
+const Sides = z.object({ debits: z.string(), credits: z.string() });
+
+export const Balance = z.object({
+  accountId: z.string(), currency: z.string(), normalBalance: Direction,
+  ledgerBalance: z.string(), availableBalance: z.string(),
+  posted: Sides, pending: Sides, scheduled: Sides, asOf: AsOf,
+}).openapi('Balance');
+
+export const CreateKeyBody = z.strictObject({
+  name: z.string().min(1).max(200),
+  role: z.enum(['admin', 'writer', 'reader', 'auditor']),
+  ledgerIds: z.array(LedgerId).max(1000).optional(),
+}).openapi('CreateKey');
+
+export const ApiKey = z.object({
+  id: z.string(), key: z.string().optional(), name: z.string(), role: z.string(), ledgerIds: z.array(z.string()).nullable(), revoked: z.boolean().optional(),
+}).openapi('ApiKey');
+
+export const Problem = z.object({
+  type: z.string(), title: z.string(), status: z.number().int(), detail: z.string(), code: z.string(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+}).openapi('Problem');
+
+export function page<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable(), asOf: AsOf });
+}

@@ -1,0 +1,63 @@
+import { canonicalJson, differingPaths } from '../domain/canonical-json.ts';
+import { decide } from '../domain/decide.ts';
+import { reject, isRejection, type Rejection } from '../domain/rejection.ts';
+import { evolve } from '../domain/state.ts';
+import type { BatchInput, BatchOutput, IdempotencyRecord, PendingEvent } from './ports.ts';
+import type { WriteRequest } from './write-request.ts';
+
+/** What became of one request of a batch: the positions it recorded or replays, or its rejection. */
+export type BatchOutcome =
+  | { readonly kind: 'recorded'; readonly firstPosition: number; readonly lastPosition: number }
+  | { readonly kind: 'replayed'; readonly firstPosition: number; readonly lastPosition: number }
+  | Rejection;
+
+const claimKey = (r: { scope: string; key: string }) => `${r.scope}\u0000${r.key}`;
+
+/** Replays a retry of a recorded write, or names what the retry changed. */
+function checkIdempotency(request: WriteRequest, records: ReadonlyMap<string, IdempotencyRecord>): BatchOutcome | null {
+  for (const claim of request.claims) {
+    const record = records.get(claimKey(claim));
+    if (!record) continue;
+    if (canonicalJson(record.request) === canonicalJson(request.request)) {
+      return { kind: 'replayed', firstPosition: record.firstPosition, lastPosition: record.lastPosition };
+    }
+    const fields = differingPaths(record.request, request.request);
+    return reject(
+      'IDEMPOTENCY_CONFLICT',
+      `${claim.scope === 'transaction' ? 'Transaction id' : 'Key'} ${claim.key} was used for a different request; differing fields: ${fields.join(', ')}.`,
+      fields.map((path) => ({ path, message: 'differs from the original request' })),
+    );
+  }
+  return null;
+}
+
+/**
+ * Decides a batch of writes in order against one evolving state: each request sees the events
+ * of those before it. Pure; the store runs it under the ledger's append lock.
+ */
+export function decideBatch(requests: readonly WriteRequest[], input: BatchInput): BatchOutput<BatchOutcome[]> {
+  let state = input.state;
+  let position = input.headPosition;
+  const records = new Map(input.records.map((r) => [claimKey(r), r]));
+  const events: PendingEvent[] = [];
+  const newRecords: IdempotencyRecord[] = [];
+  const outcomes = requests.map((request): BatchOutcome => {
+    const earlier = checkIdempotency(request, records);
+    if (earlier) return earlier;
+    const decision = decide(request.command, state, { recordedAt: input.recordedAt });
+    if (isRejection(decision)) return decision;
+    const firstPosition = position + 1;
+    for (const event of decision) {
+      position += 1;
+      state = evolve(state, event, position);
+      events.push({ event, actor: request.actor, requestId: request.requestId });
+    }
+    for (const claim of request.claims) {
+      const record = { ...claim, request: request.request, firstPosition, lastPosition: position };
+      records.set(claimKey(claim), record);
+      newRecords.push(record);
+    }
+    return { kind: 'recorded', firstPosition, lastPosition: position };
+  });
+  return { events, records: newRecords, result: outcomes };
+}

@@ -1,0 +1,95 @@
+import type { RecordedEvent } from '../domain/events.ts';
+import { isRejection, type Rejection } from '../domain/rejection.ts';
+import { decideBatch } from './decide-batch.ts';
+import type { LedgerStore } from './ports.ts';
+import { needsOf, type WriteRequest } from './write-request.ts';
+
+/** The events a write recorded, or, for a replay, the ones its first attempt recorded. */
+export type WriteOutcome = { readonly events: readonly RecordedEvent[]; readonly replayed: boolean } | Rejection;
+
+interface Waiting {
+  readonly request: WriteRequest;
+  readonly resolve: (outcome: WriteOutcome) => void;
+  readonly fail: (error: unknown) => void;
+}
+
+export const MAX_GROUP = 500;
+
+/**
+ * Group commit: writes to one ledger queue up while a commit is in flight, and the next commit
+ * takes them all (up to MAX_GROUP) in one database transaction. Across processes, the ledger's
+ * append lock in the database serializes commits.
+ */
+export class GroupCommitter {
+  private readonly queues = new Map<string, Waiting[]>();
+  private readonly store: LedgerStore;
+
+  constructor(store: LedgerStore) {
+    this.store = store;
+  }
+
+  submit(ledgerId: string, request: WriteRequest): Promise<WriteOutcome> {
+    return this.submitAll(ledgerId, [request]).then((outcomes) => outcomes[0]!);
+  }
+
+  /** Submits several writes, in order. */
+  submitAll(ledgerId: string, requests: readonly WriteRequest[]): Promise<WriteOutcome[]> {
+    return Promise.all(
+      requests.map(
+        (request) =>
+          new Promise<WriteOutcome>((resolve, fail) => {
+            const queue = this.queues.get(ledgerId);
+            const waiting = { request, resolve, fail };
+            if (queue) {
+              queue.push(waiting);
+            } else {
+              this.queues.set(ledgerId, [waiting]);
+              queueMicrotask(() => void this.drain(ledgerId));
+            }
+          }),
+      ),
+    );
+  }
+
+  private async drain(ledgerId: string): Promise<void> {
+    for (;;) {
+      const queue = this.queues.get(ledgerId) ?? [];
+      if (queue.length === 0) {
+        this.queues.delete(ledgerId);
+        return;
+      }
+      const group = queue.splice(0, MAX_GROUP);
+      await this.commitGroup(ledgerId, group);
+    }
+  }
+
+  private async commitGroup(ledgerId: string, group: Waiting[]): Promise<void> {
+    try {
+      const outcomes = await this.commit(ledgerId, group.map((w) => w.request));
+      group.forEach((w, i) => w.resolve(outcomes[i]!));
+    } catch (error) {
+      if (group.length === 1) {
+        group[0]!.fail(error);
+        return;
+      }
+      // One request must not sink the others: retry them one commit each.
+      for (const w of group) await this.commitGroup(ledgerId, [w]);
+    }
+  }
+
+  private async commit(ledgerId: string, requests: readonly WriteRequest[]): Promise<WriteOutcome[]> {
+    const { result, recorded } = await this.store.write(ledgerId, needsOf(requests), (input) => decideBatch(requests, input));
+    const byPosition = new Map(recorded.map((e) => [e.position, e]));
+    for (const outcome of result) {
+      if (isRejection(outcome) || byPosition.has(outcome.firstPosition)) continue;
+      // A replay of a write committed earlier: its events are immutable, read them back.
+      for (const e of await this.store.eventsBetween(ledgerId, outcome.firstPosition, outcome.lastPosition)) byPosition.set(e.position, e);
+    }
+    return result.map((outcome): WriteOutcome => {
+      if (isRejection(outcome)) return outcome;
+      const events: RecordedEvent[] = [];
+      for (let p = outcome.firstPosition; p <= outcome.lastPosition; p++) events.push(byPosition.get(p)!);
+      return { events, replayed: outcome.kind === 'replayed' };
+    });
+  }
+}

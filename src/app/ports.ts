@@ -1,0 +1,126 @@
+import type { Asset } from '../domain/assets.ts';
+import type { AccountState, LedgerState } from '../domain/state.ts';
+import type { LedgerEvent, RecordedEvent, TransactionData } from '../domain/events.ts';
+import type { Instant, PlainDate } from '../domain/time.ts';
+
+/** A key that makes a write idempotent: a natural id (a transaction's) or an `Idempotency-Key`. */
+export interface IdempotencyClaim {
+  readonly scope: string;
+  readonly key: string;
+}
+
+export interface IdempotencyRecord extends IdempotencyClaim {
+  readonly request: unknown;
+  readonly firstPosition: number;
+  readonly lastPosition: number;
+}
+
+/** What a batch of commands needs loaded under the append lock. */
+export interface StateNeeds {
+  readonly accountIds: readonly string[];
+  readonly transactionIds: readonly string[];
+  readonly claims: readonly IdempotencyClaim[];
+}
+
+export interface BatchInput {
+  readonly state: LedgerState;
+  readonly headPosition: number;
+  readonly recordedAt: Instant;
+  readonly records: readonly IdempotencyRecord[];
+}
+
+export interface PendingEvent {
+  readonly event: LedgerEvent;
+  readonly actor: string;
+  readonly requestId: string;
+}
+
+export interface BatchOutput<T> {
+  /** Appended at positions `headPosition + 1` onwards, in this order, in one commit. */
+  readonly events: readonly PendingEvent[];
+  readonly records: readonly IdempotencyRecord[];
+  readonly result: T;
+}
+
+/** A resolved point on the recorded axis, and the database's clock as the default "now". */
+export interface ReadPoint {
+  readonly position: number;
+  readonly recordedAt: Instant | null;
+  readonly now: Instant;
+}
+
+export interface LedgerInfo {
+  readonly ledgerId: string;
+  readonly name: string;
+  readonly timezone: string;
+  readonly head: number;
+  readonly closedThrough: PlainDate | null;
+}
+
+export interface AccountRow extends AccountState {
+  readonly position: number;
+  readonly recordedAt: Instant;
+}
+
+export interface TransactionRow {
+  readonly data: TransactionData;
+  readonly position: number;
+  readonly recordedAt: Instant;
+  readonly reversedBy: string | null;
+  readonly correctedBy: string | null;
+}
+
+export interface BalanceSums {
+  readonly postedDebits: string;
+  readonly postedCredits: string;
+  readonly pendingDebits: string;
+  readonly pendingCredits: string;
+  readonly scheduledDebits: string;
+  readonly scheduledCredits: string;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly nextCursor: string | null;
+}
+
+export interface TransactionFilter {
+  readonly accountId?: string | undefined;
+  readonly effectiveFrom?: Instant | undefined;
+  readonly effectiveTo?: Instant | undefined;
+  readonly recordedFrom?: Instant | undefined;
+  readonly recordedTo?: Instant | undefined;
+}
+
+export interface ApiKeyRow {
+  readonly keyId: string;
+  readonly name: string;
+  readonly role: 'admin' | 'writer' | 'reader' | 'auditor';
+  readonly ledgerIds: readonly string[] | null;
+  readonly revoked: boolean;
+}
+
+/** The event log and its projections, as the use cases see them. */
+export interface LedgerStore {
+  /**
+   * Under the ledger's append lock: loads the slice of state `needs` names, lets `decideBatch`
+   * choose the events, and appends them with their projections and idempotency records in one
+   * commit. `decideBatch` is pure: it may run again if the commit has to be retried.
+   */
+  write<T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>): Promise<{ result: T; recorded: RecordedEvent[] }>;
+  eventsBetween(ledgerId: string, firstPosition: number, lastPosition: number): Promise<RecordedEvent[]>;
+  readPoint(ledgerId: string, recordedAsOf: Instant | undefined): Promise<ReadPoint>;
+  positionInfo(ledgerId: string, position: number): Promise<{ recordedAt: Instant | null; now: Instant }>;
+  ledger(ledgerId: string, position?: number): Promise<LedgerInfo | null>;
+  account(ledgerId: string, accountId: string, position: number): Promise<AccountRow | null>;
+  accounts(ledgerId: string, position: number, prefix: string | undefined, after: string | undefined, limit: number): Promise<AccountRow[]>;
+  transaction(ledgerId: string, transactionId: string, position: number): Promise<TransactionRow | null>;
+  transactions(ledgerId: string, position: number, filter: TransactionFilter, afterPosition: number, limit: number): Promise<TransactionRow[]>;
+  assets(ledgerId: string): Promise<ReadonlyMap<string, Asset>>;
+  balanceSums(ledgerId: string, accountId: string, position: number, effectiveAsOf: Instant): Promise<BalanceSums>;
+  createApiKey(key: Omit<ApiKeyRow, 'revoked'>, keyHash: string): Promise<void>;
+  apiKeyByHash(keyHash: string): Promise<ApiKeyRow | null>;
+  apiKeyById(keyId: string): Promise<ApiKeyRow | null>;
+  revokeApiKey(keyId: string): Promise<void>;
+  countApiKeys(): Promise<number>;
+}

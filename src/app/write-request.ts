@@ -1,0 +1,43 @@
+import type { Command } from '../domain/commands.ts';
+import type { IdempotencyClaim, StateNeeds } from './ports.ts';
+
+/** One write as the use cases take it: the command, who asks, and what makes it idempotent. */
+export interface WriteRequest {
+  readonly command: Command;
+  /** The natural key (a transaction's id) and the `Idempotency-Key`, when there are. */
+  readonly claims: readonly IdempotencyClaim[];
+  /** What a retry must repeat exactly to be a replay: the request's path parameters and body. */
+  readonly request: unknown;
+  readonly actor: string;
+  readonly requestId: string;
+}
+
+/** The natural idempotency key of a command: the id that the client chose for what it creates. */
+export function naturalClaim(command: Command): IdempotencyClaim | null {
+  switch (command.type) {
+    case 'CreateLedger':
+      return { scope: 'ledger', key: command.ledgerId };
+    case 'DeclareAsset':
+      return { scope: 'asset', key: command.code };
+    case 'OpenAccount':
+      return { scope: 'account', key: command.accountId };
+    case 'RecordTransaction':
+      return { scope: 'transaction', key: command.transaction.id };
+    case 'CloseAccount':
+      return null;
+  }
+}
+
+/** The accounts and transactions the decisions of a batch will look at. */
+export function needsOf(requests: readonly WriteRequest[]): StateNeeds {
+  const accountIds = new Set<string>();
+  const transactionIds = new Set<string>();
+  for (const { command } of requests) {
+    if (command.type === 'OpenAccount' || command.type === 'CloseAccount') accountIds.add(command.accountId);
+    if (command.type === 'RecordTransaction') {
+      transactionIds.add(command.transaction.id);
+      for (const posting of command.transaction.postings) accountIds.add(posting.accountId);
+    }
+  }
+  return { accountIds: [...accountIds], transactionIds: [...transactionIds], claims: requests.flatMap((r) => r.claims) };
+}

@@ -1,0 +1,41 @@
+import type { Direction, NormalBalance } from './events.ts';
+import type { Instant, PlainDate } from './time.ts';
+
+/** An effective time as a client gives it: a timestamp, or a plain date read in the ledger's timezone. */
+export type EffectiveInput = Instant | { readonly date: PlainDate };
+
+export interface PostingInput {
+  readonly accountId: string;
+  readonly direction: Direction;
+  readonly amount: string;
+  readonly currency?: string | undefined;
+}
+
+export interface TransactionInput {
+  readonly id: string;
+  readonly status: 'posted' | 'pending';
+  /** Absent: the commit's recorded time. */
+  readonly effectiveAt?: EffectiveInput | undefined;
+  readonly expiresAt?: Instant | undefined;
+  readonly description: string;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly postings: readonly PostingInput[];
+}
+
+export type Command =
+  | { readonly type: 'CreateLedger'; readonly ledgerId: string; readonly name: string; readonly timezone: string }
+  | { readonly type: 'DeclareAsset'; readonly code: string; readonly scale: number }
+  | {
+      readonly type: 'OpenAccount';
+      readonly accountId: string;
+      readonly name: string;
+      readonly normalBalance: NormalBalance;
+      readonly currency: string;
+      readonly noOverdraft: boolean;
+      readonly metadata: Readonly<Record<string, unknown>>;
+    }
+  | { readonly type: 'CloseAccount'; readonly accountId: string }
+  | { readonly type: 'RecordTransaction'; readonly transaction: TransactionInput };
+
+export type CommandType = Command['type'];
+

@@ -1,0 +1,169 @@
+import { isoCurrency, type Asset } from './assets.ts';
+import type { Command, EffectiveInput, TransactionInput } from './commands.ts';
+import { assertNever, type LedgerEvent, type Posting } from './events.ts';
+import { Decimal, formatAmount, parseAmount, ZERO } from './money.ts';
+import { reject, type FieldError, type Rejection } from './rejection.ts';
+import type { LedgerState } from './state.ts';
+import { dateOf, endOfDay, formatInstant, nextDate, startOfDay, type Instant } from './time.ts';
+
+/** When a decision is taken: the recorded time of the commit that will hold its events. */
+export interface DecisionContext {
+  readonly recordedAt: Instant;
+}
+
+export type Decision = readonly LedgerEvent[] | Rejection;
+
+/** The asset with this code in the ledger: one of its custom assets, else an ISO 4217 currency. */
+export function assetOf(state: LedgerState, code: string): Asset | undefined {
+  return state.assets.get(code) ?? isoCurrency(code);
+}
+
+export function decide(command: Command, state: LedgerState, context: DecisionContext): Decision {
+  if (command.type !== 'CreateLedger' && !state.ledger) return reject('NOT_FOUND', 'The ledger does not exist.');
+  switch (command.type) {
+    case 'CreateLedger':
+      if (state.ledger) return reject('IDEMPOTENCY_CONFLICT', `Ledger ${command.ledgerId} already exists.`);
+      return [{ type: 'LedgerCreated', data: { ledgerId: command.ledgerId, name: command.name, timezone: command.timezone } }];
+    case 'DeclareAsset':
+      if (assetOf(state, command.code)) return reject('IDEMPOTENCY_CONFLICT', `Asset ${command.code} already exists in this ledger.`);
+      return [{ type: 'AssetDeclared', data: { code: command.code, scale: command.scale } }];
+    case 'OpenAccount': {
+      if (state.accounts.has(command.accountId)) {
+        return reject('IDEMPOTENCY_CONFLICT', `Account ${command.accountId} already exists.`);
+      }
+      if (!assetOf(state, command.currency)) {
+        return reject('CURRENCY_MISMATCH', `Unknown asset ${command.currency}: declare it first.`, [
+          { path: 'currency', message: 'not an ISO 4217 currency nor an asset of this ledger' },
+        ]);
+      }
+      const { type: _type, ...data } = command;
+      return [{ type: 'AccountOpened', data }];
+    }
+    case 'CloseAccount': {
+      const account = state.accounts.get(command.accountId);
+      if (!account) return reject('NOT_FOUND', `Account ${command.accountId} does not exist.`);
+      if (account.closed) return reject('ACCOUNT_CLOSED', `Account ${command.accountId} is already closed.`);
+      return [{ type: 'AccountClosed', data: { accountId: command.accountId } }];
+    }
+    case 'RecordTransaction':
+      return decideTransaction(command.transaction, state, context);
+    default:
+      return assertNever(command);
+  }
+}
+
+/** Refuses a write effective on or before the end of the closed period, naming the first open date. */
+export function checkPeriodOpen(state: LedgerState, effectiveAt: Instant, path: string): Rejection | null {
+  const { closedThrough, ledger } = state;
+  if (!closedThrough || !ledger) return null;
+  if (effectiveAt > endOfDay(closedThrough, ledger.timezone)) return null;
+  const firstOpen = nextDate(closedThrough);
+  return reject(
+    'PERIOD_CLOSED',
+    `The period through ${closedThrough} is closed; use an effective time on or after ${firstOpen} (${ledger.timezone}).`,
+    [{ path, message: `on or before the closed date ${closedThrough}` }],
+  );
+}
+
+function decideTransaction(input: TransactionInput, state: LedgerState, context: DecisionContext): Decision {
+  if (state.transactions.has(input.id)) return reject('IDEMPOTENCY_CONFLICT', `Transaction ${input.id} already exists.`);
+  const effectiveAt = effectiveInstant(input.effectiveAt, state, context);
+  const postings = resolvePostings(input, state);
+  if (!Array.isArray(postings)) return postings as Rejection;
+  const unbalanced = checkBalanced(postings, state);
+  if (unbalanced) return unbalanced;
+  const expiry = checkExpiry(input, effectiveAt);
+  if (expiry) return expiry;
+  const closed = checkPeriodOpen(state, effectiveAt, 'effectiveAt');
+  if (closed) return closed;
+  return [
+    {
+      type: 'TransactionRecorded',
+      data: {
+        id: input.id,
+        status: input.status,
+        effectiveAt: formatInstant(effectiveAt),
+        expiresAt: input.expiresAt === undefined ? null : formatInstant(input.expiresAt),
+        description: input.description,
+        metadata: input.metadata,
+        postings,
+        reverses: null,
+        corrects: null,
+        reason: null,
+      },
+    },
+  ];
+}
+
+function checkExpiry(input: TransactionInput, effectiveAt: Instant): Rejection | null {
+  if (input.expiresAt === undefined) return null;
+  if (input.status !== 'pending') {
+    return reject('VALIDATION_FAILED', 'Only a pending transaction (a hold) can expire.', [
+      { path: 'expiresAt', message: 'allowed with status "pending" only' },
+    ]);
+  }
+  if (input.expiresAt <= effectiveAt) {
+    return reject('VALIDATION_FAILED', 'A hold must expire after it takes effect.', [
+      { path: 'expiresAt', message: 'must be later than effectiveAt' },
+    ]);
+  }
+  return null;
+}
+
+/** Checks every posting against its account and normalizes its amount to the asset's scale. */
+function resolvePostings(input: TransactionInput, state: LedgerState): Posting[] | Rejection {
+  const postings: Posting[] = [];
+  for (const [index, posting] of input.postings.entries()) {
+    const path = `postings.${index}`;
+    const account = state.accounts.get(posting.accountId);
+    if (!account) return reject('UNKNOWN_ACCOUNT', `Account ${posting.accountId} does not exist.`, [{ path: `${path}.accountId`, message: 'unknown account' }]);
+    if (account.closed) return reject('ACCOUNT_CLOSED', `Account ${posting.accountId} is closed.`, [{ path: `${path}.accountId`, message: 'closed account' }]);
+    if (posting.currency !== undefined && posting.currency !== account.currency) {
+      return reject('CURRENCY_MISMATCH', `Account ${posting.accountId} is in ${account.currency}, not ${posting.currency}.`, [
+        { path: `${path}.currency`, message: `must be ${account.currency}` },
+      ]);
+    }
+    const asset = assetOf(state, account.currency);
+    if (!asset) throw new Error(`account ${account.accountId} has an unknown asset ${account.currency}`);
+    const amount = parseAmount(posting.amount, asset.scale);
+    if (amount === 'SCALE_EXCEEDED') {
+      return reject('SCALE_EXCEEDED', `${account.currency} takes at most ${asset.scale} fraction digits.`, [
+        { path: `${path}.amount`, message: `at most ${asset.scale} fraction digits` },
+      ]);
+    }
+    if (typeof amount === 'string') {
+      return reject('VALIDATION_FAILED', 'Amounts are positive decimal strings.', [{ path: `${path}.amount`, message: 'invalid amount' }]);
+    }
+    postings.push({ accountId: account.accountId, direction: posting.direction, amount: formatAmount(amount, asset.scale), currency: account.currency });
+  }
+  return postings;
+}
+
+/** For each currency, debits must equal credits. */
+export function checkBalanced(postings: readonly Posting[], state: LedgerState): Rejection | null {
+  const net = new Map<string, Decimal>();
+  for (const p of postings) {
+    const signed = p.direction === 'debit' ? new Decimal(p.amount) : new Decimal(p.amount).negated();
+    net.set(p.currency, (net.get(p.currency) ?? ZERO).plus(signed));
+  }
+  const errors: FieldError[] = [];
+  for (const [currency, difference] of net) {
+    if (difference.isZero()) continue;
+    const scale = assetOf(state, currency)?.scale ?? 0;
+    const side = difference.isPositive() ? 'debits exceed credits' : 'credits exceed debits';
+    errors.push({ path: 'postings', message: `${currency}: ${side} by ${formatAmount(difference.abs(), scale)}` });
+  }
+  if (errors.length === 0) return null;
+  return reject('UNBALANCED', 'For each currency, the debits must equal the credits.', errors);
+}
+
+/** A client's effective time as an instant: a plain date is the start of that day; absent, the commit's time. */
+export function effectiveInstant(input: EffectiveInput | undefined, state: LedgerState, context: DecisionContext): Instant {
+  if (input === undefined) return context.recordedAt;
+  return typeof input === 'bigint' ? input : startOfDay(input.date, state.ledger?.timezone ?? 'UTC');
+}
+
+/** The calendar date of the commit in the ledger's timezone: "today" for period closes. */
+export function todayOf(state: LedgerState, context: DecisionContext): string {
+  return dateOf(context.recordedAt, state.ledger?.timezone ?? 'UTC');
+}

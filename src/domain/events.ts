@@ -1,0 +1,66 @@
+import type { Instant } from './time.ts';
+
+/**
+ * Event payloads are stored and hashed as they are written here, so they hold wire forms:
+ * amounts as strings with exactly the asset's scale, times as `formatInstant` strings.
+ */
+export type Direction = 'debit' | 'credit';
+export type NormalBalance = Direction;
+
+export interface Posting {
+  readonly accountId: string;
+  readonly direction: Direction;
+  readonly amount: string;
+  readonly currency: string;
+}
+
+export interface TransactionData {
+  readonly id: string;
+  readonly status: 'posted' | 'pending';
+  readonly effectiveAt: string;
+  readonly expiresAt: string | null;
+  readonly description: string;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly postings: readonly Posting[];
+  /** Set on a reversal: the id of the transaction it mirrors. */
+  readonly reverses: string | null;
+  /** Set on a correction's replacement: the id of the transaction it replaces. */
+  readonly corrects: string | null;
+  /** Why a reversal was recorded. */
+  readonly reason: string | null;
+}
+
+export type LedgerEvent =
+  | { readonly type: 'LedgerCreated'; readonly data: { readonly ledgerId: string; readonly name: string; readonly timezone: string } }
+  | { readonly type: 'AssetDeclared'; readonly data: { readonly code: string; readonly scale: number } }
+  | {
+      readonly type: 'AccountOpened';
+      readonly data: {
+        readonly accountId: string;
+        readonly name: string;
+        readonly normalBalance: NormalBalance;
+        readonly currency: string;
+        readonly noOverdraft: boolean;
+        readonly metadata: Readonly<Record<string, unknown>>;
+      };
+    }
+  | { readonly type: 'AccountClosed'; readonly data: { readonly accountId: string } }
+  | { readonly type: 'TransactionRecorded'; readonly data: TransactionData };
+
+export type LedgerEventType = LedgerEvent['type'];
+
+/** An event as the log holds it: its place, its recorded time and who produced it. */
+export interface RecordedEvent {
+  readonly ledgerId: string;
+  readonly position: number;
+  readonly recordedAt: Instant;
+  readonly actor: string;
+  readonly requestId: string;
+  readonly prevHash: string;
+  readonly hash: string;
+  readonly event: LedgerEvent;
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
+}

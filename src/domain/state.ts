@@ -1,0 +1,69 @@
+import type { Asset } from './assets.ts';
+import type { LedgerEvent, NormalBalance, TransactionData } from './events.ts';
+import { assertNever } from './events.ts';
+import type { PlainDate } from './time.ts';
+
+export interface AccountState {
+  readonly accountId: string;
+  readonly name: string;
+  readonly normalBalance: NormalBalance;
+  readonly currency: string;
+  readonly noOverdraft: boolean;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly closed: boolean;
+}
+
+export interface TransactionState {
+  readonly data: TransactionData;
+  readonly position: number;
+  readonly reversedBy: string | null;
+}
+
+/**
+ * What a decision needs to know about one ledger. On the write path the store fills it with only
+ * the accounts, assets and transactions a batch of commands names: a slice of the full fold.
+ */
+export interface LedgerState {
+  readonly ledger: { readonly ledgerId: string; readonly name: string; readonly timezone: string } | null;
+  readonly closedThrough: PlainDate | null;
+  readonly assets: ReadonlyMap<string, Asset>;
+  readonly accounts: ReadonlyMap<string, AccountState>;
+  readonly transactions: ReadonlyMap<string, TransactionState>;
+}
+
+export const initialState: LedgerState = {
+  ledger: null,
+  closedThrough: null,
+  assets: new Map(),
+  accounts: new Map(),
+  transactions: new Map(),
+};
+
+function withEntry<V>(map: ReadonlyMap<string, V>, key: string, value: V): ReadonlyMap<string, V> {
+  return new Map(map).set(key, value);
+}
+
+/** The fold: the state after one more event at `position`. */
+export function evolve(state: LedgerState, event: LedgerEvent, position: number): LedgerState {
+  switch (event.type) {
+    case 'LedgerCreated':
+      return { ...state, ledger: event.data };
+    case 'AssetDeclared':
+      return { ...state, assets: withEntry(state.assets, event.data.code, event.data) };
+    case 'AccountOpened':
+      return { ...state, accounts: withEntry(state.accounts, event.data.accountId, { ...event.data, closed: false }) };
+    case 'AccountClosed': {
+      const account = state.accounts.get(event.data.accountId);
+      if (!account) return state;
+      return { ...state, accounts: withEntry(state.accounts, account.accountId, { ...account, closed: true }) };
+    }
+    case 'TransactionRecorded': {
+      let transactions = withEntry(state.transactions, event.data.id, { data: event.data, position, reversedBy: null });
+      const original = event.data.reverses ? transactions.get(event.data.reverses) : undefined;
+      if (original) transactions = withEntry(transactions, original.data.id, { ...original, reversedBy: event.data.id });
+      return { ...state, transactions };
+    }
+    default:
+      return assertNever(event);
+  }
+}

@@ -1,0 +1,31 @@
+import { mkdirSync } from 'node:fs';
+import { serve } from '@hono/node-server';
+import { bootstrapAdminKey } from '../app/api-keys.ts';
+import { GroupCommitter } from '../app/group-commit.ts';
+import { createLedgerStore } from '../adapters/db/ledger-store.ts';
+import { createApp } from '../adapters/http/app.ts';
+import { configFrom } from './config.ts';
+import { openDatabase } from './open-database.ts';
+
+const config = configFrom(process.env);
+if (!config.databaseUrl) mkdirSync(config.dataDir, { recursive: true });
+const database = await openDatabase(config);
+const store = createLedgerStore(database.db);
+const firstKey = await bootstrapAdminKey(store, config.bootstrapAdminKey);
+if (firstKey) {
+  console.log(`First start: an admin API key was created. It is shown only this once; keep it safe:\n\n  ${firstKey}\n`);
+}
+const app = createApp({ store, committer: new GroupCommitter(store), log: (line) => console.log(JSON.stringify(line)) });
+const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
+  const where = config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}`;
+  console.log(JSON.stringify({ msg: 'listening', port: info.port, database: where }));
+});
+
+async function shutdown(signal: string) {
+  console.log(JSON.stringify({ msg: 'stopping', signal }));
+  server.close();
+  await database.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
