@@ -33,35 +33,35 @@ async function insertBatch(trx: Trx, ledgerId: string, recordedAt: Instant, even
     new_events as (
       insert into events (ledger_id, position, type, recorded_at, actor, request_id, data, prev_hash, hash)
       select ${ledgerId}, e.position, e.type, ${toTimestamp(recordedAt)}::timestamptz, e.actor, e.request_id, e.data, e.prev_hash, e.hash
-        from jsonb_to_recordset(${json(eventRows)}::jsonb)
+        from jsonb_to_recordset(${json(eventRows)}::text::jsonb)
           as e(position bigint, type text, actor text, request_id text, data jsonb, prev_hash text, hash text)
       returning 1),
     new_ledgers as (
       insert into ledgers (ledger_id, name, timezone, recorded_at)
       select l.ledger_id, l.name, l.timezone, l.recorded_at
-        from jsonb_to_recordset(${json(rows.ledgers)}::jsonb) as l(ledger_id text, name text, timezone text, recorded_at timestamptz)
+        from jsonb_to_recordset(${json(rows.ledgers)}::text::jsonb) as l(ledger_id text, name text, timezone text, recorded_at timestamptz)
       returning 1),
     new_assets as (
       insert into assets (ledger_id, code, scale, position)
       select ${ledgerId}, a.code, a.scale, a.position
-        from jsonb_to_recordset(${json(rows.assets)}::jsonb) as a(code text, scale integer, position bigint)
+        from jsonb_to_recordset(${json(rows.assets)}::text::jsonb) as a(code text, scale integer, position bigint)
       returning 1),
     new_accounts as (
       insert into accounts (ledger_id, account_id, name, normal_balance, currency, no_overdraft, metadata, position, recorded_at)
       select ${ledgerId}, a.account_id, a.name, a.normal_balance, a.currency, a.no_overdraft, a.metadata, a.position, a.recorded_at
-        from jsonb_to_recordset(${json(rows.accounts)}::jsonb)
+        from jsonb_to_recordset(${json(rows.accounts)}::text::jsonb)
           as a(account_id text, name text, normal_balance text, currency text, no_overdraft boolean, metadata jsonb,
                position bigint, recorded_at timestamptz)
       returning 1),
     new_closures as (
       insert into account_closures (ledger_id, account_id, position, recorded_at)
       select ${ledgerId}, c.account_id, c.position, c.recorded_at
-        from jsonb_to_recordset(${json(rows.account_closures)}::jsonb) as c(account_id text, position bigint, recorded_at timestamptz)
+        from jsonb_to_recordset(${json(rows.account_closures)}::text::jsonb) as c(account_id text, position bigint, recorded_at timestamptz)
       returning 1),
     new_transactions as (
       insert into transactions (ledger_id, transaction_id, position, status, effective_at, recorded_at, reverses, corrects, data)
       select ${ledgerId}, t.transaction_id, t.position, t.status, t.effective_at, t.recorded_at, t.reverses, t.corrects, t.data
-        from jsonb_to_recordset(${json(rows.transactions)}::jsonb)
+        from jsonb_to_recordset(${json(rows.transactions)}::text::jsonb)
           as t(transaction_id text, position bigint, status text, effective_at timestamptz, recorded_at timestamptz,
                reverses text, corrects text, data jsonb)
       returning 1),
@@ -70,14 +70,14 @@ async function insertBatch(trx: Trx, ledgerId: string, recordedAt: Instant, even
                             effective_at, recorded_at, expires_at)
       select ${ledgerId}, p.position, p.seq, p.transaction_id, p.account_id, p.direction, p.amount, p.currency, p.status,
              p.effective_at, p.recorded_at, p.expires_at
-        from jsonb_to_recordset(${json(rows.postings)}::jsonb)
+        from jsonb_to_recordset(${json(rows.postings)}::text::jsonb)
           as p(position bigint, seq integer, transaction_id text, account_id text, direction text, amount numeric,
                currency text, status text, effective_at timestamptz, recorded_at timestamptz, expires_at timestamptz)
       returning 1),
     new_records as (
       insert into idempotency_keys (ledger_id, scope, key, request, first_position, last_position)
       select ${ledgerId}, r.scope, r.key, r.request, r.first_position, r.last_position
-        from jsonb_to_recordset(${json(recordRows)}::jsonb)
+        from jsonb_to_recordset(${json(recordRows)}::text::jsonb)
           as r(scope text, key text, request jsonb, first_position bigint, last_position bigint)
       returning 1)
     select (select count(*) from new_events) as events, (select count(*) from new_ledgers) as ledgers,
@@ -275,7 +275,9 @@ export function createLedgerStore(db: Db): LedgerStore {
 
     async createApiKey(key, keyHash) {
       await db.insertInto('api_keys').values({
-        key_id: key.keyId, key_hash: keyHash, name: key.name, role: key.role, ledger_ids: JSON.stringify(key.ledgerIds),
+        key_id: key.keyId, key_hash: keyHash, name: key.name, role: key.role,
+        // ::text first: the postgres driver would JSON-encode a string bound straight to jsonb.
+        ledger_ids: sql<string>`${JSON.stringify(key.ledgerIds)}::text::jsonb`,
       }).execute();
     },
     apiKeyByHash: (keyHash) => apiKey(db, 'k.key_hash', keyHash),

@@ -1,4 +1,4 @@
-import type { ColumnType } from 'kysely';
+import type { ColumnType, RawBuilder } from 'kysely';
 
 /**
  * The tables as Kysely sees them. Drivers are set to hand back timestamptz, numeric and bigint
@@ -6,7 +6,7 @@ import type { ColumnType } from 'kysely';
  */
 type Timestamp = ColumnType<string, string, never>;
 type BigintText = ColumnType<string | number, number | string, never>;
-type Json = ColumnType<unknown, string, never>;
+type Json = ColumnType<unknown, string | RawBuilder<string>, never>;
 
 export interface LedgersTable { ledger_id: string; name: string; timezone: string; recorded_at: Timestamp }
 export interface EventsTable {

@@ -1,0 +1,32 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/adapters/db/database.ts';
+import { DATABASES } from '../support/databases.ts';
+import { testApi, type TestApi } from '../support/http.ts';
+
+describe.each(DATABASES)('record and read on $name', ({ open }) => {
+  let database: Database;
+  let api: TestApi;
+  beforeAll(async () => {
+    database = await open();
+    api = await testApi(database);
+  });
+  afterAll(() => database.close());
+
+  it('records a transaction and answers its balance as of two timelines', async () => {
+    const ledgerId = await api.seedLedger();
+    const recorded = await api.call('POST', `/v1/ledgers/${ledgerId}/transactions`, {
+      body: { id: 'dep-1', effectiveAt: '2026-03-01T10:00:00Z', postings: [
+        { accountId: 'bank', direction: 'debit', amount: '10000.00' },
+        { accountId: 'alice', direction: 'credit', amount: '10000.00' },
+      ] },
+    });
+    expect(recorded.status).toBe(201);
+    expect(recorded.body.position).toBe(5);
+    const after = await api.call('GET', `/v1/ledgers/${ledgerId}/accounts/alice/balance?effectiveAsOf=2026-03-02`);
+    expect(after.body).toMatchObject({ ledgerBalance: '10000.00', availableBalance: '10000.00', asOf: { position: 5 } });
+    const before = await api.call('GET', `/v1/ledgers/${ledgerId}/accounts/alice/balance?effectiveAsOf=2026-02-28`);
+    expect(before.body.ledgerBalance).toBe('0.00');
+    const knownEarlier = await api.call('GET', `/v1/ledgers/${ledgerId}/accounts/alice/balance?effectiveAsOf=2026-03-02&recordedAsOfPosition=4`);
+    expect(knownEarlier.body.ledgerBalance).toBe('0.00');
+  });
+});
