@@ -23,7 +23,12 @@ export function naturalClaim(command: Command): IdempotencyClaim | null {
       return { scope: 'account', key: command.accountId };
     case 'RecordTransaction':
       return { scope: 'transaction', key: command.transaction.id };
+    case 'ReverseTransaction':
+      return { scope: 'transaction', key: command.reversal.id };
+    case 'CorrectTransaction':
+      return { scope: 'transaction', key: command.replacement.id };
     case 'CloseAccount':
+    case 'ClosePeriod':
       return null;
   }
 }
@@ -34,9 +39,14 @@ export function needsOf(requests: readonly WriteRequest[]): StateNeeds {
   const transactionIds = new Set<string>();
   for (const { command } of requests) {
     if (command.type === 'OpenAccount' || command.type === 'CloseAccount') accountIds.add(command.accountId);
-    if (command.type === 'RecordTransaction') {
-      transactionIds.add(command.transaction.id);
-      for (const posting of command.transaction.postings) accountIds.add(posting.accountId);
+    const transactions = command.type === 'RecordTransaction' ? [command.transaction] : command.type === 'CorrectTransaction' ? [command.replacement] : [];
+    for (const transaction of transactions) {
+      transactionIds.add(transaction.id);
+      for (const posting of transaction.postings) accountIds.add(posting.accountId);
+    }
+    if (command.type === 'ReverseTransaction' || command.type === 'CorrectTransaction') {
+      transactionIds.add(command.reversal.originalId);
+      transactionIds.add(command.reversal.id);
     }
   }
   return { accountIds: [...accountIds], transactionIds: [...transactionIds], claims: requests.flatMap((r) => r.claims) };

@@ -35,7 +35,24 @@ export type Command =
       readonly metadata: Readonly<Record<string, unknown>>;
     }
   | { readonly type: 'CloseAccount'; readonly accountId: string }
-  | { readonly type: 'RecordTransaction'; readonly transaction: TransactionInput };
+  | { readonly type: 'RecordTransaction'; readonly transaction: TransactionInput }
+  | { readonly type: 'ReverseTransaction'; readonly reversal: ReversalInput }
+  | {
+      readonly type: 'CorrectTransaction';
+      readonly reversal: ReversalInput;
+      /** Its effective time defaults to the original's. */
+      readonly replacement: TransactionInput;
+    }
+  | { readonly type: 'ClosePeriod'; readonly through: PlainDate };
+
+/** A full reversal: every posting of the original mirrored. There is no partial one. */
+export interface ReversalInput {
+  readonly originalId: string;
+  readonly id: string;
+  readonly reason: string;
+  /** Absent: the original's effective time. Never earlier than it. */
+  readonly effectiveAt?: EffectiveInput | undefined;
+}
 
 export type CommandType = Command['type'];
 

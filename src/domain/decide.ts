@@ -4,7 +4,8 @@ import { assertNever, type LedgerEvent, type Posting } from './events.ts';
 import { Decimal, formatAmount, parseAmount, ZERO } from './money.ts';
 import { reject, type FieldError, type Rejection } from './rejection.ts';
 import type { LedgerState } from './state.ts';
-import { dateOf, endOfDay, formatInstant, nextDate, startOfDay, type Instant } from './time.ts';
+import { dateOf, endOfDay, formatInstant, nextDate, startOfDay, type Instant, type PlainDate } from './time.ts';
+import { decideCorrection, decideReversal } from './reverse.ts';
 
 /** When a decision is taken: the recorded time of the commit that will hold its events. */
 export interface DecisionContext {
@@ -47,9 +48,31 @@ export function decide(command: Command, state: LedgerState, context: DecisionCo
     }
     case 'RecordTransaction':
       return decideTransaction(command.transaction, state, context);
+    case 'ReverseTransaction':
+      return decideReversal(command.reversal, state, context);
+    case 'CorrectTransaction':
+      return decideCorrection(command.reversal, command.replacement, state, context);
+    case 'ClosePeriod':
+      return decidePeriodClose(command.through, state, context);
     default:
       return assertNever(command);
   }
+}
+
+/** Closing only moves forward, and never past today in the ledger's timezone. */
+function decidePeriodClose(through: PlainDate, state: LedgerState, context: DecisionContext): Decision {
+  if (state.closedThrough !== null && through <= state.closedThrough) {
+    return reject('PERIOD_CLOSED', `The period is already closed through ${state.closedThrough}; a close only moves forward.`, [
+      { path: 'through', message: `must be after ${state.closedThrough}` },
+    ]);
+  }
+  const today = todayOf(state, context);
+  if (through > today) {
+    return reject('VALIDATION_FAILED', `A period closes no later than today (${today} in ${state.ledger?.timezone}).`, [
+      { path: 'through', message: 'in the future' },
+    ]);
+  }
+  return [{ type: 'PeriodClosed', data: { through } }];
 }
 
 /** Refuses a write effective on or before the end of the closed period, naming the first open date. */
@@ -65,7 +88,7 @@ export function checkPeriodOpen(state: LedgerState, effectiveAt: Instant, path: 
   );
 }
 
-function decideTransaction(input: TransactionInput, state: LedgerState, context: DecisionContext): Decision {
+export function decideTransaction(input: TransactionInput, state: LedgerState, context: DecisionContext): Decision {
   if (state.transactions.has(input.id)) return reject('IDEMPOTENCY_CONFLICT', `Transaction ${input.id} already exists.`);
   const effectiveAt = effectiveInstant(input.effectiveAt, state, context);
   const postings = resolvePostings(input, state);

@@ -45,7 +45,8 @@ export type LedgerEvent =
       };
     }
   | { readonly type: 'AccountClosed'; readonly data: { readonly accountId: string } }
-  | { readonly type: 'TransactionRecorded'; readonly data: TransactionData };
+  | { readonly type: 'TransactionRecorded'; readonly data: TransactionData }
+  | { readonly type: 'PeriodClosed'; readonly data: { readonly through: string } };
 
 export type LedgerEventType = LedgerEvent['type'];
 

@@ -63,6 +63,8 @@ export function evolve(state: LedgerState, event: LedgerEvent, position: number)
       if (original) transactions = withEntry(transactions, original.data.id, { ...original, reversedBy: event.data.id });
       return { ...state, transactions };
     }
+    case 'PeriodClosed':
+      return { ...state, closedThrough: event.data.through };
     default:
       return assertNever(event);
   }

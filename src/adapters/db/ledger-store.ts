@@ -74,6 +74,11 @@ async function insertBatch(trx: Trx, ledgerId: string, recordedAt: Instant, even
           as p(position bigint, seq integer, transaction_id text, account_id text, direction text, amount numeric,
                currency text, status text, effective_at timestamptz, recorded_at timestamptz, expires_at timestamptz)
       returning 1),
+    new_period_closes as (
+      insert into period_closes (ledger_id, position, through, recorded_at)
+      select ${ledgerId}, c.position, c.through, c.recorded_at
+        from jsonb_to_recordset(${json(rows.period_closes)}::text::jsonb) as c(position bigint, through date, recorded_at timestamptz)
+      returning 1),
     new_records as (
       insert into idempotency_keys (ledger_id, scope, key, request, first_position, last_position)
       select ${ledgerId}, r.scope, r.key, r.request, r.first_position, r.last_position
@@ -83,25 +88,37 @@ async function insertBatch(trx: Trx, ledgerId: string, recordedAt: Instant, even
     select (select count(*) from new_events) as events, (select count(*) from new_ledgers) as ledgers,
            (select count(*) from new_assets) as assets, (select count(*) from new_accounts) as accounts,
            (select count(*) from new_closures) as closures, (select count(*) from new_transactions) as transactions,
-           (select count(*) from new_postings) as postings, (select count(*) from new_records) as records
+           (select count(*) from new_postings) as postings, (select count(*) from new_records) as records,
+           (select count(*) from new_period_closes) as period_closes
   `.execute(trx);
 }
 
 async function loadState(trx: Trx, ledgerId: string, needs: StateNeeds): Promise<LedgerState> {
   const ledger = await trx.selectFrom('ledgers').select(['ledger_id', 'name', 'timezone']).where('ledger_id', '=', ledgerId).executeTakeFirst();
   if (!ledger) return { ledger: null, closedThrough: null, assets: new Map(), accounts: new Map(), transactions: new Map() };
-  const [assets, accounts, transactions] = await Promise.all([
+  const [assets, closedThrough, transactions] = await Promise.all([
     trx.selectFrom('assets').select(['code', 'scale']).where('ledger_id', '=', ledgerId).execute(),
-    needs.accountIds.length === 0 ? [] : accountRows(trx, ledgerId, Number.MAX_SAFE_INTEGER).where('a.account_id', 'in', needs.accountIds).execute(),
+    closedThroughAt(trx, ledgerId, Number.MAX_SAFE_INTEGER),
     needs.transactionIds.length === 0 ? [] : transactionRows(trx, ledgerId, Number.MAX_SAFE_INTEGER).where('t.transaction_id', 'in', needs.transactionIds).execute(),
   ]);
+  // A reversal's decision needs the accounts of the original's postings too.
+  const accountIds = new Set(needs.accountIds);
+  for (const t of transactions) for (const p of (t.data as TransactionData).postings) accountIds.add(p.accountId);
+  const accounts = accountIds.size === 0 ? [] : await accountRows(trx, ledgerId, Number.MAX_SAFE_INTEGER).where('a.account_id', 'in', [...accountIds]).execute();
   return {
     ledger: { ledgerId: ledger.ledger_id, name: ledger.name, timezone: ledger.timezone },
-    closedThrough: null,
+    closedThrough,
     assets: new Map(assets.map((a): [string, Asset] => [a.code, { code: a.code, scale: a.scale }])),
     accounts: new Map(accounts.map((a): [string, AccountState] => [a.account_id, toAccountRow(a)])),
     transactions: new Map(transactions.map((t): [string, TransactionState] => [t.transaction_id, toTransactionRow(t)])),
   };
+}
+
+/** The date the ledger is closed through as of a position, or null. */
+async function closedThroughAt(db: Db | Trx, ledgerId: string, position: number): Promise<string | null> {
+  const row = await db.selectFrom('period_closes').select('through').where('ledger_id', '=', ledgerId).where('position', '<=', position)
+    .orderBy('position', 'desc').limit(1).executeTakeFirst();
+  return row?.through ?? null;
 }
 
 async function loadRecords(trx: Trx, ledgerId: string, claims: readonly IdempotencyClaim[]): Promise<IdempotencyRecord[]> {
@@ -213,7 +230,8 @@ export function createLedgerStore(db: Db): LedgerStore {
         .where('l.ledger_id', '=', ledgerId).executeTakeFirst();
       if (!row) return null;
       const head = Number(row.head ?? 0);
-      return { ledgerId: row.ledger_id, name: row.name, timezone: row.timezone, head: position === undefined ? head : Math.min(position, head), closedThrough: null };
+      const at = position === undefined ? head : Math.min(position, head);
+      return { ledgerId: row.ledger_id, name: row.name, timezone: row.timezone, head: at, closedThrough: await closedThroughAt(db, ledgerId, at) };
     },
 
     async account(ledgerId, accountId, position) {

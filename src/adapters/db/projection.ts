@@ -9,10 +9,11 @@ export interface ProjectionRows {
   account_closures: Record<string, unknown>[];
   transactions: Record<string, unknown>[];
   postings: Record<string, unknown>[];
+  period_closes: Record<string, unknown>[];
 }
 
 export function emptyProjectionRows(): ProjectionRows {
-  return { ledgers: [], assets: [], accounts: [], account_closures: [], transactions: [], postings: [] };
+  return { ledgers: [], assets: [], accounts: [], account_closures: [], transactions: [], postings: [], period_closes: [] };
 }
 
 /** Adds one event's projection rows: the read models are a fold over the log. */
@@ -51,6 +52,9 @@ export function project(rows: ProjectionRows, recorded: RecordedEvent): Projecti
       );
       break;
     }
+    case 'PeriodClosed':
+      rows.period_closes.push({ position, through: event.data.through, recorded_at: recordedAt });
+      break;
     default:
       assertNever(event);
   }

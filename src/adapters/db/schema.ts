@@ -37,7 +37,10 @@ export interface ApiKeysTable {
 }
 export interface ApiKeyRevocationsTable { key_id: string; revoked_at: ColumnType<string, string | undefined, never> }
 
+export interface PeriodClosesTable { ledger_id: string; position: BigintText; through: string; recorded_at: Timestamp }
+
 export interface Tables {
+  period_closes: PeriodClosesTable;
   ledgers: LedgersTable;
   events: EventsTable;
   assets: AssetsTable;

@@ -10,6 +10,7 @@ import { accountRoutes } from './routes/accounts.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { ledgerRoutes } from './routes/ledgers.ts';
+import { periodRoutes } from './routes/periods.ts';
 import { transactionRoutes } from './routes/transactions.ts';
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', assetRoutes);
   app.route('/', accountRoutes);
   app.route('/', transactionRoutes);
+  app.route('/', periodRoutes);
   app.route('/', keyRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });

@@ -103,6 +103,22 @@ export const TransactionBody = z.strictObject({
   postings: z.array(PostingBody).min(2).max(MAX_POSTINGS),
 }).openapi('TransactionInput');
 
+export const Reason = z.string().min(1).max(1000);
+
+export const ReverseBody = z.strictObject({
+  reason: Reason,
+  effectiveAt: TimestampOrDate.optional(),
+  id: EntityId.optional(),
+}).openapi('ReverseInput');
+
+export const CorrectBody = z.strictObject({
+  reason: Reason,
+  effectiveAt: TimestampOrDate.optional(),
+  replacement: TransactionBody.omit({ status: true, expiresAt: true }),
+}).openapi('CorrectInput');
+
+export const ClosePeriodBody = z.strictObject({ through: PlainDate }).openapi('ClosePeriod');
+
 export const Posting = z.object({ accountId: z.string(), direction: Direction, amount: z.string(), currency: z.string() }).openapi('Posting');
 
 export const Transaction = z.object({

@@ -8,7 +8,7 @@ import { asOfInput, asOfOr400, decodeCursor, encodeCursor, ledgerOr404, pageSize
 import { body, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
 import { presentAsOf, presentRecordedTransaction, presentTransaction } from '../presenters.ts';
 import { ProblemError } from '../problem.ts';
-import { AsOfQuery, EntityId, LedgerId, page, PageQuery, Timestamp, TimestampOrDate, Transaction, TransactionBody } from '../schemas.ts';
+import { AsOfQuery, CorrectBody, EntityId, ReverseBody, LedgerId, page, PageQuery, Timestamp, TimestampOrDate, Transaction, TransactionBody } from '../schemas.ts';
 
 const LedgerParams = z.object({ ledgerId: LedgerId });
 const TransactionParams = z.object({ ledgerId: LedgerId, id: EntityId });
@@ -44,7 +44,23 @@ const getTransaction = createRoute({
   responses: { 200: json(Transaction, 'The transaction'), ...PROBLEMS },
 });
 
-type Body = z.infer<typeof TransactionBody>;
+const reverseTransaction = createRoute({
+  method: 'post', path: '/v1/ledgers/{ledgerId}/transactions/{id}/reverse', operationId: 'reverseTransaction',
+  summary: 'Full reversal: every posting mirrored, effective by default when the original was', ...ledgerTag('transactions'),
+  middleware: [requireAccess('write')] as const,
+  request: { params: TransactionParams, ...body(ReverseBody) },
+  responses: { 201: json(Transaction, 'The reversal'), 200: json(Transaction, 'Replayed'), ...PROBLEMS },
+});
+
+const correctTransaction = createRoute({
+  method: 'post', path: '/v1/ledgers/{ledgerId}/transactions/{id}/correct', operationId: 'correctTransaction',
+  summary: 'Full reversal and a replacement, atomically at consecutive positions', ...ledgerTag('transactions'),
+  middleware: [requireAccess('write')] as const,
+  request: { params: TransactionParams, ...body(CorrectBody) },
+  responses: { 201: json(z.object({ reversal: Transaction, replacement: Transaction }), 'The reversal and the replacement'), 200: json(z.object({ reversal: Transaction, replacement: Transaction }), 'Replayed'), ...PROBLEMS },
+});
+
+type Body = Omit<z.infer<typeof TransactionBody>, 'status' | 'expiresAt'> & Partial<Pick<z.infer<typeof TransactionBody>, 'status' | 'expiresAt'>>;
 
 /** A timestamp, or a plain date for the decision to read in the ledger's timezone. */
 function effectiveInput(text: string | undefined) {
@@ -71,6 +87,22 @@ export const transactionRoutes = new OpenAPIHono<AppEnv>()
     const transaction = transactionInput(input, input.id ?? `tx_${randomUUID()}`);
     const outcome = await runWrite(c, ledgerId, 'transactions.record', { type: 'RecordTransaction', transaction }, input);
     return written(c, outcome, presentRecordedTransaction(outcome.events[0]!));
+  })
+  .openapi(reverseTransaction, async (c) => {
+    const { ledgerId, id } = c.req.valid('param');
+    const input = c.req.valid('json');
+    const reversal = { originalId: id, id: input.id ?? `rev_${randomUUID()}`, reason: input.reason, effectiveAt: effectiveInput(input.effectiveAt) };
+    const outcome = await runWrite(c, ledgerId, 'transactions.reverse', { type: 'ReverseTransaction', reversal }, { id, ...input });
+    return written(c, outcome, presentRecordedTransaction(outcome.events[0]!));
+  })
+  .openapi(correctTransaction, async (c) => {
+    const { ledgerId, id } = c.req.valid('param');
+    const input = c.req.valid('json');
+    const reversal = { originalId: id, id: `rev_${randomUUID()}`, reason: input.reason, effectiveAt: effectiveInput(input.effectiveAt) };
+    const replacement = transactionInput(input.replacement, input.replacement.id ?? `tx_${randomUUID()}`);
+    const outcome = await runWrite(c, ledgerId, 'transactions.correct', { type: 'CorrectTransaction', reversal, replacement }, { id, ...input });
+    const [reversed, replaced] = outcome.events.map(presentRecordedTransaction);
+    return written(c, outcome, { reversal: reversed, replacement: replaced });
   })
   .openapi(listTransactions, async (c) => {
     const { ledgerId } = c.req.valid('param');
