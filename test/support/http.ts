@@ -32,7 +32,7 @@ export async function testApi(database: Database): Promise<TestApi> {
       if (body !== undefined) headers['Content-Type'] ??= 'application/json';
       const response = await app.request(path, { method, headers, body });
       const text = await response.text();
-      let parsed: Json = {};
+      let parsed: Json;
       try {
         parsed = text ? JSON.parse(text) : {};
       } catch {
