@@ -117,7 +117,8 @@ export interface LedgerStore {
   transaction(ledgerId: string, transactionId: string, position: number): Promise<TransactionRow | null>;
   transactions(ledgerId: string, position: number, filter: TransactionFilter, afterPosition: number, limit: number): Promise<TransactionRow[]>;
   assets(ledgerId: string): Promise<ReadonlyMap<string, Asset>>;
-  balanceSums(ledgerId: string, accountId: string, position: number, effectiveAsOf: Instant): Promise<BalanceSums>;
+  /** Every named account's sums at (position, effectiveAsOf); zeros for an account with no postings. */
+  balanceSums(ledgerId: string, accountIds: readonly string[], position: number, effectiveAsOf: Instant): Promise<ReadonlyMap<string, BalanceSums>>;
   createApiKey(key: Omit<ApiKeyRow, 'revoked'>, keyHash: string): Promise<void>;
   apiKeyByHash(keyHash: string): Promise<ApiKeyRow | null>;
   apiKeyById(keyId: string): Promise<ApiKeyRow | null>;

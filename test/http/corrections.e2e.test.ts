@@ -53,6 +53,18 @@ describe.each(DATABASES)('reversals, corrections and period close on $name', ({ 
     expect((await balance(ledgerId, 'effectiveAsOf=2026-03-02')).ledgerBalance).toBe('1000.00');
     expect((await balance(ledgerId, `effectiveAsOf=2026-03-02&recordedAsOf=${encodeURIComponent(reversal.recordedAt)}`)).ledgerBalance).toBe('1000.00');
 
+    // The trial balance: every account, and debits equal credits per currency, at both points.
+    for (const coordinates of ['effectiveAsOf=2026-03-02', `effectiveAsOf=2026-03-02&recordedAsOfPosition=${beforeCorrection}`]) {
+      const trial = await api.call('GET', `/v1/ledgers/${ledgerId}/balances?${coordinates}`);
+      expect(trial.status).toBe(200);
+      expect(trial.body.accounts.map((a: { accountId: string }) => a.accountId)).toEqual(['alice', 'bank', 'merchant']);
+      expect(trial.body.totals).toHaveLength(1);
+      expect(trial.body.totals[0].debits).toBe(trial.body.totals[0].credits);
+    }
+    const trialNow = await api.call('GET', `/v1/ledgers/${ledgerId}/balances?effectiveAsOf=2026-03-02&prefix=al`);
+    expect(trialNow.body.accounts).toMatchObject([{ accountId: 'alice', ledgerBalance: '1000.00' }]);
+    expect(trialNow.body.totals).toEqual([{ currency: 'USD', debits: '10000.00', credits: '11000.00' }]);
+
     // The original shows its links as of now, and none as of before the correction.
     const now = await api.call('GET', `/v1/ledgers/${ledgerId}/transactions/dep-1`);
     expect(now.body).toMatchObject({ reversedBy: reversal.id, correctedBy: 'dep-1b' });

@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type {
   AccountRow, ApiKeyRow, BalanceSums, BatchInput, BatchOutput, IdempotencyClaim, IdempotencyRecord, LedgerInfo,
   LedgerStore, ReadPoint, StateNeeds, TransactionFilter, TransactionRow,
@@ -270,25 +270,33 @@ export function createLedgerStore(db: Db): LedgerStore {
       return new Map(rows.map((a): [string, Asset] => [a.code, { code: a.code, scale: a.scale }]));
     },
 
-    async balanceSums(ledgerId, accountId, position, effectiveAsOf): Promise<BalanceSums> {
+    async balanceSums(ledgerId, accountIds, position, effectiveAsOf) {
+      if (accountIds.length === 0) return new Map();
       const e = toTimestamp(effectiveAsOf);
+      const sum = (condition: RawBuilder<unknown>) => sql<string>`coalesce(sum(amount) filter (where ${condition}), 0)::text`;
+      const posted = sql`status = 'posted' and effective_at <= ${e}::timestamptz`;
+      const scheduled = sql`status = 'posted' and effective_at > ${e}::timestamptz and recorded_at <= ${e}::timestamptz`;
+      const pending = sql`status = 'pending' and least(recorded_at, effective_at) <= ${e}::timestamptz and (expires_at is null or expires_at > ${e}::timestamptz)`;
       const { rows } = await sql<Record<string, string>>`
-        select
-          coalesce(sum(amount) filter (where status = 'posted' and direction = 'debit' and effective_at <= ${e}::timestamptz), 0)::text as posted_debits,
-          coalesce(sum(amount) filter (where status = 'posted' and direction = 'credit' and effective_at <= ${e}::timestamptz), 0)::text as posted_credits,
-          coalesce(sum(amount) filter (where status = 'posted' and direction = 'debit' and effective_at > ${e}::timestamptz and recorded_at <= ${e}::timestamptz), 0)::text as scheduled_debits,
-          coalesce(sum(amount) filter (where status = 'posted' and direction = 'credit' and effective_at > ${e}::timestamptz and recorded_at <= ${e}::timestamptz), 0)::text as scheduled_credits,
-          coalesce(sum(amount) filter (where status = 'pending' and direction = 'debit' and least(recorded_at, effective_at) <= ${e}::timestamptz
-                                         and (expires_at is null or expires_at > ${e}::timestamptz)), 0)::text as pending_debits,
-          coalesce(sum(amount) filter (where status = 'pending' and direction = 'credit' and least(recorded_at, effective_at) <= ${e}::timestamptz
-                                         and (expires_at is null or expires_at > ${e}::timestamptz)), 0)::text as pending_credits
+        select account_id,
+          ${sum(sql`${posted} and direction = 'debit'`)} as posted_debits,
+          ${sum(sql`${posted} and direction = 'credit'`)} as posted_credits,
+          ${sum(sql`${pending} and direction = 'debit'`)} as pending_debits,
+          ${sum(sql`${pending} and direction = 'credit'`)} as pending_credits,
+          ${sum(sql`${scheduled} and direction = 'debit'`)} as scheduled_debits,
+          ${sum(sql`${scheduled} and direction = 'credit'`)} as scheduled_credits
         from postings
-        where ledger_id = ${ledgerId} and account_id = ${accountId} and position <= ${position}`.execute(db);
-      const r = rows[0]!;
-      return {
-        postedDebits: r.posted_debits!, postedCredits: r.posted_credits!, pendingDebits: r.pending_debits!,
-        pendingCredits: r.pending_credits!, scheduledDebits: r.scheduled_debits!, scheduledCredits: r.scheduled_credits!,
-      };
+        where ledger_id = ${ledgerId} and account_id in (${sql.join([...accountIds])}) and position <= ${position}
+        group by account_id`.execute(db);
+      const zero = { postedDebits: '0', postedCredits: '0', pendingDebits: '0', pendingCredits: '0', scheduledDebits: '0', scheduledCredits: '0' };
+      const sums = new Map<string, BalanceSums>(accountIds.map((id) => [id, zero]));
+      for (const r of rows) {
+        sums.set(r.account_id!, {
+          postedDebits: r.posted_debits!, postedCredits: r.posted_credits!, pendingDebits: r.pending_debits!,
+          pendingCredits: r.pending_credits!, scheduledDebits: r.scheduled_debits!, scheduledCredits: r.scheduled_credits!,
+        });
+      }
+      return sums;
     },
 
     async createApiKey(key, keyHash) {

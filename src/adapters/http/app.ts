@@ -8,6 +8,7 @@ import type { AppDeps, AppEnv } from './env.ts';
 import { problemResponse, ProblemError } from './problem.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { assetRoutes } from './routes/assets.ts';
+import { balanceRoutes } from './routes/balances.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { ledgerRoutes } from './routes/ledgers.ts';
 import { periodRoutes } from './routes/periods.ts';
@@ -64,6 +65,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', assetRoutes);
   app.route('/', accountRoutes);
   app.route('/', transactionRoutes);
+  app.route('/', balanceRoutes);
   app.route('/', periodRoutes);
   app.route('/', keyRoutes);
 

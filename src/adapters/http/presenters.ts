@@ -1,4 +1,5 @@
 import type { AsOf } from '../../app/as-of.ts';
+import type { AccountBalance } from '../../app/balances.ts';
 import type { AccountRow, LedgerInfo, TransactionRow } from '../../app/ports.ts';
 import type { Balance } from '../../domain/balance.ts';
 import type { RecordedEvent, TransactionData } from '../../domain/events.ts';
@@ -63,8 +64,8 @@ export function presentRecordedTransaction(event: RecordedEvent) {
   return presentTransactionData(event.event.data, { reversedBy: null, correctedBy: null }, event.position, event.recordedAt);
 }
 
-export function presentBalance(account: AccountRow, scale: number, balance: Balance, asOf: AsOf) {
-  const amount = (value: Balance['ledgerBalance']) => formatAmount(value, scale);
+export function presentBalance({ account, asset, balance }: AccountBalance, asOf: AsOf) {
+  const amount = (value: Balance['ledgerBalance']) => formatAmount(value, asset.scale);
   const sides = (s: Balance['posted']) => ({ debits: amount(s.debits), credits: amount(s.credits) });
   return {
     accountId: account.accountId, currency: account.currency, normalBalance: account.normalBalance,

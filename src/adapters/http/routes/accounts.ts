@@ -1,8 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { balanceOf } from '../../../domain/balance.ts';
-import { assetOf } from '../../../domain/decide.ts';
-import { Decimal } from '../../../domain/money.ts';
-import { initialState } from '../../../domain/state.ts';
+import { balancesAt } from '../../../app/balances.ts';
 import { parseTimestamp } from '../../../domain/time.ts';
 import { requireAccess } from '../access.ts';
 import type { AppEnv } from '../env.ts';
@@ -99,13 +96,6 @@ export const accountRoutes = new OpenAPIHono<AppEnv>()
     const asOf = await asOfOr400(c, ledger, asOfInput(c.req.valid('query')));
     const account = await store.account(ledgerId, accountId, asOf.position);
     if (!account) throw new ProblemError('NOT_FOUND', `Account ${accountId} does not exist as of position ${asOf.position}.`);
-    const [sums, assets] = await Promise.all([store.balanceSums(ledgerId, accountId, asOf.position, asOf.effectiveAt), store.assets(ledgerId)]);
-    const asset = assetOf({ ...initialState, assets }, account.currency)!;
-    const d = (text: string) => new Decimal(text);
-    const balance = balanceOf({
-      posted: { debits: d(sums.postedDebits), credits: d(sums.postedCredits) },
-      pending: { debits: d(sums.pendingDebits), credits: d(sums.pendingCredits) },
-      scheduled: { debits: d(sums.scheduledDebits), credits: d(sums.scheduledCredits) },
-    }, account.normalBalance);
-    return c.json(presentBalance(account, asset.scale, balance, asOf), 200);
+    const [accountBalance] = await balancesAt(store, ledgerId, [account], asOf);
+    return c.json(presentBalance(accountBalance!, asOf), 200);
   });

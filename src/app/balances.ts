@@ -1,0 +1,46 @@
+import type { Asset } from '../domain/assets.ts';
+import { balanceOf, type Balance } from '../domain/balance.ts';
+import { assetOf } from '../domain/decide.ts';
+import { Decimal, ZERO } from '../domain/money.ts';
+import { initialState } from '../domain/state.ts';
+import type { AsOf } from './as-of.ts';
+import type { AccountRow, BalanceSums, LedgerStore } from './ports.ts';
+
+export interface AccountBalance {
+  readonly account: AccountRow;
+  readonly asset: Asset;
+  readonly balance: Balance;
+}
+
+function fromSums(sums: BalanceSums, account: AccountRow): Balance {
+  const d = (text: string) => new Decimal(text);
+  return balanceOf({
+    posted: { debits: d(sums.postedDebits), credits: d(sums.postedCredits) },
+    pending: { debits: d(sums.pendingDebits), credits: d(sums.pendingCredits) },
+    scheduled: { debits: d(sums.scheduledDebits), credits: d(sums.scheduledCredits) },
+  }, account.normalBalance);
+}
+
+/** The balances (spec section 4) of the given accounts at a resolved point. */
+export async function balancesAt(store: LedgerStore, ledgerId: string, accounts: readonly AccountRow[], asOf: AsOf): Promise<AccountBalance[]> {
+  const [sums, assets] = await Promise.all([
+    store.balanceSums(ledgerId, accounts.map((a) => a.accountId), asOf.position, asOf.effectiveAt),
+    store.assets(ledgerId),
+  ]);
+  const state = { ...initialState, assets };
+  return accounts.map((account) => ({
+    account,
+    asset: assetOf(state, account.currency)!,
+    balance: fromSums(sums.get(account.accountId)!, account),
+  }));
+}
+
+/** The trial balance: per currency, posted debits and credits over all the accounts given. */
+export function totalsByCurrency(balances: readonly AccountBalance[]) {
+  const totals = new Map<string, { asset: Asset; debits: Decimal; credits: Decimal }>();
+  for (const { asset, balance } of balances) {
+    const total = totals.get(asset.code) ?? { asset, debits: ZERO, credits: ZERO };
+    totals.set(asset.code, { asset, debits: total.debits.plus(balance.posted.debits), credits: total.credits.plus(balance.posted.credits) });
+  }
+  return [...totals.values()].sort((a, b) => (a.asset.code < b.asset.code ? -1 : 1));
+}
