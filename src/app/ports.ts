@@ -70,6 +70,13 @@ export interface TransactionRow {
   readonly correctedBy: string | null;
 }
 
+export interface ReversalRow {
+  readonly reversal: TransactionRow;
+  readonly original: TransactionRow;
+  readonly replacement: TransactionRow | null;
+  readonly actor: string;
+}
+
 export interface BalanceSums {
   readonly postedDebits: string;
   readonly postedCredits: string;
@@ -116,6 +123,8 @@ export interface LedgerStore {
   accounts(ledgerId: string, position: number, prefix: string | undefined, after: string | undefined, limit: number): Promise<AccountRow[]>;
   transaction(ledgerId: string, transactionId: string, position: number): Promise<TransactionRow | null>;
   transactions(ledgerId: string, position: number, filter: TransactionFilter, afterPosition: number, limit: number): Promise<TransactionRow[]>;
+  /** Reversals recorded up to `position`, in log order, each with the original, the replacement if any, and the actor. */
+  reversals(ledgerId: string, position: number, afterPosition: number, limit: number): Promise<ReversalRow[]>;
   assets(ledgerId: string): Promise<ReadonlyMap<string, Asset>>;
   /** Every named account's sums at (position, effectiveAsOf); zeros for an account with no postings. */
   balanceSums(ledgerId: string, accountIds: readonly string[], position: number, effectiveAsOf: Instant): Promise<ReadonlyMap<string, BalanceSums>>;

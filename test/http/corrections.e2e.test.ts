@@ -65,6 +65,18 @@ describe.each(DATABASES)('reversals, corrections and period close on $name', ({ 
     expect(trialNow.body.accounts).toMatchObject([{ accountId: 'alice', ledgerBalance: '1000.00' }]);
     expect(trialNow.body.totals).toEqual([{ currency: 'USD', debits: '10000.00', credits: '11000.00' }]);
 
+    // The reversal report pairs them, with the reason and the actor.
+    const report = await api.call('GET', `/v1/ledgers/${ledgerId}/reversals`);
+    expect(report.status).toBe(200);
+    expect(report.body.items).toHaveLength(1);
+    expect(report.body.items[0]).toMatchObject({
+      original: { id: 'dep-1' }, reversal: { id: reversal.id }, replacement: { id: 'dep-1b' },
+      reason: 'keyed 10,000 instead of 1,000', recordedAt: reversal.recordedAt, effectiveAt: '2026-03-01T10:00:00.000000Z',
+    });
+    expect(report.body.items[0].actor).toMatch(/^key_/);
+    const reportBefore = await api.call('GET', `/v1/ledgers/${ledgerId}/reversals?recordedAsOfPosition=${beforeCorrection}`);
+    expect(reportBefore.body.items).toEqual([]);
+
     // The original shows its links as of now, and none as of before the correction.
     const now = await api.call('GET', `/v1/ledgers/${ledgerId}/transactions/dep-1`);
     expect(now.body).toMatchObject({ reversedBy: reversal.id, correctedBy: 'dep-1b' });

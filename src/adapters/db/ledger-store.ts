@@ -265,6 +265,29 @@ export function createLedgerStore(db: Db): LedgerStore {
       return (await query.execute()).map(toTransactionRow);
     },
 
+    async reversals(ledgerId, position, afterPosition, limit) {
+      const reversals = (await transactionRows(db, ledgerId, position).where('t.reverses', 'is not', null)
+        .where('t.position', '>', afterPosition).orderBy('t.position').limit(limit).execute()).map(toTransactionRow);
+      if (reversals.length === 0) return [];
+      const originalIds = reversals.map((r) => r.data.reverses!);
+      const positions = reversals.map((r) => r.position);
+      const [originals, replacements, actors] = await Promise.all([
+        transactionRows(db, ledgerId, position).where('t.transaction_id', 'in', originalIds).execute(),
+        transactionRows(db, ledgerId, position).where('t.corrects', 'in', originalIds).execute(),
+        db.selectFrom('events').select(['position', 'actor']).where('ledger_id', '=', ledgerId).where('position', 'in', positions).execute(),
+      ]);
+      const byId = new Map(originals.map((t) => [t.transaction_id, toTransactionRow(t)]));
+      // A correction's replacement is recorded right after its reversal, in the same commit.
+      const replacementAt = new Map(replacements.map((t) => [Number(t.position), toTransactionRow(t)]));
+      const actorAt = new Map(actors.map((e) => [Number(e.position), e.actor]));
+      return reversals.map((reversal) => ({
+        reversal,
+        original: byId.get(reversal.data.reverses!)!,
+        replacement: replacementAt.get(reversal.position + 1) ?? null,
+        actor: actorAt.get(reversal.position)!,
+      }));
+    },
+
     async assets(ledgerId) {
       const rows = await db.selectFrom('assets').select(['code', 'scale']).where('ledger_id', '=', ledgerId).execute();
       return new Map(rows.map((a): [string, Asset] => [a.code, { code: a.code, scale: a.scale }]));

@@ -12,6 +12,7 @@ import { balanceRoutes } from './routes/balances.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { ledgerRoutes } from './routes/ledgers.ts';
 import { periodRoutes } from './routes/periods.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { transactionRoutes } from './routes/transactions.ts';
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', transactionRoutes);
   app.route('/', balanceRoutes);
   app.route('/', periodRoutes);
+  app.route('/', reportRoutes);
   app.route('/', keyRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
