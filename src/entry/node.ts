@@ -23,7 +23,8 @@ const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
 
 async function shutdown(signal: string) {
   console.log(JSON.stringify({ msg: 'stopping', signal }));
-  server.close();
+  // Finish the requests in flight (their commits included) before closing the database.
+  await new Promise<void>((resolve) => server.close(() => resolve()));
   await database.close();
   process.exit(0);
 }

@@ -4,6 +4,7 @@ import { swaggerUI } from '@hono/swagger-ui';
 import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
 import { identify } from './access.ts';
+import { unstorableJson } from './json-guard.ts';
 import type { AppDeps, AppEnv } from './env.ts';
 import { problemResponse, ProblemError } from './problem.ts';
 import { accountRoutes } from './routes/accounts.ts';
@@ -46,6 +47,19 @@ export function createApp(deps: AppDeps) {
     });
   });
   app.use('/v1/*', identify);
+  app.use('/v1/*', async (c, next) => {
+    if (c.req.method === 'POST' && /\bjson\b/i.test(c.req.header('Content-Type') ?? '')) {
+      let parsed: unknown;
+      try {
+        parsed = await c.req.json();
+      } catch {
+        throw new ProblemError('VALIDATION_FAILED', 'The request body is not valid JSON.', [{ path: '(body)', message: 'malformed JSON' }]);
+      }
+      const unstorable = unstorableJson(parsed);
+      if (unstorable) throw new ProblemError('VALIDATION_FAILED', `The request body ${unstorable.message}.`, [unstorable]);
+    }
+    await next();
+  });
 
   app.onError((error, c) => {
     c.header('X-Request-Id', c.get('requestId'));

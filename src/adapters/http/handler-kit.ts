@@ -9,6 +9,7 @@ import { isRejection } from '../../domain/rejection.ts';
 import { parsePlainDate, parseTimestamp } from '../../domain/time.ts';
 import type { AppEnv } from './env.ts';
 import { ProblemError } from './problem.ts';
+import { ENTITY_ID_PATTERN } from './schemas.ts';
 
 type Ctx = Context<AppEnv>;
 
@@ -73,11 +74,13 @@ export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
 }
 
-export function decodeCursor(text: string | undefined): Cursor | undefined {
+/** A cursor this service gave: `after` is an account id for `'id'` lists, a log position for `'position'` lists. */
+export function decodeCursor(text: string | undefined, after: 'id' | 'position'): Cursor | undefined {
   if (text === undefined) return undefined;
   try {
     const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
-    if (Number.isSafeInteger(value.position) && typeof value.effectiveAsOf === 'string' && ['string', 'number'].includes(typeof value.after)) return value;
+    const afterOk = after === 'id' ? typeof value.after === 'string' && ENTITY_ID_PATTERN.test(value.after) : Number.isSafeInteger(value.after) && (value.after as number) >= 0;
+    if (Number.isSafeInteger(value.position) && value.position >= 0 && parseTimestamp(String(value.effectiveAsOf)) !== undefined && afterOk) return value;
   } catch {
     // falls through to the problem below
   }

@@ -12,6 +12,9 @@ export const LedgerId = z.string().regex(LEDGER_ID_PATTERN, 'lowercase letters, 
   .openapi({ example: 'acme' });
 export const EntityId = z.string().regex(ENTITY_ID_PATTERN, 'letters, digits and : . _ -, starting with a letter or digit, at most 128')
   .openapi({ example: 'customer:42:wallet' });
+export const AccountPrefix = z.string().regex(/^[A-Za-z0-9:._-]{0,128}$/, 'the start of an account id');
+export const KeyId = z.string().regex(/^key_[A-Za-z0-9_-]{1,60}$/, 'a key id');
+
 export const AssetCode = z.string().regex(ASSET_CODE_PATTERN, 'an ISO 4217 code or a custom asset code').openapi({ example: 'USD' });
 
 export const Amount = z.string()
@@ -23,10 +26,14 @@ export const Timestamp = z.string()
   .refine((s) => parseTimestamp(s) !== undefined, 'an RFC 3339 timestamp with an offset, at most 6 fraction digits, years 1900 to 9999')
   .openapi({ example: '2026-03-01T10:00:00.000000Z' });
 
-export const PlainDate = z.string().refine((s) => parsePlainDate(s) !== undefined, 'a date YYYY-MM-DD').openapi({ example: '2026-03-31' });
+// A plain date is read in the ledger's timezone, up to 14 hours from UTC: a day of margin keeps
+// every instant it becomes inside 1900 to 9999, where timestamps round-trip.
+const isPlainDateInRange = (s: string) => parsePlainDate(s) !== undefined && s > '1900-01-01' && s < '9999-12-31';
+
+export const PlainDate = z.string().refine(isPlainDateInRange, 'a date YYYY-MM-DD from 1900-01-02 to 9999-12-30').openapi({ example: '2026-03-31' });
 
 export const TimestampOrDate = z.string()
-  .refine((s) => parseTimestamp(s) !== undefined || parsePlainDate(s) !== undefined, 'an RFC 3339 timestamp with an offset, or a date YYYY-MM-DD')
+  .refine((s) => parseTimestamp(s) !== undefined || isPlainDateInRange(s), 'an RFC 3339 timestamp with an offset, or a date YYYY-MM-DD from 1900-01-02 to 9999-12-30')
   .openapi({ example: '2026-03-31' });
 
 export const Metadata = z.record(z.string(), z.unknown()).openapi({ example: { invoice: 'INV-7' } });

@@ -7,7 +7,7 @@ import { asOfInput, asOfOr400, decodeCursor, encodeCursor, ledgerOr404, pageSize
 import { body, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
 import { presentAccount, presentAsOf, presentBalance } from '../presenters.ts';
 import { ProblemError } from '../problem.ts';
-import { Account, AsOfQuery, Balance, EntityId, LedgerId, OpenAccountBody, page, PageQuery } from '../schemas.ts';
+import { Account, AccountPrefix, AsOfQuery, Balance, EntityId, LedgerId, OpenAccountBody, page, PageQuery } from '../schemas.ts';
 
 const LedgerParams = z.object({ ledgerId: LedgerId });
 const AccountParams = z.object({ ledgerId: LedgerId, accountId: EntityId });
@@ -22,7 +22,7 @@ const openAccount = createRoute({
 const listAccounts = createRoute({
   method: 'get', path: '/v1/ledgers/{ledgerId}/accounts', operationId: 'listAccounts', summary: 'List accounts, by id prefix', ...ledgerTag('accounts'),
   middleware: [requireAccess('read')] as const,
-  request: { params: LedgerParams, query: AsOfQuery.extend(PageQuery.shape).extend({ prefix: z.string().max(128).optional() }) },
+  request: { params: LedgerParams, query: AsOfQuery.extend(PageQuery.shape).extend({ prefix: AccountPrefix.optional() }) },
   responses: { 200: json(page(Account), 'A page of accounts'), ...PROBLEMS },
 });
 
@@ -64,7 +64,7 @@ export const accountRoutes = new OpenAPIHono<AppEnv>()
     const { ledgerId } = c.req.valid('param');
     const query = c.req.valid('query');
     const ledger = await ledgerOr404(c, ledgerId);
-    const cursor = decodeCursor(query.cursor);
+    const cursor = decodeCursor(query.cursor, 'id');
     const input = cursor ? { recordedAsOfPosition: cursor.position, effectiveAsOf: parseTimestamp(cursor.effectiveAsOf) } : asOfInput(query);
     const asOf = await asOfOr400(c, ledger, input);
     const limit = pageSize(query.limit);

@@ -6,7 +6,7 @@ import type { AppEnv } from '../env.ts';
 import { asOfInput, asOfOr400, ledgerOr404 } from '../handler-kit.ts';
 import { json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
 import { presentAsOf, presentBalance } from '../presenters.ts';
-import { AsOf, AsOfQuery, Balance, LedgerId, MAX_PAGE_SIZE } from '../schemas.ts';
+import { AccountPrefix, AsOf, AsOfQuery, Balance, LedgerId, MAX_PAGE_SIZE } from '../schemas.ts';
 
 const TrialBalance = z.object({
   asOf: AsOf,
@@ -18,7 +18,7 @@ const trialBalance = createRoute({
   method: 'get', path: '/v1/ledgers/{ledgerId}/balances', operationId: 'trialBalance',
   summary: 'Every account (or those under a prefix) at (R, E), with posted totals per currency', ...ledgerTag('balances'),
   middleware: [requireAccess('read')] as const,
-  request: { params: z.object({ ledgerId: LedgerId }), query: AsOfQuery.extend({ prefix: z.string().max(128).optional() }) },
+  request: { params: z.object({ ledgerId: LedgerId }), query: AsOfQuery.extend({ prefix: AccountPrefix.optional() }) },
   responses: { 200: json(TrialBalance, 'The trial balance'), ...PROBLEMS },
 });
 

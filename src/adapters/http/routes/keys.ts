@@ -4,7 +4,7 @@ import { requireAccess } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { body, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
 import { ProblemError } from '../problem.ts';
-import { ApiKey, CreateKeyBody } from '../schemas.ts';
+import { ApiKey, CreateKeyBody, KeyId } from '../schemas.ts';
 
 const createKey = createRoute({
   method: 'post', path: '/v1/keys', operationId: 'createKey', summary: 'Create an API key; the key is shown only in this answer (admin)', ...ledgerTag('keys'),
@@ -16,7 +16,7 @@ const createKey = createRoute({
 const revokeKey = createRoute({
   method: 'post', path: '/v1/keys/{id}/revoke', operationId: 'revokeKey', summary: 'Revoke an API key (admin)', ...ledgerTag('keys'),
   middleware: [requireAccess('admin')] as const,
-  request: { params: z.object({ id: z.string().max(64) }) },
+  request: { params: z.object({ id: KeyId }) },
   responses: { 200: json(ApiKey, 'Revoked'), ...PROBLEMS },
 });
 

@@ -1,0 +1,161 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// The server as `npm start` runs it (package.json: node src/entry/node.ts), with the project's Node.
+const ROOT = new URL('../../', import.meta.url).pathname;
+const NODE = join(ROOT, 'node_modules/.bin/node');
+const ENTRY = 'src/entry/node.ts';
+const START_TIMEOUT_MS = 45_000;
+const GENERATED_KEY = /^\s*(lk_[A-Za-z0-9_-]{32})\s*$/;
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+interface Server {
+  readonly port: number;
+  /** Everything the process wrote to stdout so far, line by line. */
+  readonly lines: readonly string[];
+  /** SIGTERM, then the exit code once it has exited. */
+  stop(): Promise<number | null>;
+}
+
+const running = new Set<ChildProcess>();
+const dataDirs: string[] = [];
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+async function freshDataDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'ledger-restart-'));
+  dataDirs.push(dir);
+  return join(dir, 'data'); // not there yet: the server creates it
+}
+
+/** Starts the real server on PGlite and resolves once it says it is listening. */
+async function start(dataDir: string, extraEnv: Record<string, string> = {}): Promise<Server> {
+  const port = await freePort();
+  const env: Record<string, string | undefined> = { ...process.env, PORT: String(port), DATA_DIR: dataDir, ...extraEnv };
+  delete env.DATABASE_URL;
+  if (!('LEDGER_BOOTSTRAP_ADMIN_KEY' in extraEnv)) delete env.LEDGER_BOOTSTRAP_ADMIN_KEY;
+  const child = spawn(NODE, [ENTRY], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
+    running.delete(child);
+    resolve(code);
+  }));
+  const lines: string[] = [];
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
+  const listening = new Promise<void>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      lines.push(line);
+      if (line.startsWith('{') && (JSON.parse(line) as Json).msg === 'listening') resolve();
+    });
+    void exited.then((code) => reject(new Error(`the server exited (${code}) before listening:\n${lines.join('\n')}\n${stderr}`)));
+    setTimeout(() => reject(new Error(`the server did not listen within ${START_TIMEOUT_MS} ms:\n${lines.join('\n')}\n${stderr}`)), START_TIMEOUT_MS).unref();
+  });
+  await listening;
+  return {
+    port,
+    lines,
+    async stop() {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+async function call(server: Server, key: string, method: string, path: string, body?: unknown) {
+  const response = await fetch(`http://127.0.0.1:${server.port}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Json };
+}
+
+const generatedKeys = (server: Server) => server.lines.flatMap((line) => GENERATED_KEY.exec(line)?.[1] ?? []);
+const listeningLine = (server: Server) => server.lines.map((line) => (line.startsWith('{') ? (JSON.parse(line) as Json) : {})).find((l) => l.msg === 'listening');
+
+afterAll(async () => {
+  for (const child of running) child.kill('SIGKILL');
+  await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+describe('the server on PGlite across a restart', () => {
+  it('prints an admin key on the first start only, and keeps what was recorded', { timeout: 120_000 }, async () => {
+    const dataDir = await freshDataDir();
+    const first = await start(dataDir);
+    expect(listeningLine(first)).toEqual({ msg: 'listening', port: first.port, database: `PGlite in ${dataDir}` });
+    const keys = generatedKeys(first);
+    expect(keys).toHaveLength(1);
+    const adminKey = keys[0]!;
+
+    const ledger = await call(first, adminKey, 'POST', '/v1/ledgers', { id: 'books', name: 'Books' });
+    expect(ledger.status).toBe(201);
+    for (const account of [{ id: 'bank', normalBalance: 'debit', currency: 'USD' }, { id: 'alice', normalBalance: 'credit', currency: 'USD' }]) {
+      expect((await call(first, adminKey, 'POST', '/v1/ledgers/books/accounts', account)).status).toBe(201);
+    }
+    const recorded = await call(first, adminKey, 'POST', '/v1/ledgers/books/transactions', {
+      id: 'dep-1', effectiveAt: '2026-03-01T10:00:00Z', postings: [
+        { accountId: 'bank', direction: 'debit', amount: '10000.00' },
+        { accountId: 'alice', direction: 'credit', amount: '10000.00' },
+      ],
+    });
+    expect(recorded.status).toBe(201);
+    expect(recorded.body.position).toBe(4);
+    // Fixed coordinates, so the answers before and after the restart must be equal to the byte.
+    const coordinates = `recordedAsOf=${encodeURIComponent(recorded.body.recordedAt)}&effectiveAsOf=2026-03-02`;
+    const transactionBefore = await call(first, adminKey, 'GET', `/v1/ledgers/books/transactions/dep-1?${coordinates}`);
+    const balanceBefore = await call(first, adminKey, 'GET', `/v1/ledgers/books/accounts/alice/balance?${coordinates}`);
+    expect(transactionBefore.status).toBe(200);
+    expect(transactionBefore.body).toMatchObject({ id: 'dep-1', position: 4, recordedAt: recorded.body.recordedAt });
+    expect(balanceBefore.body).toMatchObject({ ledgerBalance: '10000.00', asOf: { position: 4, recordedAt: recorded.body.recordedAt } });
+    expect(await first.stop()).toBe(0);
+
+    const second = await start(dataDir);
+    expect(generatedKeys(second)).toEqual([]);
+    expect((await call(second, adminKey, 'GET', '/v1/ledgers/books')).body).toMatchObject({ id: 'books', head: 4 });
+    expect(await call(second, adminKey, 'GET', `/v1/ledgers/books/transactions/dep-1?${coordinates}`)).toEqual(transactionBefore);
+    expect(await call(second, adminKey, 'GET', `/v1/ledgers/books/accounts/alice/balance?${coordinates}`)).toEqual(balanceBefore);
+    // The log goes on from where it stopped.
+    const next = await call(second, adminKey, 'POST', '/v1/ledgers/books/transactions', {
+      id: 'dep-2', postings: [
+        { accountId: 'bank', direction: 'debit', amount: '5.00' },
+        { accountId: 'alice', direction: 'credit', amount: '5.00' },
+      ],
+    });
+    expect(next.status).toBe(201);
+    expect(next.body.position).toBe(5);
+    expect(next.body.recordedAt > recorded.body.recordedAt).toBe(true);
+    expect((await call(second, adminKey, 'GET', '/v1/ledgers/books/accounts/alice/balance')).body.ledgerBalance).toBe('10005.00');
+    expect(await second.stop()).toBe(0);
+  });
+
+  it('makes LEDGER_BOOTSTRAP_ADMIN_KEY an admin key, on every start, and prints no key', { timeout: 120_000 }, async () => {
+    const dataDir = await freshDataDir();
+    const bootstrapKey = `lk_${randomBytes(24).toString('base64url')}`;
+    for (const round of [1, 2]) {
+      const server = await start(dataDir, { LEDGER_BOOTSTRAP_ADMIN_KEY: bootstrapKey });
+      expect(generatedKeys(server), `start ${round}`).toEqual([]);
+      expect(server.lines.join('\n')).not.toContain(bootstrapKey);
+      const created = await call(server, bootstrapKey, 'POST', '/v1/ledgers', { id: `books-${round}`, name: 'Books' });
+      expect(created.status, `start ${round}`).toBe(201);
+      const key = await call(server, bootstrapKey, 'POST', '/v1/keys', { name: 'another admin', role: 'admin' });
+      expect(key.status).toBe(201);
+      expect((await call(server, `lk_${randomBytes(24).toString('base64url')}`, 'GET', '/v1/ledgers/books-1')).status).toBe(401);
+      expect((await call(server, bootstrapKey, 'GET', '/v1/ledgers/books-1')).body).toMatchObject({ id: 'books-1', head: 1 });
+      expect(await server.stop()).toBe(0);
+    }
+  });
+});
