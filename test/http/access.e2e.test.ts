@@ -40,7 +40,7 @@ describe.each(DATABASES)('access on $name', ({ open }) => {
     return created.body;
   }
 
-  /** Every way a key can be asked to do something on a ledger, with the access it needs. */
+  /** The reads and the writes each role is checked against, on one ledger. */
   const reads = (ledgerId: string): [string, string][] => [
     ['GET', `/v1/ledgers/${ledgerId}`],
     ['GET', `/v1/ledgers/${ledgerId}/accounts`],

@@ -147,9 +147,13 @@ describe.each(DATABASES)('accounts and transactions on $name', ({ open }) => {
     });
 
     // A forged cursor must not reach SQL (`after` is a bigint there), nor U+0000 in a prefix.
+    const forged = (cursor: Json) => Buffer.from(JSON.stringify({ position: 1, effectiveAsOf: '2026-03-01T00:00:00.000000Z', after: 0, ...cursor })).toString('base64url');
     it.each([
-      ['a cursor whose after is not a whole number', `transactions?cursor=${Buffer.from(JSON.stringify({ position: 1, effectiveAsOf: '2026-03-01T00:00:00.000000Z', after: 'abc' })).toString('base64url')}`],
-      ['a cursor whose after is a fraction', `transactions?cursor=${Buffer.from(JSON.stringify({ position: 1, effectiveAsOf: '2026-03-01T00:00:00.000000Z', after: 1.5 })).toString('base64url')}`],
+      ['a cursor whose after is not a whole number', `transactions?cursor=${forged({ after: 'abc' })}`],
+      ['a cursor whose after is a fraction', `transactions?cursor=${forged({ after: 1.5 })}`],
+      ['a cursor at a negative position', `transactions?cursor=${forged({ position: -5 })}`],
+      ['a cursor whose effectiveAsOf is not a timestamp', `transactions?cursor=${forged({ effectiveAsOf: 'yesterday' })}`],
+      ['an accounts cursor whose after is not an account id', `accounts?cursor=${forged({ after: 'a\u0000' })}`],
       ['a prefix holding U+0000', 'accounts?prefix=%00'],
     ])('answers %s with 400, never 5xx', async (_label, path) => {
       const ledgerId = await api.seedLedger();
