@@ -48,7 +48,8 @@ export function createApp(deps: AppDeps) {
   });
   app.use('/v1/*', identify);
   app.use('/v1/*', async (c, next) => {
-    if (c.req.method === 'POST' && /\bjson\b/i.test(c.req.header('Content-Type') ?? '')) {
+    // Without a key, the route answers 401 before looking at the body.
+    if (c.get('key') && c.req.method === 'POST' && /\bjson\b/i.test(c.req.header('Content-Type') ?? '')) {
       let parsed: unknown;
       try {
         parsed = await c.req.json();
