@@ -1,38 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/adapters/db/database.ts';
-import { DATABASES, uniqueLedgerId } from '../support/databases.ts';
-import { testApi, type Json, type TestApi } from '../support/http.ts';
+import { describe, expect, it } from 'vitest';
+import { uniqueLedgerId } from '../support/databases.ts';
+import { describeOnEachDatabase, expectProblem, transfer, type Json } from '../support/http.ts';
 
 // Spec section 8: bearer keys with roles, scoped to ledgers; a ledger outside a key's scope is
 // answered as if it did not exist. /health, /openapi.json and /docs need no key.
 
-type Answer = Awaited<ReturnType<TestApi['call']>>;
 type Role = 'admin' | 'writer' | 'reader' | 'auditor';
 
-const DEPOSIT = {
-  effectiveAt: '2026-03-01T10:00:00Z',
-  postings: [
-    { accountId: 'bank', direction: 'debit', amount: '10.00' },
-    { accountId: 'alice', direction: 'credit', amount: '10.00' },
-  ],
-};
+const DEPOSIT = transfer(undefined, '2026-03-01T10:00:00Z', 'bank', 'alice', '10.00');
 
-function expectProblem(answer: Answer, status: number, code: string) {
-  expect(answer.status, answer.text).toBe(status);
-  expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(answer.body).toMatchObject({ status, code, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
-}
 
-describe.each(DATABASES)('access on $name', ({ open }) => {
-  let database: Database;
-  let api: TestApi;
-  beforeAll(async () => {
-    database = await open();
-    api = await testApi(database);
-  });
-  afterAll(() => database.close());
-
-  const headOf = async (ledgerId: string): Promise<number> => (await api.call('GET', `/v1/ledgers/${ledgerId}`)).body.head as number;
+describeOnEachDatabase('access', (api) => {
 
   async function createKey(role: Role, ledgerIds?: string[]): Promise<Json> {
     const created = await api.call('POST', '/v1/keys', { body: { name: `${role} key`, role, ...(ledgerIds ? { ledgerIds } : {}) } });
@@ -67,10 +45,10 @@ describe.each(DATABASES)('access on $name', ({ open }) => {
         { key: 'k'.repeat(600) },
       ]) {
         for (const [method, path] of reads(ledgerId)) expectProblem(await api.call(method, path, request), 401, 'UNAUTHORIZED');
-        const before = await headOf(ledgerId);
+        const before = await api.head(ledgerId);
         for (const [method, path, body] of writes(ledgerId)) expectProblem(await api.call(method, path, { ...request, body }), 401, 'UNAUTHORIZED');
         expectProblem(await api.call('POST', '/v1/ledgers', { ...request, body: { id: uniqueLedgerId(), name: 'x' } }), 401, 'UNAUTHORIZED');
-        expect(await headOf(ledgerId)).toBe(before);
+        expect(await api.head(ledgerId)).toBe(before);
       }
     });
 
@@ -87,9 +65,9 @@ describe.each(DATABASES)('access on $name', ({ open }) => {
       expect(revoked.body).toMatchObject({ id: writer.id, revoked: true });
       expect(revoked.body).not.toHaveProperty('key');
       expectProblem(await api.call('GET', `/v1/ledgers/${ledgerId}`, { key: writer.key }), 401, 'UNAUTHORIZED');
-      const before = await headOf(ledgerId);
+      const before = await api.head(ledgerId);
       expectProblem(await api.call('POST', `/v1/ledgers/${ledgerId}/transactions`, { key: writer.key, body: DEPOSIT }), 401, 'UNAUTHORIZED');
-      expect(await headOf(ledgerId)).toBe(before);
+      expect(await api.head(ledgerId)).toBe(before);
       // Revoking again changes nothing; an unknown key id is 404.
       expect((await api.call('POST', `/v1/keys/${writer.id}/revoke`)).status).toBe(200);
       expectProblem(await api.call('POST', '/v1/keys/key_nope/revoke'), 404, 'NOT_FOUND');
@@ -152,7 +130,7 @@ describe.each(DATABASES)('access on $name', ({ open }) => {
       const missing = uniqueLedgerId('missing');
       for (const role of ['writer', 'reader', 'auditor'] as const) {
         const { key } = await createKey(role, [ledgerA]);
-        const before = await headOf(ledgerB);
+        const before = await api.head(ledgerB);
         for (const [method, path] of reads(ledgerB)) {
           const outside = await api.call(method, path, { key });
           expectProblem(outside, 404, 'NOT_FOUND');
@@ -161,7 +139,7 @@ describe.each(DATABASES)('access on $name', ({ open }) => {
           expect(outside.body).toEqual({ ...absent.body, detail: absent.body.detail.replace(missing, ledgerB) });
         }
         for (const [method, path, body] of writes(ledgerB)) expectProblem(await api.call(method, path, { key, body }), 404, 'NOT_FOUND');
-        expect(await headOf(ledgerB)).toBe(before);
+        expect(await api.head(ledgerB)).toBe(before);
       }
     });
 
@@ -180,10 +158,10 @@ describe.each(DATABASES)('access on $name', ({ open }) => {
       const ledgerId = await api.seedLedger();
       const { key } = await createKey('reader', [ledgerId]);
       for (const [method, path] of reads(ledgerId)) expect((await api.call(method, path, { key })).status).toBe(200);
-      const before = await headOf(ledgerId);
+      const before = await api.head(ledgerId);
       for (const [method, path, body] of writes(ledgerId)) expectProblem(await api.call(method, path, { key, body }), 403, 'FORBIDDEN');
       expectProblem(await api.call('POST', '/v1/ledgers', { key, body: { id: uniqueLedgerId(), name: 'x' } }), 403, 'FORBIDDEN');
-      expect(await headOf(ledgerId)).toBe(before);
+      expect(await api.head(ledgerId)).toBe(before);
     });
 
     it('lets an auditor read a balance but not write', async () => {
@@ -193,9 +171,9 @@ describe.each(DATABASES)('access on $name', ({ open }) => {
       const balance = await api.call('GET', `/v1/ledgers/${ledgerId}/accounts/alice/balance`, { key });
       expect(balance.status).toBe(200);
       expect(balance.body.ledgerBalance).toBe('10.00');
-      const before = await headOf(ledgerId);
+      const before = await api.head(ledgerId);
       for (const [method, path, body] of writes(ledgerId)) expectProblem(await api.call(method, path, { key, body }), 403, 'FORBIDDEN');
-      expect(await headOf(ledgerId)).toBe(before);
+      expect(await api.head(ledgerId)).toBe(before);
     });
 
     it('lets a key scoped to two ledgers use both', async () => {

@@ -1,39 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/adapters/db/database.ts';
-import { DATABASES } from '../support/databases.ts';
-import { testApi, type Json, type TestApi } from '../support/http.ts';
+import { describe, expect, it } from 'vitest';
+import { describeOnEachDatabase, expectProblem, transfer, type Answer, type Json } from '../support/http.ts';
 
 // Spec sections 2 to 5: accounts and transactions as of a position, paging pinned by the cursor,
 // plain dates in the ledger's timezone, asOf that reproduces an answer, scheduled postings.
 
-type Answer = Awaited<ReturnType<TestApi['call']>>;
 
 /** Far enough ahead to stay future-dated whenever the suite runs. */
 const FUTURE = '2099-01-01T00:00:00Z';
 
-function expectProblem(answer: Answer, status: number, code: string) {
-  expect(answer.status, answer.text).toBe(status);
-  expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(answer.body).toMatchObject({ status, code });
-}
 
-const transfer = (id: string, effectiveAt: string, debit: string, credit: string, amount: string) => ({
-  id, effectiveAt, postings: [
-    { accountId: debit, direction: 'debit', amount },
-    { accountId: credit, direction: 'credit', amount },
-  ],
-});
-
-describe.each(DATABASES)('accounts and transactions on $name', ({ open }) => {
-  let database: Database;
-  let api: TestApi;
-  beforeAll(async () => {
-    database = await open();
-    api = await testApi(database);
-  });
-  afterAll(() => database.close());
-
-  const headOf = async (ledgerId: string): Promise<number> => (await api.call('GET', `/v1/ledgers/${ledgerId}`)).body.head as number;
+describeOnEachDatabase('accounts and transactions', (api) => {
 
   async function record(ledgerId: string, body: Json): Promise<Json> {
     const answer = await api.call('POST', `/v1/ledgers/${ledgerId}/transactions`, { body });
@@ -87,7 +63,7 @@ describe.each(DATABASES)('accounts and transactions on $name', ({ open }) => {
         const answer = await api.call('POST', `/v1/ledgers/${ledgerId}/accounts`, { body: { id, normalBalance: 'debit', currency: 'USD' } });
         expectProblem(answer, 400, 'VALIDATION_FAILED');
       }
-      expect(await headOf(ledgerId)).toBe(1);
+      expect(await api.head(ledgerId)).toBe(1);
     });
 
     it('lists accounts by id prefix', async () => {
@@ -111,7 +87,7 @@ describe.each(DATABASES)('accounts and transactions on $name', ({ open }) => {
       const ledgerId = await api.seedLedger({ accounts: [] });
       const opened = ['c:01', 'c:02', 'c:03', 'c:04', 'c:05', 'c:06', 'c:07'];
       for (const id of opened) await openAccount(ledgerId, { id, normalBalance: 'credit', currency: 'USD' });
-      const head = await headOf(ledgerId);
+      const head = await api.head(ledgerId);
 
       let extra = 0;
       const pages = await allPages(`/v1/ledgers/${ledgerId}/accounts?prefix=c:&limit=3`, async () => {
@@ -166,14 +142,14 @@ describe.each(DATABASES)('accounts and transactions on $name', ({ open }) => {
       const closed = await api.call('POST', `/v1/ledgers/${ledgerId}/accounts/merchant/close`);
       expect(closed.status).toBe(201);
       expect(closed.body).toMatchObject({ id: 'merchant', status: 'closed', position: 6 });
-      const head = await headOf(ledgerId);
+      const head = await api.head(ledgerId);
 
       const posting = await api.call('POST', `/v1/ledgers/${ledgerId}/transactions`, { body: transfer('after-close', '2026-03-02T10:00:00Z', 'bank', 'merchant', '1.00') });
       expectProblem(posting, 409, 'ACCOUNT_CLOSED');
       expect(posting.body.errors).toEqual([expect.objectContaining({ path: 'postings.1.accountId' })]);
       expectProblem(await api.call('POST', `/v1/ledgers/${ledgerId}/accounts/merchant/close`), 409, 'ACCOUNT_CLOSED');
       expectProblem(await api.call('POST', `/v1/ledgers/${ledgerId}/accounts/nobody/close`), 404, 'NOT_FOUND');
-      expect(await headOf(ledgerId)).toBe(head);
+      expect(await api.head(ledgerId)).toBe(head);
 
       expect((await api.call('GET', `/v1/ledgers/${ledgerId}/accounts/merchant`)).body.status).toBe('closed');
       expect((await api.call('GET', `/v1/ledgers/${ledgerId}/accounts/merchant?recordedAsOfPosition=5`)).body.status).toBe('open');

@@ -1,25 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/adapters/db/database.ts';
-import { DATABASES } from '../support/databases.ts';
-import { testApi, type TestApi } from '../support/http.ts';
+import { expect, it } from 'vitest';
+import { describeOnEachDatabase, transfer } from '../support/http.ts';
 
-const deposit = (id: string, amount: string, effectiveAt = '2026-03-01T10:00:00Z') => ({
-  id, effectiveAt, postings: [
-    { accountId: 'bank', direction: 'debit', amount },
-    { accountId: 'alice', direction: 'credit', amount },
-  ],
-});
+const deposit = (id: string, amount: string, effectiveAt = '2026-03-01T10:00:00Z') => transfer(id, effectiveAt, 'bank', 'alice', amount);
 
-describe.each(DATABASES)('reversals, corrections and period close on $name', ({ open }) => {
-  let database: Database;
-  let api: TestApi;
-  beforeAll(async () => {
-    database = await open();
-    api = await testApi(database);
-  });
-  afterAll(() => database.close());
+describeOnEachDatabase('reversals, corrections and period close', (api) => {
 
-  const head = async (ledgerId: string) => (await api.call('GET', `/v1/ledgers/${ledgerId}`)).body.head as number;
   const balance = async (ledgerId: string, query: string) =>
     (await api.call('GET', `/v1/ledgers/${ledgerId}/accounts/alice/balance?${query}`)).body;
 
@@ -91,7 +76,7 @@ describe.each(DATABASES)('reversals, corrections and period close on $name', ({ 
     expect(reversed.status).toBe(201);
     const replay = await api.call('POST', `/v1/ledgers/${ledgerId}/transactions/d1/reverse`, { body: { reason: 'duplicate', id: 'd1-rev' } });
     expect(replay.status).toBe(200);
-    const at = await head(ledgerId);
+    const at = await api.head(ledgerId);
 
     const refusals: [string, unknown, number, string][] = [
       ['d1', { reason: 'again' }, 409, 'ALREADY_REVERSED'],
@@ -109,14 +94,14 @@ describe.each(DATABASES)('reversals, corrections and period close on $name', ({ 
       body: { ...deposit('h1', '5.00'), status: 'pending' },
     });
     expect(hold.status).toBe(201);
-    const afterHold = await head(ledgerId);
+    const afterHold = await api.head(ledgerId);
     expect(afterHold).toBe(at + 1);
     const holdReversal = await api.call('POST', `/v1/ledgers/${ledgerId}/transactions/h1/reverse`, { body: { reason: 'no' } });
     expect([holdReversal.status, holdReversal.body.code]).toEqual([409, 'NOT_REVERSIBLE']);
     const early = await api.call('POST', `/v1/ledgers/${ledgerId}/transactions`, { body: deposit('d2', '5.00') });
     const tooEarly = await api.call('POST', `/v1/ledgers/${ledgerId}/transactions/d2/reverse`, { body: { reason: 'x', effectiveAt: '2026-02-01T00:00:00Z' } });
     expect([tooEarly.status, tooEarly.body.code]).toEqual([400, 'VALIDATION_FAILED']);
-    expect(await head(ledgerId)).toBe(early.body.position);
+    expect(await api.head(ledgerId)).toBe(early.body.position);
   });
 
   it('closes periods forward only and refuses every write dated into them', async () => {
@@ -125,7 +110,7 @@ describe.each(DATABASES)('reversals, corrections and period close on $name', ({ 
     const closed = await api.call('POST', `/v1/ledgers/${ledgerId}/periods/close`, { body: { through: '2026-03-31' } });
     expect(closed.status).toBe(201);
     expect((await api.call('GET', `/v1/ledgers/${ledgerId}`)).body.closedThrough).toBe('2026-03-31');
-    const at = await head(ledgerId);
+    const at = await api.head(ledgerId);
 
     const inClosed = await api.call('POST', `/v1/ledgers/${ledgerId}/transactions`, { body: deposit('d2', '1.00', '2026-03-31T23:59:59+02:00') });
     expect([inClosed.status, inClosed.body.code]).toEqual([409, 'PERIOD_CLOSED']);
@@ -138,7 +123,7 @@ describe.each(DATABASES)('reversals, corrections and period close on $name', ({ 
     expect([backwards.status, backwards.body.code]).toEqual([409, 'PERIOD_CLOSED']);
     const future = await api.call('POST', `/v1/ledgers/${ledgerId}/periods/close`, { body: { through: '2999-01-01' } });
     expect([future.status, future.body.code]).toEqual([400, 'VALIDATION_FAILED']);
-    expect(await head(ledgerId)).toBe(at);
+    expect(await api.head(ledgerId)).toBe(at);
 
     // With an explicit effective time in the open period, the reversal is recorded.
     const dated = await api.call('POST', `/v1/ledgers/${ledgerId}/transactions/d1/reverse`, { body: { reason: 'late', effectiveAt: '2026-04-01' } });

@@ -1,12 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/adapters/db/database.ts';
-import { DATABASES } from '../support/databases.ts';
-import { testApi, type Json, type TestApi } from '../support/http.ts';
+import { describe, expect, it } from 'vitest';
+import { describeOnEachDatabase, expectProblem, type Answer, type Json } from '../support/http.ts';
 
 // Spec sections 2 and 3: every rejection in the amount and timestamp grammar is a 400
 // problem+json that records nothing; JSON numbers are never amounts; nothing is ever rounded.
 
-type Answer = Awaited<ReturnType<TestApi['call']>>;
 
 /** Raw JSON values for an amount, each refused by the grammar (`label`, JSON text). */
 const BAD_AMOUNTS: readonly (readonly [string, string])[] = [
@@ -48,12 +45,6 @@ const USD_POSTINGS = [
   { accountId: 'alice', direction: 'credit', amount: '1.00' },
 ];
 
-/** Checks an RFC 9457 answer with its stable code. */
-function expectProblem(answer: Answer, status: number, code: string) {
-  expect(answer.status, answer.text).toBe(status);
-  expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(answer.body).toMatchObject({ status, code, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
-}
 
 const paths = (answer: Answer) => ((answer.body.errors ?? []) as Json[]).map((e) => e.path);
 
@@ -68,27 +59,14 @@ function unscaled(value: bigint, scale: number): string {
   return `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
 }
 
-describe.each(DATABASES)('amount and timestamp grammar on $name', ({ open }) => {
-  let database: Database;
-  let api: TestApi;
-  beforeAll(async () => {
-    database = await open();
-    api = await testApi(database);
-  });
-  afterAll(() => database.close());
-
-  const headOf = async (ledgerId: string): Promise<number> => {
-    const ledger = await api.call('GET', `/v1/ledgers/${ledgerId}`);
-    expect(ledger.status).toBe(200);
-    return ledger.body.head as number;
-  };
+describeOnEachDatabase('amount and timestamp grammar', (api) => {
 
   /** Sends a transaction body as raw text and expects it refused with nothing recorded. */
   async function refusedTransaction(ledgerId: string, rawBody: string, status: number, code: string): Promise<Answer> {
-    const before = await headOf(ledgerId);
+    const before = await api.head(ledgerId);
     const answer = await api.call('POST', `/v1/ledgers/${ledgerId}/transactions`, { rawBody });
     expectProblem(answer, status, code);
-    expect(await headOf(ledgerId)).toBe(before);
+    expect(await api.head(ledgerId)).toBe(before);
     return answer;
   }
 
@@ -294,14 +272,14 @@ describe.each(DATABASES)('amount and timestamp grammar on $name', ({ open }) => 
 
     it('refuses unknown fields when opening an account or declaring an asset', async () => {
       const ledgerId = await api.seedLedger();
-      const before = await headOf(ledgerId);
+      const before = await api.head(ledgerId);
       const account = await api.call('POST', `/v1/ledgers/${ledgerId}/accounts`, { body: { id: 'x', normalBalance: 'debit', currency: 'USD', position: 1 } });
       expectProblem(account, 400, 'VALIDATION_FAILED');
       const asset = await api.call('POST', `/v1/ledgers/${ledgerId}/assets`, { body: { code: 'PTS', scale: 0, recordedAt: '2026-03-01T00:00:00Z' } });
       expectProblem(asset, 400, 'VALIDATION_FAILED');
       const badScale = await api.call('POST', `/v1/ledgers/${ledgerId}/assets`, { body: { code: 'PTS', scale: 19 } });
       expectProblem(badScale, 400, 'VALIDATION_FAILED');
-      expect(await headOf(ledgerId)).toBe(before);
+      expect(await api.head(ledgerId)).toBe(before);
     });
 
     it.each([
@@ -323,12 +301,12 @@ describe.each(DATABASES)('amount and timestamp grammar on $name', ({ open }) => 
 
     it('answers a body sent as text/plain with 400, never 5xx', async () => {
       const ledgerId = await api.seedLedger();
-      const before = await headOf(ledgerId);
+      const before = await api.head(ledgerId);
       const answer = await api.call('POST', `/v1/ledgers/${ledgerId}/transactions`, {
         rawBody: JSON.stringify({ postings: USD_POSTINGS }), headers: { 'Content-Type': 'text/plain' },
       });
       expectProblem(answer, 400, 'VALIDATION_FAILED');
-      expect(await headOf(ledgerId)).toBe(before);
+      expect(await api.head(ledgerId)).toBe(before);
     });
 
     // PostgreSQL's jsonb and text refuse U+0000 and lone surrogates, and canonical JSON recurses
@@ -392,10 +370,10 @@ describe.each(DATABASES)('amount and timestamp grammar on $name', ({ open }) => 
 
     it('refuses an account in an unknown asset with 422 CURRENCY_MISMATCH', async () => {
       const ledgerId = await api.seedLedger();
-      const before = await headOf(ledgerId);
+      const before = await api.head(ledgerId);
       const answer = await api.call('POST', `/v1/ledgers/${ledgerId}/accounts`, { body: { id: 'x', normalBalance: 'debit', currency: 'XYZ' } });
       expectProblem(answer, 422, 'CURRENCY_MISMATCH');
-      expect(await headOf(ledgerId)).toBe(before);
+      expect(await api.head(ledgerId)).toBe(before);
     });
 
     it.each([

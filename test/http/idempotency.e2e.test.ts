@@ -1,28 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/adapters/db/database.ts';
-import { DATABASES } from '../support/databases.ts';
-import { testApi, type Json, type TestApi } from '../support/http.ts';
+import { describe, expect, it } from 'vitest';
+import { describeOnEachDatabase, expectProblem, testApi, transfer, type Answer, type Json } from '../support/http.ts';
 
 // Spec section 5, Idempotency: a transaction's id is its key, other writes take `Idempotency-Key`;
 // a retry answers the original result (200, `Idempotent-Replayed: true`) and records nothing;
 // the same key with a different body is 409 IDEMPOTENCY_CONFLICT naming the differing fields.
 
-type Answer = Awaited<ReturnType<TestApi['call']>>;
 
-const DEPOSIT = {
-  id: 'dep-1',
-  effectiveAt: '2026-03-01T10:00:00Z',
-  postings: [
-    { accountId: 'bank', direction: 'debit', amount: '100.00' },
-    { accountId: 'alice', direction: 'credit', amount: '100.00' },
-  ],
-};
+const DEPOSIT = transfer('dep-1', '2026-03-01T10:00:00Z', 'bank', 'alice', '100.00');
 
-function expectProblem(answer: Answer, status: number, code: string) {
-  expect(answer.status, answer.text).toBe(status);
-  expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(answer.body).toMatchObject({ status, code });
-}
 
 const errorPaths = (answer: Answer) => ((answer.body.errors ?? []) as Json[]).map((e) => e.path).sort();
 
@@ -32,21 +17,12 @@ function expectReplay(answer: Answer, original: Answer) {
   expect(answer.body).toEqual(original.body);
 }
 
-describe.each(DATABASES)('idempotency on $name', ({ open }) => {
-  let database: Database;
-  let api: TestApi;
-  beforeAll(async () => {
-    database = await open();
-    api = await testApi(database);
-  });
-  afterAll(() => database.close());
-
-  const headOf = async (ledgerId: string): Promise<number> => (await api.call('GET', `/v1/ledgers/${ledgerId}`)).body.head as number;
+describeOnEachDatabase('idempotency', (api) => {
 
   describe('transactions, keyed by their id', () => {
     it('records one event for 20 concurrent identical requests, and all get the same answer', async () => {
       const ledgerId = await api.seedLedger();
-      const before = await headOf(ledgerId);
+      const before = await api.head(ledgerId);
       const answers = await Promise.all(
         Array.from({ length: 20 }, () => api.call('POST', `/v1/ledgers/${ledgerId}/transactions`, { body: DEPOSIT })),
       );
@@ -57,7 +33,7 @@ describe.each(DATABASES)('idempotency on $name', ({ open }) => {
       expect(created[0]!.headers.get('idempotent-replayed')).toBeNull();
       for (const answer of replayed) expectReplay(answer, created[0]!);
       expect(created[0]!.body).toMatchObject({ id: 'dep-1', position: before + 1, effectiveAt: '2026-03-01T10:00:00.000000Z' });
-      expect(await headOf(ledgerId)).toBe(before + 1);
+      expect(await api.head(ledgerId)).toBe(before + 1);
 
       const listed = await api.call('GET', `/v1/ledgers/${ledgerId}/transactions`);
       expect(listed.body.items.map((t: Json) => t.id)).toEqual(['dep-1']);
@@ -66,20 +42,20 @@ describe.each(DATABASES)('idempotency on $name', ({ open }) => {
 
       // A later retry still answers the same, and still records nothing.
       expectReplay(await api.call('POST', `/v1/ledgers/${ledgerId}/transactions`, { body: DEPOSIT }), created[0]!);
-      expect(await headOf(ledgerId)).toBe(before + 1);
+      expect(await api.head(ledgerId)).toBe(before + 1);
     });
 
     it('records one event when two service processes on one database receive the same request at once', async () => {
       const ledgerId = await api.seedLedger();
-      const before = await headOf(ledgerId);
+      const before = await api.head(ledgerId);
       // A second app with its own group committer: another API process on the same database.
-      const other = await testApi(database);
+      const other = await testApi(api.database);
       const answers = await Promise.all(Array.from({ length: 20 }, (_, i) =>
         (i % 2 ? other : api).call('POST', `/v1/ledgers/${ledgerId}/transactions`, { body: DEPOSIT })));
       const created = answers.filter((a) => a.status === 201);
       expect(created).toHaveLength(1);
       for (const answer of answers.filter((a) => a !== created[0])) expectReplay(answer, created[0]!);
-      expect(await headOf(ledgerId)).toBe(before + 1);
+      expect(await api.head(ledgerId)).toBe(before + 1);
     });
 
     it('replays a retry whose JSON differs only in key order and white space', async () => {
@@ -90,7 +66,7 @@ describe.each(DATABASES)('idempotency on $name', ({ open }) => {
         {"direction": "credit", "accountId": "alice", "amount": "100.00"} ],
         "effectiveAt": "2026-03-01T10:00:00Z", "id": "dep-1" }`;
       expectReplay(await api.call('POST', `/v1/ledgers/${ledgerId}/transactions`, { rawBody: reordered }), original);
-      expect(await headOf(ledgerId)).toBe(original.body.position);
+      expect(await api.head(ledgerId)).toBe(original.body.position);
     });
 
     it('answers the same id with a different body 409 IDEMPOTENCY_CONFLICT naming the differing fields', async () => {
@@ -106,17 +82,17 @@ describe.each(DATABASES)('idempotency on $name', ({ open }) => {
       expectProblem(conflict, 409, 'IDEMPOTENCY_CONFLICT');
       expect(errorPaths(conflict)).toEqual(['description', 'postings.0.amount', 'postings.1.amount']);
       expect(conflict.body.detail).toContain('dep-1');
-      expect(await headOf(ledgerId)).toBe(original.body.position);
+      expect(await api.head(ledgerId)).toBe(original.body.position);
 
       const redated = await api.call('POST', `/v1/ledgers/${ledgerId}/transactions`, { body: { ...DEPOSIT, effectiveAt: '2026-03-02T10:00:00Z' } });
       expectProblem(redated, 409, 'IDEMPOTENCY_CONFLICT');
       expect(errorPaths(redated)).toEqual(['effectiveAt']);
-      expect(await headOf(ledgerId)).toBe(original.body.position);
+      expect(await api.head(ledgerId)).toBe(original.body.position);
     });
 
     it('records one of 10 concurrent requests with the same id and different bodies, and refuses the others', async () => {
       const ledgerId = await api.seedLedger();
-      const before = await headOf(ledgerId);
+      const before = await api.head(ledgerId);
       const answers = await Promise.all(Array.from({ length: 10 }, (_, i) =>
         api.call('POST', `/v1/ledgers/${ledgerId}/transactions`, { body: { ...DEPOSIT, description: `attempt ${i}` } })));
       expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
@@ -126,15 +102,15 @@ describe.each(DATABASES)('idempotency on $name', ({ open }) => {
         expectProblem(conflict, 409, 'IDEMPOTENCY_CONFLICT');
         expect(errorPaths(conflict)).toEqual(['description']);
       }
-      expect(await headOf(ledgerId)).toBe(before + 1);
+      expect(await api.head(ledgerId)).toBe(before + 1);
     });
 
     it('does not take the id of a refused write: the corrected retry records', async () => {
       const ledgerId = await api.seedLedger();
-      const before = await headOf(ledgerId);
+      const before = await api.head(ledgerId);
       const unbalanced = { ...DEPOSIT, postings: [DEPOSIT.postings[0], { ...DEPOSIT.postings[1], amount: '99.00' }] };
       expectProblem(await api.call('POST', `/v1/ledgers/${ledgerId}/transactions`, { body: unbalanced }), 422, 'UNBALANCED');
-      expect(await headOf(ledgerId)).toBe(before);
+      expect(await api.head(ledgerId)).toBe(before);
       const recorded = await api.call('POST', `/v1/ledgers/${ledgerId}/transactions`, { body: DEPOSIT });
       expect(recorded.status).toBe(201);
       expect(recorded.body.position).toBe(before + 1);
@@ -154,38 +130,38 @@ describe.each(DATABASES)('idempotency on $name', ({ open }) => {
       const closed = await api.call('POST', `/v1/ledgers/${ledgerId}/accounts/merchant/close`, { headers: { 'Idempotency-Key': 'close-merchant-1' } });
       expect(closed.status).toBe(201);
       expect(closed.body).toMatchObject({ id: 'merchant', status: 'closed' });
-      const head = await headOf(ledgerId);
+      const head = await api.head(ledgerId);
       expect(head).toBe(closed.body.position);
 
       expectReplay(await api.call('POST', `/v1/ledgers/${ledgerId}/accounts/merchant/close`, { headers: { 'Idempotency-Key': 'close-merchant-1' } }), closed);
-      expect(await headOf(ledgerId)).toBe(head);
+      expect(await api.head(ledgerId)).toBe(head);
       // Without the key, closing again is a new request: the account is already closed.
       expectProblem(await api.call('POST', `/v1/ledgers/${ledgerId}/accounts/merchant/close`), 409, 'ACCOUNT_CLOSED');
-      expect(await headOf(ledgerId)).toBe(head);
+      expect(await api.head(ledgerId)).toBe(head);
     });
 
     it('answers a close key reused for another account 409 IDEMPOTENCY_CONFLICT naming accountId', async () => {
       const ledgerId = await api.seedLedger();
       const headers = { 'Idempotency-Key': 'close-1' };
       expect((await api.call('POST', `/v1/ledgers/${ledgerId}/accounts/merchant/close`, { headers })).status).toBe(201);
-      const head = await headOf(ledgerId);
+      const head = await api.head(ledgerId);
       const conflict = await api.call('POST', `/v1/ledgers/${ledgerId}/accounts/alice/close`, { headers });
       expectProblem(conflict, 409, 'IDEMPOTENCY_CONFLICT');
       expect(errorPaths(conflict)).toEqual(['accountId']);
-      expect(await headOf(ledgerId)).toBe(head);
+      expect(await api.head(ledgerId)).toBe(head);
       const alice = await api.call('GET', `/v1/ledgers/${ledgerId}/accounts/alice`);
       expect(alice.body.status).toBe('open');
     });
 
     it('records one close for 10 concurrent closes with the same key', async () => {
       const ledgerId = await api.seedLedger();
-      const before = await headOf(ledgerId);
+      const before = await api.head(ledgerId);
       const answers = await Promise.all(Array.from({ length: 10 }, () =>
         api.call('POST', `/v1/ledgers/${ledgerId}/accounts/merchant/close`, { headers: { 'Idempotency-Key': 'close-once' } })));
       const created = answers.filter((a) => a.status === 201);
       expect(created).toHaveLength(1);
       for (const answer of answers.filter((a) => a !== created[0])) expectReplay(answer, created[0]!);
-      expect(await headOf(ledgerId)).toBe(before + 1);
+      expect(await api.head(ledgerId)).toBe(before + 1);
     });
 
     it('replays an account open sent again with the same key, and refuses the key with another body', async () => {
@@ -194,15 +170,15 @@ describe.each(DATABASES)('idempotency on $name', ({ open }) => {
       const body = { id: 'savings', normalBalance: 'credit', currency: 'USD', metadata: { branch: 7 } };
       const opened = await api.call('POST', `/v1/ledgers/${ledgerId}/accounts`, { body, headers });
       expect(opened.status).toBe(201);
-      const head = await headOf(ledgerId);
+      const head = await api.head(ledgerId);
 
       expectReplay(await api.call('POST', `/v1/ledgers/${ledgerId}/accounts`, { body, headers }), opened);
-      expect(await headOf(ledgerId)).toBe(head);
+      expect(await api.head(ledgerId)).toBe(head);
 
       const conflict = await api.call('POST', `/v1/ledgers/${ledgerId}/accounts`, { body: { ...body, id: 'checking' }, headers });
       expectProblem(conflict, 409, 'IDEMPOTENCY_CONFLICT');
       expect(errorPaths(conflict)).toEqual(['id']);
-      expect(await headOf(ledgerId)).toBe(head);
+      expect(await api.head(ledgerId)).toBe(head);
       expectProblem(await api.call('GET', `/v1/ledgers/${ledgerId}/accounts/checking`), 404, 'NOT_FOUND');
     });
 
@@ -218,13 +194,13 @@ describe.each(DATABASES)('idempotency on $name', ({ open }) => {
 
     it('refuses an Idempotency-Key that is not 1 to 255 visible ASCII characters', async () => {
       const ledgerId = await api.seedLedger();
-      const head = await headOf(ledgerId);
+      const head = await api.head(ledgerId);
       for (const key of ['k'.repeat(256), 'with space', 'clé']) {
         const answer = await api.call('POST', `/v1/ledgers/${ledgerId}/accounts/merchant/close`, { headers: { 'Idempotency-Key': key } });
         expectProblem(answer, 400, 'VALIDATION_FAILED');
         expect(errorPaths(answer)).toEqual(['Idempotency-Key']);
       }
-      expect(await headOf(ledgerId)).toBe(head);
+      expect(await api.head(ledgerId)).toBe(head);
     });
   });
 
@@ -237,7 +213,7 @@ describe.each(DATABASES)('idempotency on $name', ({ open }) => {
       expect(opened.body).toMatchObject({ ...body, status: 'open', metadata: {} });
       const replay = await api.call('POST', `/v1/ledgers/${ledgerId}/accounts`, { body: { noOverdraft: true, currency: 'EUR', normalBalance: 'credit', name: 'Wallet', id: 'customer:42:wallet' } });
       expectReplay(replay, opened);
-      expect(await headOf(ledgerId)).toBe(opened.body.position);
+      expect(await api.head(ledgerId)).toBe(opened.body.position);
     });
 
     it('answers opening an existing account with a different body 409 naming the differing fields', async () => {
@@ -251,7 +227,7 @@ describe.each(DATABASES)('idempotency on $name', ({ open }) => {
       const named = await api.call('POST', `/v1/ledgers/${ledgerId}/accounts`, { body: { ...body, name: 'Wallet' } });
       expectProblem(named, 409, 'IDEMPOTENCY_CONFLICT');
       expect(errorPaths(named)).toEqual(['name']);
-      expect(await headOf(ledgerId)).toBe(opened.body.position);
+      expect(await api.head(ledgerId)).toBe(opened.body.position);
       const read = await api.call('GET', `/v1/ledgers/${ledgerId}/accounts/wallet`);
       expect(read.body).toMatchObject({ normalBalance: 'credit', currency: 'EUR', name: 'wallet' });
     });
@@ -263,7 +239,7 @@ describe.each(DATABASES)('idempotency on $name', ({ open }) => {
       const created = answers.filter((a) => a.status === 201);
       expect(created).toHaveLength(1);
       for (const answer of answers.filter((a) => a !== created[0])) expectReplay(answer, created[0]!);
-      expect(await headOf(ledgerId)).toBe(2);
+      expect(await api.head(ledgerId)).toBe(2);
     });
   });
 });

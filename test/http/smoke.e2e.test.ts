@@ -1,16 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/adapters/db/database.ts';
-import { DATABASES } from '../support/databases.ts';
-import { testApi, type TestApi } from '../support/http.ts';
+import { expect, it } from 'vitest';
+import { describeOnEachDatabase } from '../support/http.ts';
 
-describe.each(DATABASES)('record and read on $name', ({ open }) => {
-  let database: Database;
-  let api: TestApi;
-  beforeAll(async () => {
-    database = await open();
-    api = await testApi(database);
-  });
-  afterAll(() => database.close());
+describeOnEachDatabase('record and read', (api) => {
 
   it('records a transaction and answers its balance as of two timelines', async () => {
     const ledgerId = await api.seedLedger();

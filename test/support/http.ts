@@ -1,17 +1,21 @@
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import type { Database } from '../../src/adapters/db/database.ts';
 import { createLedgerStore } from '../../src/adapters/db/ledger-store.ts';
 import { createApp } from '../../src/adapters/http/app.ts';
 import { createApiKey } from '../../src/app/api-keys.ts';
 import { GroupCommitter } from '../../src/app/group-commit.ts';
-import { uniqueLedgerId } from './databases.ts';
+import { DATABASES, uniqueLedgerId } from './databases.ts';
 
 export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export interface TestApi {
+  readonly database: Database;
   readonly app: ReturnType<typeof createApp>;
   readonly adminKey: string;
   /** Sends a request in-process (`app.request`) and parses a JSON answer. */
   call(method: string, path: string, options?: { body?: unknown; rawBody?: string; key?: string | null; headers?: Record<string, string> }): Promise<{ status: number; headers: Headers; body: Json; text: string }>;
+  /** The ledger's head position. */
+  head(ledgerId: string): Promise<number>;
   /** Creates a ledger with a USD debit-normal `bank` and credit-normal `alice` and `merchant`. */
   seedLedger(options?: { ledgerId?: string; timezone?: string; accounts?: readonly Json[] }): Promise<string>;
 }
@@ -21,6 +25,7 @@ export async function testApi(database: Database): Promise<TestApi> {
   const app = createApp({ store, committer: new GroupCommitter(store) });
   const adminKey = (await createApiKey(store, { name: 'test admin', role: 'admin', ledgerIds: null })).key;
   const api: TestApi = {
+    database,
     app,
     adminKey,
     async call(method, path, options = {}) {
@@ -40,6 +45,11 @@ export async function testApi(database: Database): Promise<TestApi> {
       }
       return { status: response.status, headers: response.headers, body: parsed, text };
     },
+    async head(ledgerId) {
+      const ledger = await api.call('GET', `/v1/ledgers/${ledgerId}`);
+      expect(ledger.status, ledger.text).toBe(200);
+      return ledger.body.head as number;
+    },
     async seedLedger(options = {}) {
       const ledgerId = options.ledgerId ?? uniqueLedgerId();
       const created = await api.call('POST', '/v1/ledgers', { body: { id: ledgerId, name: 'Test ledger', ...(options.timezone ? { timezone: options.timezone } : {}) } });
@@ -57,4 +67,51 @@ export async function testApi(database: Database): Promise<TestApi> {
     },
   };
   return api;
+}
+
+export type Answer = Awaited<ReturnType<TestApi['call']>>;
+
+/** An RFC 9457 answer with this status and code. */
+export function expectProblem(answer: Answer, status: number, code: string): void {
+  expect(answer.status, answer.text).toBe(status);
+  expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expect(answer.body).toMatchObject({ status, code, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
+}
+
+/** A two-posting transaction body in USD: `amount` from `credit` to `debit`. */
+export function transfer(id: string | undefined, effectiveAt: string, debit: string, credit: string, amount: string): Json {
+  return {
+    ...(id === undefined ? {} : { id }),
+    effectiveAt,
+    postings: [
+      { accountId: debit, direction: 'debit', amount },
+      { accountId: credit, direction: 'credit', amount },
+    ],
+  };
+}
+
+/**
+ * Runs a suite once per database (PGlite always, PostgreSQL when DATABASE_URL is set) against
+ * the in-process app; `api` is ready inside the tests and closed after them.
+ */
+export function describeOnEachDatabase(title: string, suite: (api: TestApi) => void): void {
+  describe.each(DATABASES)(`${title} on $name`, ({ open }) => {
+    let current: TestApi | undefined;
+    const ready = (): TestApi => {
+      if (!current) throw new Error('the test API is used before beforeAll ran');
+      return current;
+    };
+    beforeAll(async () => {
+      current = await testApi(await open());
+    });
+    afterAll(() => current?.database.close());
+    suite({
+      get database() { return ready().database; },
+      get app() { return ready().app; },
+      get adminKey() { return ready().adminKey; },
+      call: (...args) => ready().call(...args),
+      head: (ledgerId) => ready().head(ledgerId),
+      seedLedger: (options) => ready().seedLedger(options),
+    });
+  });
 }

@@ -9,6 +9,7 @@ import { isRejection } from '../../domain/rejection.ts';
 import { parsePlainDate, parseTimestamp } from '../../domain/time.ts';
 import type { AppEnv } from './env.ts';
 import { ProblemError } from './problem.ts';
+import { presentAsOf } from './presenters.ts';
 import { ENTITY_ID_PATTERN } from './schemas.ts';
 
 type Ctx = Context<AppEnv>;
@@ -70,12 +71,12 @@ interface Cursor {
   readonly after: string | number;
 }
 
-export function encodeCursor(cursor: Cursor): string {
+function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
 }
 
 /** A cursor this service gave: `after` is an account id for `'id'` lists, a log position for `'position'` lists. */
-export function decodeCursor(text: string | undefined, after: 'id' | 'position'): Cursor | undefined {
+function decodeCursor(text: string | undefined, after: 'id' | 'position'): Cursor | undefined {
   if (text === undefined) return undefined;
   try {
     const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
@@ -87,4 +88,36 @@ export function decodeCursor(text: string | undefined, after: 'id' | 'position')
   throw new ProblemError('VALIDATION_FAILED', 'The cursor is not one this service gave.', [{ path: 'cursor', message: 'invalid' }]);
 }
 
-export const pageSize = (limit: string | undefined) => (limit === undefined ? 100 : Number(limit));
+const pageSize = (limit: string | undefined) => (limit === undefined ? 100 : Number(limit));
+
+type PageQuery = Parameters<typeof asOfInput>[0] & { cursor?: string | undefined; limit?: string | undefined };
+
+/**
+ * One page of a list, `{items, nextCursor, asOf}`. The first page resolves the query's
+ * coordinates; its cursor pins that position and effective time for every later page, and
+ * carries the key of the last row (an account id, or a log position).
+ */
+export async function readPage<Row, Key extends string | number>(
+  c: Ctx,
+  ledger: LedgerInfo,
+  query: PageQuery,
+  keyKind: Key extends number ? 'position' : 'id',
+  page: {
+    fetch: (asOf: AsOf, after: Key | undefined, limit: number) => Promise<readonly Row[]>;
+    keyOf: (row: Row) => Key;
+    present: (row: Row) => unknown;
+  },
+) {
+  const cursor = decodeCursor(query.cursor, keyKind);
+  const input = cursor ? { recordedAsOfPosition: cursor.position, effectiveAsOf: parseTimestamp(cursor.effectiveAsOf) } : asOfInput(query);
+  const asOf = await asOfOr400(c, ledger, input);
+  const limit = pageSize(query.limit);
+  const rows = await page.fetch(asOf, cursor?.after as Key | undefined, limit + 1);
+  const last = rows.length > limit ? rows[limit - 1] : undefined;
+  const shown = presentAsOf(asOf);
+  return {
+    items: rows.slice(0, limit).map(page.present),
+    nextCursor: last === undefined ? null : encodeCursor({ position: asOf.position, effectiveAsOf: shown.effectiveAt, after: page.keyOf(last) }),
+    asOf: shown,
+  };
+}

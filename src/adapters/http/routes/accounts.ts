@@ -1,9 +1,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { balancesAt } from '../../../app/balances.ts';
-import { parseTimestamp } from '../../../domain/time.ts';
 import { requireAccess } from '../access.ts';
 import type { AppEnv } from '../env.ts';
-import { asOfInput, asOfOr400, decodeCursor, encodeCursor, ledgerOr404, pageSize, runWrite, written } from '../handler-kit.ts';
+import { asOfInput, asOfOr400, ledgerOr404, readPage, runWrite, written } from '../handler-kit.ts';
 import { body, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
 import { presentAccount, presentAsOf, presentBalance } from '../presenters.ts';
 import { ProblemError } from '../problem.ts';
@@ -64,15 +63,12 @@ export const accountRoutes = new OpenAPIHono<AppEnv>()
     const { ledgerId } = c.req.valid('param');
     const query = c.req.valid('query');
     const ledger = await ledgerOr404(c, ledgerId);
-    const cursor = decodeCursor(query.cursor, 'id');
-    const input = cursor ? { recordedAsOfPosition: cursor.position, effectiveAsOf: parseTimestamp(cursor.effectiveAsOf) } : asOfInput(query);
-    const asOf = await asOfOr400(c, ledger, input);
-    const limit = pageSize(query.limit);
-    const rows = await c.get('deps').store.accounts(ledgerId, asOf.position, query.prefix, cursor ? String(cursor.after) : undefined, limit + 1);
-    const items = rows.slice(0, limit).map((a) => presentAccount(a, a.position, a.recordedAt));
-    const last = rows.length > limit ? rows[limit - 1] : undefined;
-    const nextCursor = last ? encodeCursor({ position: asOf.position, effectiveAsOf: presentAsOf(asOf).effectiveAt, after: last.accountId }) : null;
-    return c.json({ items, nextCursor, asOf: presentAsOf(asOf) }, 200);
+    const body = await readPage(c, ledger, query, 'id', {
+      fetch: (asOf, after: string | undefined, limit) => c.get('deps').store.accounts(ledgerId, asOf.position, query.prefix, after, limit),
+      keyOf: (a) => a.accountId,
+      present: (a) => presentAccount(a, a.position, a.recordedAt),
+    });
+    return c.json(body, 200);
   })
   .openapi(getAccount, async (c) => {
     const { ledgerId, accountId } = c.req.valid('param');

@@ -1,10 +1,9 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { parseTimestamp } from '../../../domain/time.ts';
 import { requireAccess } from '../access.ts';
 import type { AppEnv } from '../env.ts';
-import { asOfInput, asOfOr400, decodeCursor, encodeCursor, ledgerOr404, pageSize } from '../handler-kit.ts';
+import { ledgerOr404, readPage } from '../handler-kit.ts';
 import { json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
-import { presentAsOf, presentTransaction } from '../presenters.ts';
+import { presentTransaction } from '../presenters.ts';
 import { AsOf, AsOfQuery, LedgerId, PageQuery, Transaction } from '../schemas.ts';
 
 const ReversalItem = z.object({
@@ -24,21 +23,21 @@ export const reportRoutes = new OpenAPIHono<AppEnv>().openapi(listReversals, asy
   const { ledgerId } = c.req.valid('param');
   const query = c.req.valid('query');
   const ledger = await ledgerOr404(c, ledgerId);
-  const cursor = decodeCursor(query.cursor, 'position');
-  const input = cursor ? { recordedAsOfPosition: cursor.position, effectiveAsOf: parseTimestamp(cursor.effectiveAsOf) } : asOfInput(query);
-  const asOf = await asOfOr400(c, ledger, input);
-  const limit = pageSize(query.limit);
-  const rows = await c.get('deps').store.reversals(ledgerId, asOf.position, cursor ? Number(cursor.after) : 0, limit + 1);
-  const items = rows.slice(0, limit).map((row) => ({
-    original: presentTransaction(row.original),
-    reversal: presentTransaction(row.reversal),
-    replacement: row.replacement ? presentTransaction(row.replacement) : null,
-    reason: row.reversal.data.reason ?? '',
-    actor: row.actor,
-    recordedAt: presentTransaction(row.reversal).recordedAt,
-    effectiveAt: row.reversal.data.effectiveAt,
-  }));
-  const last = rows.length > limit ? rows[limit - 1] : undefined;
-  const nextCursor = last ? encodeCursor({ position: asOf.position, effectiveAsOf: presentAsOf(asOf).effectiveAt, after: last.reversal.position }) : null;
-  return c.json({ items, nextCursor, asOf: presentAsOf(asOf) }, 200);
+  const body = await readPage(c, ledger, query, 'position', {
+    fetch: (asOf, after: number | undefined, limit) => c.get('deps').store.reversals(ledgerId, asOf.position, after ?? 0, limit),
+    keyOf: (row) => row.reversal.position,
+    present: (row) => {
+      const reversal = presentTransaction(row.reversal);
+      return {
+        original: presentTransaction(row.original),
+        reversal,
+        replacement: row.replacement ? presentTransaction(row.replacement) : null,
+        reason: row.reversal.data.reason ?? '',
+        actor: row.actor,
+        recordedAt: reversal.recordedAt,
+        effectiveAt: reversal.effectiveAt,
+      };
+    },
+  });
+  return c.json(body, 200);
 });

@@ -4,7 +4,7 @@ import type { TransactionInput } from '../../../domain/commands.ts';
 import { parseInstantOrEndOfDay, parseInstantOrStartOfDay, parsePlainDate, parseTimestamp } from '../../../domain/time.ts';
 import { requireAccess } from '../access.ts';
 import type { AppEnv } from '../env.ts';
-import { asOfInput, asOfOr400, decodeCursor, encodeCursor, ledgerOr404, pageSize, runWrite, written } from '../handler-kit.ts';
+import { asOfInput, asOfOr400, ledgerOr404, readPage, runWrite, written } from '../handler-kit.ts';
 import { body, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
 import { presentAsOf, presentRecordedTransaction, presentTransaction } from '../presenters.ts';
 import { ProblemError } from '../problem.ts';
@@ -108,21 +108,19 @@ export const transactionRoutes = new OpenAPIHono<AppEnv>()
     const { ledgerId } = c.req.valid('param');
     const query = c.req.valid('query');
     const ledger = await ledgerOr404(c, ledgerId);
-    const cursor = decodeCursor(query.cursor, 'position');
-    const input = cursor ? { recordedAsOfPosition: cursor.position, effectiveAsOf: parseTimestamp(cursor.effectiveAsOf) } : asOfInput(query);
-    const asOf = await asOfOr400(c, ledger, input);
-    const limit = pageSize(query.limit);
-    const rows = await c.get('deps').store.transactions(ledgerId, asOf.position, {
+    const filter = {
       accountId: query.accountId,
       effectiveFrom: query.effectiveFrom === undefined ? undefined : parseInstantOrStartOfDay(query.effectiveFrom, ledger.timezone),
       effectiveTo: query.effectiveTo === undefined ? undefined : parseInstantOrEndOfDay(query.effectiveTo, ledger.timezone),
       recordedFrom: query.recordedFrom === undefined ? undefined : parseTimestamp(query.recordedFrom),
       recordedTo: query.recordedTo === undefined ? undefined : parseTimestamp(query.recordedTo),
-    }, cursor ? Number(cursor.after) : 0, limit + 1);
-    const items = rows.slice(0, limit).map(presentTransaction);
-    const last = rows.length > limit ? rows[limit - 1] : undefined;
-    const nextCursor = last ? encodeCursor({ position: asOf.position, effectiveAsOf: presentAsOf(asOf).effectiveAt, after: last.position }) : null;
-    return c.json({ items, nextCursor, asOf: presentAsOf(asOf) }, 200);
+    };
+    const body = await readPage(c, ledger, query, 'position', {
+      fetch: (asOf, after: number | undefined, limit) => c.get('deps').store.transactions(ledgerId, asOf.position, filter, after ?? 0, limit),
+      keyOf: (t) => t.position,
+      present: presentTransaction,
+    });
+    return c.json(body, 200);
   })
   .openapi(getTransaction, async (c) => {
     const { ledgerId, id } = c.req.valid('param');
