@@ -29,26 +29,16 @@ export class GroupCommitter {
   }
 
   submit(ledgerId: string, request: WriteRequest): Promise<WriteOutcome> {
-    return this.submitAll(ledgerId, [request]).then((outcomes) => outcomes[0]!);
-  }
-
-  /** Submits several writes, in order. */
-  submitAll(ledgerId: string, requests: readonly WriteRequest[]): Promise<WriteOutcome[]> {
-    return Promise.all(
-      requests.map(
-        (request) =>
-          new Promise<WriteOutcome>((resolve, fail) => {
-            const queue = this.queues.get(ledgerId);
-            const waiting = { request, resolve, fail };
-            if (queue) {
-              queue.push(waiting);
-            } else {
-              this.queues.set(ledgerId, [waiting]);
-              queueMicrotask(() => void this.drain(ledgerId));
-            }
-          }),
-      ),
-    );
+    return new Promise<WriteOutcome>((resolve, fail) => {
+      const waiting = { request, resolve, fail };
+      const queue = this.queues.get(ledgerId);
+      if (queue) {
+        queue.push(waiting);
+        return;
+      }
+      this.queues.set(ledgerId, [waiting]);
+      queueMicrotask(() => void this.drain(ledgerId));
+    });
   }
 
   private async drain(ledgerId: string): Promise<void> {
