@@ -1,0 +1,148 @@
+import fc from 'fast-check';
+import { expect, it } from 'vitest';
+import { createLedgerStore } from '../../src/adapters/db/ledger-store.ts';
+import { balanceOf, foldBalanceParts, postingFacts, type PostingFact } from '../../src/domain/balance.ts';
+import type { NormalBalance } from '../../src/domain/events.ts';
+import { formatAmount } from '../../src/domain/money.ts';
+import { dateOf, formatInstant, type Instant } from '../../src/domain/time.ts';
+import { describeOnEachDatabase, type Json, type TestApi } from '../support/http.ts';
+
+// Spec sections 2 to 4 as properties over random histories: backdated and future-dated entries,
+// holds, reversals, corrections and period closes. At random (R, E) the database's answer equals
+// the pure fold of the log; the trial balance is zero per currency; a reversal nets its
+// original to zero from its effective time on; an answer for a past R never changes.
+
+const HISTORIES = Number(process.env.PROPERTY_RUNS ?? 200);
+const DAY_MICROS = 86_400_000_000n;
+
+const ACCOUNTS: readonly { id: string; normalBalance: NormalBalance; currency: string; scale: number }[] = [
+  { id: 'bank', normalBalance: 'debit', currency: 'USD', scale: 2 },
+  { id: 'alice', normalBalance: 'credit', currency: 'USD', scale: 2 },
+  { id: 'merchant', normalBalance: 'credit', currency: 'USD', scale: 2 },
+  { id: 'eur-bank', normalBalance: 'debit', currency: 'EUR', scale: 2 },
+  { id: 'eur-bob', normalBalance: 'credit', currency: 'EUR', scale: 2 },
+];
+const PAIRS = [['bank', 'alice'], ['alice', 'merchant'], ['merchant', 'bank'], ['eur-bank', 'eur-bob'], ['eur-bob', 'eur-bank']] as const;
+
+/** An effective time as days (and a few seconds) away from the moment the history runs. */
+const offset = fc.record({ days: fc.integer({ min: -40, max: 40 }), seconds: fc.integer({ min: 0, max: 86_399 }) });
+const amount = fc.integer({ min: 1, max: 1_000_000 }).map((cents) => `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`);
+
+const operation = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant('record' as const), pair: fc.integer({ min: 0, max: PAIRS.length - 1 }), amount, offset, hold: fc.boolean(), expiresInDays: fc.option(fc.integer({ min: 1, max: 20 })) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('reverse' as const), target: fc.nat(), laterDays: fc.option(fc.integer({ min: 0, max: 10 })) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('correct' as const), target: fc.nat(), amount }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('close' as const), daysAgo: fc.integer({ min: 1, max: 60 }) }) },
+);
+
+const history = fc.record({
+  operations: fc.array(operation, { minLength: 3, maxLength: 12 }),
+  checks: fc.array(fc.record({ positionFraction: fc.double({ min: 0, max: 1, noNaN: true }), offset, onEntry: fc.boolean() }), { minLength: 2, maxLength: 3 }),
+});
+
+type Operation = typeof operation extends fc.Arbitrary<infer T> ? T : never;
+
+function at(now: Instant, o: { days: number; seconds: number }): Instant {
+  return now + BigInt(o.days) * DAY_MICROS + BigInt(o.seconds) * 1_000_000n;
+}
+
+async function apply(api: TestApi, ledgerId: string, op: Operation, now: Instant, recorded: string[]): Promise<void> {
+  const path = `/v1/ledgers/${ledgerId}`;
+  if (op.kind === 'record') {
+    const [debit, credit] = PAIRS[op.pair]!;
+    const effectiveAt = at(now, op.offset);
+    const body: Json = {
+      effectiveAt: formatInstant(effectiveAt),
+      postings: [{ accountId: debit, direction: 'debit', amount: op.amount }, { accountId: credit, direction: 'credit', amount: op.amount }],
+    };
+    if (op.hold) {
+      body.status = 'pending';
+      if (op.expiresInDays !== null) body.expiresAt = formatInstant(effectiveAt + BigInt(op.expiresInDays) * DAY_MICROS);
+    }
+    const answer = await api.call('POST', `${path}/transactions`, { body });
+    expect([201, 409], answer.text).toContain(answer.status);
+    if (answer.status === 201 && !op.hold) recorded.push(answer.body.id);
+    return;
+  }
+  if (op.kind === 'close') {
+    const answer = await api.call('POST', `${path}/periods/close`, { body: { through: dateOf(now - BigInt(op.daysAgo) * DAY_MICROS, 'UTC') } });
+    expect([201, 409], answer.text).toContain(answer.status);
+    return;
+  }
+  const target = recorded[op.target % Math.max(recorded.length, 1)];
+  if (target === undefined) return;
+  const answer = op.kind === 'reverse'
+    ? await api.call('POST', `${path}/transactions/${target}/reverse`, {
+      body: { reason: 'property', ...(op.laterDays === null ? {} : { effectiveAt: formatInstant(now + BigInt(op.laterDays) * DAY_MICROS) }) },
+    })
+    : await api.call('POST', `${path}/transactions/${target}/correct`, {
+      body: { reason: 'property', replacement: { postings: [{ accountId: 'bank', direction: 'debit', amount: op.amount }, { accountId: 'alice', direction: 'credit', amount: op.amount }] } },
+    });
+  // Refusals (already reversed, a reversal, a closed period, an effective time too early) record nothing.
+  expect([201, 400, 409], answer.text).toContain(answer.status);
+}
+
+function expectedBalance(facts: readonly PostingFact[], account: (typeof ACCOUNTS)[number], position: number, effectiveAsOf: Instant) {
+  const balance = balanceOf(foldBalanceParts(facts, account.id, position, effectiveAsOf), account.normalBalance);
+  const fmt = (d: Parameters<typeof formatAmount>[0]) => formatAmount(d, account.scale);
+  return {
+    ledgerBalance: fmt(balance.ledgerBalance), availableBalance: fmt(balance.availableBalance),
+    posted: { debits: fmt(balance.posted.debits), credits: fmt(balance.posted.credits) },
+    pending: { debits: fmt(balance.pending.debits), credits: fmt(balance.pending.credits) },
+    scheduled: { debits: fmt(balance.scheduled.debits), credits: fmt(balance.scheduled.credits) },
+  };
+}
+
+describeOnEachDatabase('bitemporal properties', (api) => {
+  it(`hold over ${HISTORIES} random histories`, async () => {
+    const store = createLedgerStore(api.database.db);
+    let histories = 0;
+    await fc.assert(fc.asyncProperty(history, async ({ operations, checks }) => {
+      histories += 1;
+      const ledgerId = await api.seedLedger({ accounts: ACCOUNTS.map(({ id, normalBalance, currency }) => ({ id, normalBalance, currency })) });
+      const now = BigInt(Date.now()) * 1000n;
+      const recorded: string[] = [];
+      const half = Math.ceil(operations.length / 2);
+      for (const op of operations.slice(0, half)) await apply(api, ledgerId, op, now, recorded);
+      const midHead = await api.head(ledgerId);
+      const early = await api.call('GET', `/v1/ledgers/${ledgerId}/balances?recordedAsOfPosition=${midHead}&effectiveAsOf=${encodeURIComponent(formatInstant(now))}`);
+      for (const op of operations.slice(half)) await apply(api, ledgerId, op, now, recorded);
+
+      const head = await api.head(ledgerId);
+      const events = await store.eventsBetween(ledgerId, 1, head);
+      const facts = postingFacts(events);
+      for (const check of checks) {
+        // From the position where the last account is open to the head.
+        const opened = 1 + ACCOUNTS.length;
+        const position = opened + Math.round(check.positionFraction * (head - opened));
+        // Half the checks land exactly on an entry's effective time, where off-by-one errors live.
+        const entry = facts[Math.floor(check.positionFraction * facts.length)];
+        const effectiveAsOf = check.onEntry && entry ? entry.effectiveAt : at(now, check.offset);
+        const query = `recordedAsOfPosition=${position}&effectiveAsOf=${encodeURIComponent(formatInstant(effectiveAsOf))}`;
+        const trial = await api.call('GET', `/v1/ledgers/${ledgerId}/balances?${query}`);
+        expect(trial.status, trial.text).toBe(200);
+        for (const account of ACCOUNTS) {
+          const answer = (trial.body.accounts as Json[]).find((a) => a.accountId === account.id);
+          expect(answer, `${account.id} at ${query}`).toMatchObject(expectedBalance(facts, account, position, effectiveAsOf));
+        }
+        for (const total of trial.body.totals as Json[]) expect(total.debits, `trial balance ${total.currency}`).toBe(total.credits);
+        // A reversal nets its original to zero from its effective time on: the answer equals the fold without both.
+        for (const reversal of events.filter((e) => e.position <= position && e.event.type === 'TransactionRecorded' && e.event.data.reverses)) {
+          const data = reversal.event.type === 'TransactionRecorded' ? reversal.event.data : undefined;
+          const reversalEffective = postingFacts([reversal])[0]!.effectiveAt;
+          if (!data || effectiveAsOf < reversalEffective) continue;
+          const original = events.find((e) => e.event.type === 'TransactionRecorded' && e.event.data.id === data.reverses)!;
+          const without = facts.filter((f) => f.position !== original.position && f.position !== reversal.position);
+          for (const account of ACCOUNTS) {
+            const answer = (trial.body.accounts as Json[]).find((a) => a.accountId === account.id);
+            expect(answer?.ledgerBalance, `reversal ${data.id} nets out on ${account.id}`).toBe(expectedBalance(without, account, position, effectiveAsOf).ledgerBalance);
+          }
+        }
+      }
+      // An answer for a past R never changes, whatever was recorded since.
+      const again = await api.call('GET', `/v1/ledgers/${ledgerId}/balances?recordedAsOfPosition=${midHead}&effectiveAsOf=${encodeURIComponent(formatInstant(now))}`);
+      expect(again.text).toBe(early.text);
+    }), { numRuns: HISTORIES });
+    expect(histories).toBeGreaterThanOrEqual(HISTORIES);
+  }, 600_000);
+});
