@@ -12,13 +12,19 @@ export interface AccountBalance {
   readonly balance: Balance;
 }
 
-function fromSums(sums: BalanceSums, account: AccountRow): Balance {
+/** Section 4's balance from the database's sums. */
+export function balanceFromSums(sums: BalanceSums, account: Pick<AccountRow, 'normalBalance'>): Balance {
   const d = (text: string) => new Decimal(text);
   return balanceOf({
     posted: { debits: d(sums.postedDebits), credits: d(sums.postedCredits) },
     pending: { debits: d(sums.pendingDebits), credits: d(sums.pendingCredits) },
     scheduled: { debits: d(sums.scheduledDebits), credits: d(sums.scheduledCredits) },
   }, account.normalBalance);
+}
+
+/** The asset an account counts in: one of the ledger's custom assets or an ISO 4217 currency. */
+export async function assetOfAccount(store: LedgerStore, ledgerId: string, account: Pick<AccountRow, 'currency'>): Promise<Asset> {
+  return assetOf({ ...initialState, assets: await store.assets(ledgerId) }, account.currency)!;
 }
 
 /** The balances (spec section 4) of the given accounts at a resolved point. */
@@ -31,7 +37,7 @@ export async function balancesAt(store: LedgerStore, ledgerId: string, accounts:
   return accounts.map((account) => ({
     account,
     asset: assetOf(state, account.currency)!,
-    balance: fromSums(sums.get(account.accountId)!, account),
+    balance: balanceFromSums(sums.get(account.accountId)!, account),
   }));
 }
 

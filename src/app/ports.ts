@@ -70,6 +70,28 @@ export interface TransactionRow {
   readonly correctedBy: string | null;
 }
 
+export interface StatementWindow {
+  readonly effectiveFrom?: Instant | undefined;
+  readonly effectiveTo: Instant;
+  readonly after?: { readonly effectiveAt: Instant; readonly position: number; readonly seq: number } | undefined;
+  readonly limit: number;
+}
+
+export interface StatementRow {
+  readonly position: number;
+  readonly seq: number;
+  readonly transactionId: string;
+  readonly recordedAt: Instant;
+  readonly effectiveAt: Instant;
+  readonly direction: 'debit' | 'credit';
+  readonly amount: string;
+  /** Signed on the account's normal side. */
+  readonly runningBalance: string;
+  readonly reverses: string | null;
+  readonly reversedBy: string | null;
+  readonly corrects: string | null;
+}
+
 export interface ReversalRow {
   readonly reversal: TransactionRow;
   readonly original: TransactionRow;
@@ -123,6 +145,13 @@ export interface LedgerStore {
   accounts(ledgerId: string, position: number, prefix: string | undefined, after: string | undefined, limit: number): Promise<AccountRow[]>;
   transaction(ledgerId: string, transactionId: string, position: number): Promise<TransactionRow | null>;
   transactions(ledgerId: string, position: number, filter: TransactionFilter, afterPosition: number, limit: number): Promise<TransactionRow[]>;
+  /** One account's sums at each of several effective times, in that order. */
+  balanceSeries(ledgerId: string, accountId: string, position: number, effectiveInstants: readonly Instant[]): Promise<BalanceSums[]>;
+  /**
+   * An account's posted postings in effective order (ties by position) with the running ledger
+   * balance, effective in [effectiveFrom, effectiveTo], after the key `after`.
+   */
+  statement(ledgerId: string, accountId: string, position: number, normalBalance: 'debit' | 'credit', window: StatementWindow): Promise<StatementRow[]>;
   /** Reversals recorded up to `position`, in log order, each with the original, the replacement if any, and the actor. */
   reversals(ledgerId: string, position: number, afterPosition: number, limit: number): Promise<ReversalRow[]>;
   assets(ledgerId: string): Promise<ReadonlyMap<string, Asset>>;

@@ -181,10 +181,15 @@ export function endOfDay(date: PlainDate, timeZone: string): Instant {
   return startOfDay(nextDate(date), timeZone) - 1n;
 }
 
-export function nextDate(date: PlainDate): PlainDate {
+/** The calendar date `days` after (or before, when negative) `date`. */
+export function addDays(date: PlainDate, days: number): PlainDate {
   const [year, month, day] = date.split('-').map(Number) as [number, number, number];
-  const { year: y, month: m, day: d } = civilFromDays(daysFromCivil(year, month, day) + 1n);
+  const { year: y, month: m, day: d } = civilFromDays(daysFromCivil(year, month, day) + BigInt(days));
   return `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`;
+}
+
+export function nextDate(date: PlainDate): PlainDate {
+  return addDays(date, 1);
 }
 
 /** The calendar date of an instant in a timezone. */

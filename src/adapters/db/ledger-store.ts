@@ -17,6 +17,36 @@ type Trx = Transaction<Tables>;
 const toInstant = (text: string) => parseDbTimestamp(text);
 const toTimestamp = (t: Instant) => formatInstant(t);
 
+type SumsRow = Record<'posted_debits' | 'posted_credits' | 'pending_debits' | 'pending_credits' | 'scheduled_debits' | 'scheduled_credits', string>;
+
+const NO_SUMS: BalanceSums = { postedDebits: '0', postedCredits: '0', pendingDebits: '0', pendingCredits: '0', scheduledDebits: '0', scheduledCredits: '0' };
+
+/**
+ * The six sums of section 4 over `postings` at effective time `e`: posted (effective by e),
+ * scheduled (known by e, effective after it) and pending (active holds at e).
+ */
+function sideSums(e: RawBuilder<unknown>) {
+  const sum = (condition: RawBuilder<unknown>) => sql<string>`coalesce(sum(amount) filter (where ${condition}), 0)::text`;
+  const posted = sql`status = 'posted' and effective_at <= ${e}`;
+  const scheduled = sql`status = 'posted' and effective_at > ${e} and recorded_at <= ${e}`;
+  const pending = sql`status = 'pending' and least(recorded_at, effective_at) <= ${e} and (expires_at is null or expires_at > ${e})`;
+  return sql.join([
+    sql`${sum(sql`${posted} and direction = 'debit'`)} as posted_debits`,
+    sql`${sum(sql`${posted} and direction = 'credit'`)} as posted_credits`,
+    sql`${sum(sql`${pending} and direction = 'debit'`)} as pending_debits`,
+    sql`${sum(sql`${pending} and direction = 'credit'`)} as pending_credits`,
+    sql`${sum(sql`${scheduled} and direction = 'debit'`)} as scheduled_debits`,
+    sql`${sum(sql`${scheduled} and direction = 'credit'`)} as scheduled_credits`,
+  ]);
+}
+
+function toSums(r: SumsRow): BalanceSums {
+  return {
+    postedDebits: r.posted_debits, postedCredits: r.posted_credits, pendingDebits: r.pending_debits,
+    pendingCredits: r.pending_credits, scheduledDebits: r.scheduled_debits, scheduledCredits: r.scheduled_credits,
+  };
+}
+
 /** The whole append: events, projections and idempotency records, in one statement. */
 async function insertBatch(trx: Trx, ledgerId: string, recordedAt: Instant, events: RecordedEvent[], records: readonly IdempotencyRecord[]) {
   const rows = events.reduce(project, emptyProjectionRows());
@@ -295,31 +325,51 @@ export function createLedgerStore(db: Db): LedgerStore {
 
     async balanceSums(ledgerId, accountIds, position, effectiveAsOf) {
       if (accountIds.length === 0) return new Map();
-      const e = toTimestamp(effectiveAsOf);
-      const sum = (condition: RawBuilder<unknown>) => sql<string>`coalesce(sum(amount) filter (where ${condition}), 0)::text`;
-      const posted = sql`status = 'posted' and effective_at <= ${e}::timestamptz`;
-      const scheduled = sql`status = 'posted' and effective_at > ${e}::timestamptz and recorded_at <= ${e}::timestamptz`;
-      const pending = sql`status = 'pending' and least(recorded_at, effective_at) <= ${e}::timestamptz and (expires_at is null or expires_at > ${e}::timestamptz)`;
-      const { rows } = await sql<Record<string, string>>`
-        select account_id,
-          ${sum(sql`${posted} and direction = 'debit'`)} as posted_debits,
-          ${sum(sql`${posted} and direction = 'credit'`)} as posted_credits,
-          ${sum(sql`${pending} and direction = 'debit'`)} as pending_debits,
-          ${sum(sql`${pending} and direction = 'credit'`)} as pending_credits,
-          ${sum(sql`${scheduled} and direction = 'debit'`)} as scheduled_debits,
-          ${sum(sql`${scheduled} and direction = 'credit'`)} as scheduled_credits
+      const { rows } = await sql<SumsRow & { account_id: string }>`
+        select account_id, ${sideSums(sql`${toTimestamp(effectiveAsOf)}::timestamptz`)}
         from postings
         where ledger_id = ${ledgerId} and account_id in (${sql.join([...accountIds])}) and position <= ${position}
         group by account_id`.execute(db);
-      const zero = { postedDebits: '0', postedCredits: '0', pendingDebits: '0', pendingCredits: '0', scheduledDebits: '0', scheduledCredits: '0' };
-      const sums = new Map<string, BalanceSums>(accountIds.map((id) => [id, zero]));
-      for (const r of rows) {
-        sums.set(r.account_id!, {
-          postedDebits: r.posted_debits!, postedCredits: r.posted_credits!, pendingDebits: r.pending_debits!,
-          pendingCredits: r.pending_credits!, scheduledDebits: r.scheduled_debits!, scheduledCredits: r.scheduled_credits!,
-        });
-      }
+      const sums = new Map<string, BalanceSums>(accountIds.map((id) => [id, NO_SUMS]));
+      for (const r of rows) sums.set(r.account_id, toSums(r));
       return sums;
+    },
+
+    async balanceSeries(ledgerId, accountId, position, effectiveInstants) {
+      const { rows } = await sql<SumsRow & { t: string }>`
+        select e.t, ${sideSums(sql`e.t`)}
+        from unnest(${sql.raw('array[')}${sql.join(effectiveInstants.map((t) => sql`${toTimestamp(t)}::timestamptz`))}${sql.raw(']')}) with ordinality as e(t, n)
+        left join postings on ledger_id = ${ledgerId} and account_id = ${accountId} and position <= ${position}
+        group by e.n, e.t order by e.n`.execute(db);
+      return rows.map(toSums);
+    },
+
+    async statement(ledgerId, accountId, position, normalBalance, window) {
+      const from = window.effectiveFrom === undefined ? null : toTimestamp(window.effectiveFrom);
+      const after = window.after;
+      const { rows } = await sql<{
+        position: string; seq: number; transaction_id: string; recorded_at: string; effective_at: string; direction: 'debit' | 'credit';
+        amount: string; running: string; reverses: string | null; corrects: string | null; reversed_by: string | null;
+      }>`
+        select p.position, p.seq, p.transaction_id, p.recorded_at, p.effective_at, p.direction, p.amount::text, p.running::text,
+               t.reverses, t.corrects,
+               (select r.transaction_id from transactions r
+                 where r.ledger_id = p.ledger_id and r.reverses = p.transaction_id and r.position <= ${position}) as reversed_by
+        from (select q.*, sum(case when q.direction = ${normalBalance} then q.amount else -q.amount end)
+                            over (order by q.effective_at, q.position, q.seq) as running
+                from postings q
+               where q.ledger_id = ${ledgerId} and q.account_id = ${accountId} and q.status = 'posted'
+                 and q.position <= ${position} and q.effective_at <= ${toTimestamp(window.effectiveTo)}::timestamptz) p
+        join transactions t on t.ledger_id = p.ledger_id and t.transaction_id = p.transaction_id
+        where (${from}::timestamptz is null or p.effective_at >= ${from}::timestamptz)
+          and ${after === undefined ? sql`true` : sql`(p.effective_at, p.position, p.seq) > (${toTimestamp(after.effectiveAt)}::timestamptz, ${after.position}, ${after.seq})`}
+        order by p.effective_at, p.position, p.seq
+        limit ${window.limit}`.execute(db);
+      return rows.map((r) => ({
+        position: Number(r.position), seq: r.seq, transactionId: r.transaction_id, recordedAt: toInstant(r.recorded_at),
+        effectiveAt: toInstant(r.effective_at), direction: r.direction, amount: r.amount, runningBalance: r.running,
+        reverses: r.reverses, reversedBy: r.reversed_by, corrects: r.corrects,
+      }));
     },
 
     async createApiKey(key, keyHash) {

@@ -14,6 +14,7 @@ import { keyRoutes } from './routes/keys.ts';
 import { ledgerRoutes } from './routes/ledgers.ts';
 import { periodRoutes } from './routes/periods.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { statementRoutes } from './routes/statements.ts';
 import { transactionRoutes } from './routes/transactions.ts';
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -84,6 +85,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', balanceRoutes);
   app.route('/', periodRoutes);
   app.route('/', reportRoutes);
+  app.route('/', statementRoutes);
   app.route('/', keyRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });

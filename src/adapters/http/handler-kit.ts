@@ -65,28 +65,34 @@ export async function asOfOr400(c: Ctx, ledger: LedgerInfo, input: AsOfInput): P
   return asOf;
 }
 
-interface Cursor {
+interface Cursor<Key> {
   readonly position: number;
   readonly effectiveAsOf: string;
-  readonly after: string | number;
+  readonly after: Key;
 }
 
-function encodeCursor(cursor: Cursor): string {
+function encodeCursor(cursor: Cursor<unknown>): string {
   return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
 }
 
-/** A cursor this service gave: `after` is an account id for `'id'` lists, a log position for `'position'` lists. */
-function decodeCursor(text: string | undefined, after: 'id' | 'position'): Cursor | undefined {
+/** A cursor this service gave, whose `after` the list's own `parseKey` accepts. */
+function decodeCursor<Key>(text: string | undefined, parseKey: (raw: unknown) => Key | undefined): Cursor<Key> | undefined {
   if (text === undefined) return undefined;
   try {
-    const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
-    const afterOk = after === 'id' ? typeof value.after === 'string' && ENTITY_ID_PATTERN.test(value.after) : Number.isSafeInteger(value.after) && (value.after as number) >= 0;
-    if (Number.isSafeInteger(value.position) && value.position >= 0 && parseTimestamp(String(value.effectiveAsOf)) !== undefined && afterOk) return value;
+    const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor<unknown>;
+    const after = parseKey(value.after);
+    if (Number.isSafeInteger(value.position) && value.position >= 0 && parseTimestamp(String(value.effectiveAsOf)) !== undefined && after !== undefined) {
+      return { ...value, after };
+    }
   } catch {
     // falls through to the problem below
   }
   throw new ProblemError('VALIDATION_FAILED', 'The cursor is not one this service gave.', [{ path: 'cursor', message: 'invalid' }]);
 }
+
+/** Cursor keys of the lists: an account id, or a log position. */
+export const accountIdKey = (raw: unknown) => (typeof raw === 'string' && ENTITY_ID_PATTERN.test(raw) ? raw : undefined);
+export const positionKey = (raw: unknown) => (Number.isSafeInteger(raw) && (raw as number) >= 0 ? (raw as number) : undefined);
 
 const pageSize = (limit: string | undefined) => (limit === undefined ? 100 : Number(limit));
 
@@ -97,26 +103,27 @@ type PageQuery = Parameters<typeof asOfInput>[0] & { cursor?: string | undefined
  * coordinates; its cursor pins that position and effective time for every later page, and
  * carries the key of the last row (an account id, or a log position).
  */
-export async function readPage<Row, Key extends string | number>(
+export async function readPage<Row, Key, Out>(
   c: Ctx,
   ledger: LedgerInfo,
   query: PageQuery,
-  keyKind: Key extends number ? 'position' : 'id',
   page: {
+    parseKey: (raw: unknown) => Key | undefined;
     fetch: (asOf: AsOf, after: Key | undefined, limit: number) => Promise<readonly Row[]>;
-    keyOf: (row: Row) => Key;
-    present: (row: Row) => unknown;
+    /** The key of a row as the cursor carries it: what `parseKey` reads back. */
+    keyOf: (row: Row) => unknown;
+    present: (row: Row, asOf: AsOf) => Out;
   },
 ) {
-  const cursor = decodeCursor(query.cursor, keyKind);
+  const cursor = decodeCursor(query.cursor, page.parseKey);
   const input = cursor ? { recordedAsOfPosition: cursor.position, effectiveAsOf: parseTimestamp(cursor.effectiveAsOf) } : asOfInput(query);
   const asOf = await asOfOr400(c, ledger, input);
   const limit = pageSize(query.limit);
-  const rows = await page.fetch(asOf, cursor?.after as Key | undefined, limit + 1);
+  const rows = await page.fetch(asOf, cursor?.after, limit + 1);
   const last = rows.length > limit ? rows[limit - 1] : undefined;
   const shown = presentAsOf(asOf);
   return {
-    items: rows.slice(0, limit).map(page.present),
+    items: rows.slice(0, limit).map((row) => page.present(row, asOf)),
     nextCursor: last === undefined ? null : encodeCursor({ position: asOf.position, effectiveAsOf: shown.effectiveAt, after: page.keyOf(last) }),
     asOf: shown,
   };

@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { balancesAt } from '../../../app/balances.ts';
 import { requireAccess } from '../access.ts';
 import type { AppEnv } from '../env.ts';
-import { asOfInput, asOfOr400, ledgerOr404, readPage, runWrite, written } from '../handler-kit.ts';
+import { asOfInput, asOfOr400, ledgerOr404, accountIdKey, readPage, runWrite, written } from '../handler-kit.ts';
 import { body, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
 import { presentAccount, presentAsOf, presentBalance } from '../presenters.ts';
 import { ProblemError } from '../problem.ts';
@@ -63,7 +63,8 @@ export const accountRoutes = new OpenAPIHono<AppEnv>()
     const { ledgerId } = c.req.valid('param');
     const query = c.req.valid('query');
     const ledger = await ledgerOr404(c, ledgerId);
-    const body = await readPage(c, ledger, query, 'id', {
+    const body = await readPage(c, ledger, query, {
+      parseKey: accountIdKey,
       fetch: (asOf, after: string | undefined, limit) => c.get('deps').store.accounts(ledgerId, asOf.position, query.prefix, after, limit),
       keyOf: (a) => a.accountId,
       present: (a) => presentAccount(a, a.position, a.recordedAt),

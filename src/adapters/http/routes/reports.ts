@@ -1,10 +1,15 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { requireAccess } from '../access.ts';
 import type { AppEnv } from '../env.ts';
-import { ledgerOr404, readPage } from '../handler-kit.ts';
+import { balancesAt, type AccountBalance } from '../../../app/balances.ts';
+import type { AccountRow } from '../../../app/ports.ts';
+import { formatAmount, ZERO } from '../../../domain/money.ts';
+import { formatInstant, parseTimestamp } from '../../../domain/time.ts';
+import { asOfInput, asOfOr400, ledgerOr404, positionKey, readPage } from '../handler-kit.ts';
 import { json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
 import { presentTransaction } from '../presenters.ts';
-import { AsOf, AsOfQuery, LedgerId, PageQuery, Transaction } from '../schemas.ts';
+import { ProblemError } from '../problem.ts';
+import { AsOf, AsOfQuery, LedgerId, PageQuery, Timestamp, TimestampOrDate, Transaction } from '../schemas.ts';
 
 const ReversalItem = z.object({
   original: Transaction, reversal: Transaction, replacement: Transaction.nullable(),
@@ -23,7 +28,8 @@ export const reportRoutes = new OpenAPIHono<AppEnv>().openapi(listReversals, asy
   const { ledgerId } = c.req.valid('param');
   const query = c.req.valid('query');
   const ledger = await ledgerOr404(c, ledgerId);
-  const body = await readPage(c, ledger, query, 'position', {
+  const body = await readPage(c, ledger, query, {
+      parseKey: positionKey,
     fetch: (asOf, after: number | undefined, limit) => c.get('deps').store.reversals(ledgerId, asOf.position, after ?? 0, limit),
     keyOf: (row) => row.reversal.position,
     present: (row) => {
@@ -40,4 +46,62 @@ export const reportRoutes = new OpenAPIHono<AppEnv>().openapi(listReversals, asy
     },
   });
   return c.json(body, 200);
+});
+
+const Restatements = z.object({
+  recordedFrom: z.string(), recordedTo: z.string(), effectiveAsOf: z.string(),
+  fromPosition: z.number().int(), toPosition: z.number().int(),
+  entries: z.array(Transaction),
+  accounts: z.array(z.object({ accountId: z.string(), currency: z.string(), before: z.string(), after: z.string() })),
+}).openapi('Restatements');
+
+const MAX_RESTATED_ENTRIES = 1000;
+
+const listRestatements = createRoute({
+  method: 'get', path: '/v1/ledgers/{ledgerId}/restatements', operationId: 'listRestatements',
+  summary: 'Entries recorded in (recordedFrom, recordedTo] that change balances effective at or before effectiveAsOf, with each account\'s ledger balance before and after (auditor)',
+  ...ledgerTag('reports'),
+  middleware: [requireAccess('audit')] as const,
+  request: {
+    params: z.object({ ledgerId: LedgerId }),
+    query: z.strictObject({ recordedFrom: Timestamp, recordedTo: Timestamp.optional(), effectiveAsOf: TimestampOrDate.optional() }),
+  },
+  responses: { 200: json(Restatements, 'The restatements'), ...PROBLEMS },
+});
+
+reportRoutes.openapi(listRestatements, async (c) => {
+  const { ledgerId } = c.req.valid('param');
+  const query = c.req.valid('query');
+  const { store } = c.get('deps');
+  const ledger = await ledgerOr404(c, ledgerId);
+  const to = await asOfOr400(c, ledger, asOfInput({ recordedAsOf: query.recordedTo, effectiveAsOf: query.effectiveAsOf }));
+  const from = await asOfOr400(c, ledger, asOfInput({ recordedAsOf: query.recordedFrom, effectiveAsOf: formatInstant(to.effectiveAt) }));
+  if (from.position > to.position) {
+    throw new ProblemError('VALIDATION_FAILED', 'recordedFrom must not be later than recordedTo.', [{ path: 'recordedFrom', message: 'after recordedTo' }]);
+  }
+  const entries = await store.transactions(ledgerId, to.position, { effectiveTo: to.effectiveAt }, from.position, MAX_RESTATED_ENTRIES + 1);
+  if (entries.length > MAX_RESTATED_ENTRIES) {
+    throw new ProblemError('VALIDATION_FAILED', `More than ${MAX_RESTATED_ENTRIES} entries: narrow the recorded range.`, [{ path: 'recordedFrom', message: 'range too wide' }]);
+  }
+  const accountIds = [...new Set(entries.flatMap((t) => t.data.postings.map((p) => p.accountId)))].sort();
+  const accountsAt = (position: number) => Promise.all(accountIds.map((id) => store.account(ledgerId, id, position)));
+  const [accountsBefore, accountsAfter] = await Promise.all([accountsAt(from.position), accountsAt(to.position)]);
+  const openAfter = accountsAfter.filter((a): a is AccountRow => a !== null);
+  const [before, after] = await Promise.all([
+    balancesAt(store, ledgerId, accountsBefore.filter((a): a is AccountRow => a !== null), from),
+    balancesAt(store, ledgerId, openAfter, to),
+  ]);
+  const ledgerBalance = (b: AccountBalance) => formatAmount(b.balance.ledgerBalance, b.asset.scale);
+  return c.json({
+    recordedFrom: formatInstant(parseTimestamp(query.recordedFrom)!),
+    recordedTo: query.recordedTo === undefined ? formatInstant(to.recordedAt!) : formatInstant(parseTimestamp(query.recordedTo)!),
+    effectiveAsOf: formatInstant(to.effectiveAt),
+    fromPosition: from.position,
+    toPosition: to.position,
+    entries: entries.map(presentTransaction),
+    accounts: after.map((b) => {
+      const earlier = before.find((x) => x.account.accountId === b.account.accountId);
+      return { accountId: b.account.accountId, currency: b.account.currency, before: earlier ? ledgerBalance(earlier) : formatAmount(ZERO, b.asset.scale), after: ledgerBalance(b) };
+    }),
+  }, 200);
 });

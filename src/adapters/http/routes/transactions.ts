@@ -4,7 +4,7 @@ import type { TransactionInput } from '../../../domain/commands.ts';
 import { parseInstantOrEndOfDay, parseInstantOrStartOfDay, parsePlainDate, parseTimestamp } from '../../../domain/time.ts';
 import { requireAccess } from '../access.ts';
 import type { AppEnv } from '../env.ts';
-import { asOfInput, asOfOr400, ledgerOr404, readPage, runWrite, written } from '../handler-kit.ts';
+import { asOfInput, asOfOr400, ledgerOr404, positionKey, readPage, runWrite, written } from '../handler-kit.ts';
 import { body, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
 import { presentAsOf, presentRecordedTransaction, presentTransaction } from '../presenters.ts';
 import { ProblemError } from '../problem.ts';
@@ -115,7 +115,8 @@ export const transactionRoutes = new OpenAPIHono<AppEnv>()
       recordedFrom: query.recordedFrom === undefined ? undefined : parseTimestamp(query.recordedFrom),
       recordedTo: query.recordedTo === undefined ? undefined : parseTimestamp(query.recordedTo),
     };
-    const body = await readPage(c, ledger, query, 'position', {
+    const body = await readPage(c, ledger, query, {
+      parseKey: positionKey,
       fetch: (asOf, after: number | undefined, limit) => c.get('deps').store.transactions(ledgerId, asOf.position, filter, after ?? 0, limit),
       keyOf: (t) => t.position,
       present: presentTransaction,
