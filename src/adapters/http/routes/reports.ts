@@ -24,12 +24,12 @@ const listReversals = createRoute({
   responses: { 200: json(z.object({ items: z.array(ReversalItem), nextCursor: z.string().nullable(), asOf: AsOf }), 'A page of reversals'), ...PROBLEMS },
 });
 
-export const reportRoutes = new OpenAPIHono<AppEnv>().openapi(listReversals, async (c) => {
+const reversalRoutes = new OpenAPIHono<AppEnv>().openapi(listReversals, async (c) => {
   const { ledgerId } = c.req.valid('param');
   const query = c.req.valid('query');
   const ledger = await ledgerOr404(c, ledgerId);
   const body = await readPage(c, ledger, query, {
-      parseKey: positionKey,
+    parseKey: positionKey,
     fetch: (asOf, after: number | undefined, limit) => c.get('deps').store.reversals(ledgerId, asOf.position, after ?? 0, limit),
     keyOf: (row) => row.reversal.position,
     present: (row) => {
@@ -69,7 +69,7 @@ const listRestatements = createRoute({
   responses: { 200: json(Restatements, 'The restatements'), ...PROBLEMS },
 });
 
-reportRoutes.openapi(listRestatements, async (c) => {
+const restatementRoutes = new OpenAPIHono<AppEnv>().openapi(listRestatements, async (c) => {
   const { ledgerId } = c.req.valid('param');
   const query = c.req.valid('query');
   const { store } = c.get('deps');
@@ -105,3 +105,6 @@ reportRoutes.openapi(listRestatements, async (c) => {
     }),
   }, 200);
 });
+
+/** The auditors' reports: reversals and restatements. */
+export const reportRoutes = new OpenAPIHono<AppEnv>().route('/', reversalRoutes).route('/', restatementRoutes);
