@@ -1,45 +1,92 @@
-import { expect, it } from 'vitest';
-import { createLedgerStore } from '../../src/adapters/db/ledger-store.ts';
-import { transactionInput } from '../../src/adapters/http/routes/transactions.ts';
-import { GroupCommitter } from '../../src/app/group-commit.ts';
-import { isRejection } from '../../src/domain/rejection.ts';
-import { formatInstant } from '../../src/domain/time.ts';
-import { describeOnEachDatabase, transfer } from '../support/http.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import postgres from 'postgres';
+import type { Database } from '../../src/adapters/db/database.ts';
+import { formatInstant, parseTimestamp } from '../../src/domain/time.ts';
+import { openDatabase } from '../../src/entry/open-database.ts';
+import { testApi, transfer, type TestApi } from '../support/http.ts';
 
-// Issue 3, acceptance 4: reads stay exact when recordedAsOf lands between two commits recorded
-// in the same millisecond. Recorded time is kept in microseconds end to end, and R resolves to
-// a position by comparing microseconds, so the test takes the two closest commits of a run of
-// writes (a few milliseconds apart here; commits cost that much) and asks at every microsecond
-// that matters: just before the first, at it, just before the second, at it.
+// Issue 3, acceptance 4: reads stay exact when recordedAsOf lands between two events recorded in
+// the same millisecond. Commits here take a few milliseconds, so the test gives the database a
+// coarse clock (whole seconds, like a clock that stepped back or ticks coarsely): the append
+// lock then spaces commits by exactly one microsecond, and reads must tell them apart.
+// The coarse clock shadows clock_timestamp() through search_path on a database of its own.
 
-describeOnEachDatabase('recordedAsOf between two close commits', (api) => {
-  it('resolves to exactly the commits recorded at or before it, to the microsecond', async () => {
+const COARSE_CLOCK = `
+  create schema coarse_clock;
+  grant usage on schema coarse_clock to ledger_app;
+  create function coarse_clock.clock_timestamp() returns timestamptz language sql volatile
+    as $$ select date_trunc('second', pg_catalog.clock_timestamp()) $$;`;
+const SEARCH_PATH = 'coarse_clock, pg_catalog, public';
+
+interface Setup {
+  readonly name: string;
+  open(): Promise<{ database: Database; dispose(): Promise<void> }>;
+}
+
+const SETUPS: Setup[] = [
+  {
+    name: 'pglite',
+    async open() {
+      const database = await openDatabase({ dataDir: 'memory://' });
+      // PGlite is one session: a session setting reaches the run-time role too.
+      await database.asOwner((run) => run(`${COARSE_CLOCK}; set search_path = ${SEARCH_PATH}`));
+      return { database, dispose: () => database.close() };
+    },
+  },
+  ...(process.env.DATABASE_URL ? [{
+    name: 'postgres',
+    async open() {
+      const url = new URL(process.env.DATABASE_URL!);
+      const name = `ledger_clock_${process.pid}_${Date.now().toString(36)}`;
+      const admin = postgres(url.href, { max: 1, onnotice: () => {} });
+      await admin.unsafe(`create database ${name}`);
+      url.pathname = `/${name}`;
+      const database = await openDatabase({ databaseUrl: url.href });
+      await database.asOwner((run) => run(`${COARSE_CLOCK}; alter database ${name} set search_path = ${SEARCH_PATH}`));
+      return {
+        database,
+        async dispose() {
+          await database.close();
+          await admin.unsafe(`drop database ${name} with (force)`);
+          await admin.end();
+        },
+      };
+    },
+  }] : []),
+];
+
+describe.each(SETUPS)('recordedAsOf between commits of one millisecond on $name', (setup) => {
+  let dispose: () => Promise<void>;
+  let api: TestApi;
+  beforeAll(async () => {
+    const opened = await setup.open();
+    dispose = opened.dispose;
+    api = await testApi(opened.database);
+  });
+  afterAll(() => dispose());
+
+  it('resolves to exactly the commits recorded at or before it', async () => {
     const ledgerId = await api.seedLedger();
-    // Straight to the group committer, one commit at a time: HTTP would space them further.
-    const committer = new GroupCommitter(createLedgerStore(api.database.db));
     const writes: { position: number; recordedAt: bigint }[] = [];
-    for (let i = 0; i < 60; i++) {
-      const id = `t${i}`;
-      const transaction = transactionInput(transfer(id, '2026-03-01T00:00:00Z', 'bank', 'alice', '1.00') as never, id);
-      const outcome = await committer.submit(ledgerId, { command: { type: 'RecordTransaction', transaction }, claims: [], request: {}, actor: 'test', requestId: id });
-      if (isRejection(outcome)) throw new Error(outcome.detail);
-      writes.push({ position: outcome.events[0]!.position, recordedAt: outcome.events[0]!.recordedAt });
+    for (let i = 0; i < 4; i++) {
+      const answer = await api.call('POST', `/v1/ledgers/${ledgerId}/transactions`, { body: transfer(`t${i}`, '2026-03-01T00:00:00Z', 'bank', 'alice', '1.00') });
+      expect(answer.status, answer.text).toBe(201);
+      writes.push({ position: answer.body.position, recordedAt: parseTimestamp(answer.body.recordedAt)! });
     }
-    const closest = writes.slice(1).reduce((best, w, i) => (w.recordedAt - writes[i]!.recordedAt < best.gap ? { gap: w.recordedAt - writes[i]!.recordedAt, i } : best), { gap: 1n << 62n, i: 0 });
-    const first = writes[closest.i]!;
-    const second = writes[closest.i + 1]!;
-    expect(second.recordedAt).toBeGreaterThan(first.recordedAt);
+    // Find two consecutive commits in one millisecond (the coarse clock makes them a microsecond apart).
+    const i = writes.findIndex((w, k) => k > 0 && w.recordedAt - writes[k - 1]!.recordedAt < 1000n);
+    expect(i, JSON.stringify(writes.map((w) => formatInstant(w.recordedAt)))).toBeGreaterThan(0);
+    const [first, second] = [writes[i - 1]!, writes[i]!];
+    expect(second.recordedAt - first.recordedAt).toBeGreaterThanOrEqual(1n);
 
     const asOf = async (recordedAsOf: bigint) => {
       const answer = await api.call('GET', `/v1/ledgers/${ledgerId}/accounts/alice/balance?effectiveAsOf=2026-03-02&recordedAsOf=${encodeURIComponent(formatInstant(recordedAsOf))}`);
       expect(answer.status, answer.text).toBe(200);
       return [answer.body.asOf.position, answer.body.ledgerBalance];
     };
-    const balanceThrough = (index: number) => `${index + 1}.00`;
-    expect(await asOf(first.recordedAt - 1n)).toEqual([first.position - 1, `${closest.i}.00`]);
-    expect(await asOf(first.recordedAt)).toEqual([first.position, balanceThrough(closest.i)]);
-    expect(await asOf((first.recordedAt + second.recordedAt) / 2n)).toEqual([first.position, balanceThrough(closest.i)]);
-    expect(await asOf(second.recordedAt - 1n)).toEqual([first.position, balanceThrough(closest.i)]);
-    expect(await asOf(second.recordedAt)).toEqual([second.position, balanceThrough(closest.i + 1)]);
+    expect(await asOf(first.recordedAt)).toEqual([first.position, `${i}.00`]);
+    expect(await asOf(second.recordedAt - 1n)).toEqual([first.position, `${i}.00`]);
+    expect(await asOf(second.recordedAt)).toEqual([second.position, `${i + 1}.00`]);
+    expect(await asOf(first.recordedAt - 1n)).toEqual([first.position - 1, `${i - 1}.00`]);
   });
 });

@@ -1,11 +1,11 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type {
-  AccountRow, ApiKeyRow, BalanceSums, BatchInput, BatchOutput, IdempotencyClaim, IdempotencyRecord, LedgerInfo,
+  AccountRow, ApiKeyRow, BalanceSums, BatchInput, BatchOutput, IdempotencyRecord, LedgerInfo,
   LedgerStore, ReadPoint, StateNeeds, TransactionFilter, TransactionRow,
 } from '../../app/ports.ts';
 import type { Asset } from '../../domain/assets.ts';
 import type { LedgerEvent, RecordedEvent, TransactionData } from '../../domain/events.ts';
-import type { AccountState, LedgerState, TransactionState } from '../../domain/state.ts';
+import type { AccountState, LedgerState } from '../../domain/state.ts';
 import { formatInstant, parseDbTimestamp, type Instant } from '../../domain/time.ts';
 import type { Db } from './database.ts';
 import { hashEvent } from './hash-chain.ts';
@@ -123,25 +123,32 @@ async function insertBatch(trx: Trx, ledgerId: string, recordedAt: Instant, even
   `.execute(trx);
 }
 
-async function loadState(trx: Trx, ledgerId: string, needs: StateNeeds): Promise<LedgerState> {
-  const ledger = await trx.selectFrom('ledgers').select(['ledger_id', 'name', 'timezone']).where('ledger_id', '=', ledgerId).executeTakeFirst();
-  if (!ledger) return { ledger: null, closedThrough: null, assets: new Map(), accounts: new Map(), transactions: new Map() };
-  const [assets, closedThrough, transactions] = await Promise.all([
-    trx.selectFrom('assets').select(['code', 'scale']).where('ledger_id', '=', ledgerId).execute(),
-    closedThroughAt(trx, ledgerId, Number.MAX_SAFE_INTEGER),
-    needs.transactionIds.length === 0 ? [] : transactionRows(trx, ledgerId, Number.MAX_SAFE_INTEGER).where('t.transaction_id', 'in', needs.transactionIds).execute(),
-  ]);
-  // A reversal's decision needs the accounts of the original's postings too.
-  const accountIds = new Set(needs.accountIds);
-  for (const t of transactions) for (const p of (t.data as TransactionData).postings) accountIds.add(p.accountId);
-  const accounts = accountIds.size === 0 ? [] : await accountRows(trx, ledgerId, Number.MAX_SAFE_INTEGER).where('a.account_id', 'in', [...accountIds]).execute();
-  return {
-    ledger: { ledgerId: ledger.ledger_id, name: ledger.name, timezone: ledger.timezone },
-    closedThrough,
-    assets: new Map(assets.map((a): [string, Asset] => [a.code, { code: a.code, scale: a.scale }])),
-    accounts: new Map(accounts.map((a): [string, AccountState] => [a.account_id, toAccountRow(a)])),
-    transactions: new Map(transactions.map((t): [string, TransactionState] => [t.transaction_id, toTransactionRow(t)])),
+interface Loaded {
+  headPosition: number;
+  headHash: string;
+  recordedAt: string;
+  ledger: { ledgerId: string; name: string; timezone: string } | null;
+  closedThrough: string | null;
+  assets: Asset[];
+  accounts: AccountState[];
+  transactions: { data: TransactionData; position: number; reversedBy: string | null }[];
+  records: IdempotencyRecord[];
+}
+
+/** One round trip: the ledger's append lock, its head, and the slice of state a batch needs (sql/004). */
+async function lockAndLoad(trx: Trx, ledgerId: string, needs: StateNeeds): Promise<{ state: LedgerState; loaded: Loaded }> {
+  const { rows } = await sql<{ loaded: Loaded }>`
+    select ledger_lock_and_load(${ledgerId}, ${JSON.stringify(needs.accountIds)}::text::jsonb,
+      ${JSON.stringify(needs.transactionIds)}::text::jsonb, ${JSON.stringify(needs.claims)}::text::jsonb) as loaded`.execute(trx);
+  const loaded = rows[0]!.loaded;
+  const state: LedgerState = {
+    ledger: loaded.ledger,
+    closedThrough: loaded.closedThrough,
+    assets: new Map(loaded.assets.map((a) => [a.code, a])),
+    accounts: new Map(loaded.accounts.map((a) => [a.accountId, a])),
+    transactions: new Map(loaded.transactions.map((t) => [t.data.id, { ...t, position: Number(t.position) }])),
   };
+  return { state, loaded };
 }
 
 /** The date the ledger is closed through as of a position, or null. */
@@ -149,19 +156,6 @@ async function closedThroughAt(db: Db | Trx, ledgerId: string, position: number)
   const row = await db.selectFrom('period_closes').select('through').where('ledger_id', '=', ledgerId).where('position', '<=', position)
     .orderBy('position', 'desc').limit(1).executeTakeFirst();
   return row?.through ?? null;
-}
-
-async function loadRecords(trx: Trx, ledgerId: string, claims: readonly IdempotencyClaim[]): Promise<IdempotencyRecord[]> {
-  if (claims.length === 0) return [];
-  const rows = await trx
-    .selectFrom('idempotency_keys')
-    .selectAll()
-    .where('ledger_id', '=', ledgerId)
-    .where((eb) => eb.or(claims.map((c) => eb.and([eb('scope', '=', c.scope), eb('key', '=', c.key)]))))
-    .execute();
-  return rows.map((r) => ({
-    scope: r.scope, key: r.key, request: r.request, firstPosition: Number(r.first_position), lastPosition: Number(r.last_position),
-  }));
 }
 
 function accountRows(db: Db | Trx, ledgerId: string, position: number) {
@@ -214,14 +208,12 @@ export function createLedgerStore(db: Db): LedgerStore {
   return {
     async write<T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>) {
       return db.transaction().execute(async (trx) => {
-        const { rows } = await sql<{ head_position: string; head_hash: string; commit_recorded_at: string }>`
-          select * from ledger_lock_head(${ledgerId})`.execute(trx);
-        const head = rows[0]!;
-        const headPosition = Number(head.head_position);
-        const recordedAt = toInstant(head.commit_recorded_at);
-        const [state, records] = await Promise.all([loadState(trx, ledgerId, needs), loadRecords(trx, ledgerId, needs.claims)]);
+        const { state, loaded } = await lockAndLoad(trx, ledgerId, needs);
+        const headPosition = Number(loaded.headPosition);
+        const recordedAt = toInstant(loaded.recordedAt);
+        const records = loaded.records.map((r) => ({ ...r, firstPosition: Number(r.firstPosition), lastPosition: Number(r.lastPosition) }));
         const output = decideBatch({ state, headPosition, recordedAt, records });
-        const recorded = chain(ledgerId, headPosition, head.head_hash, recordedAt, output.events);
+        const recorded = chain(ledgerId, headPosition, loaded.headHash, recordedAt, output.events);
         if (recorded.length > 0) await insertBatch(trx, ledgerId, recordedAt, recorded, output.records);
         return { result: output.result, recorded };
       });
