@@ -1,5 +1,5 @@
 import type { Asset } from '../domain/assets.ts';
-import type { AccountState, LedgerState } from '../domain/state.ts';
+import type { AccountState, HoldResolution, LedgerState } from '../domain/state.ts';
 import type { LedgerEvent, RecordedEvent, TransactionData } from '../domain/events.ts';
 import type { Instant, PlainDate } from '../domain/time.ts';
 
@@ -68,6 +68,8 @@ export interface TransactionRow {
   readonly recordedAt: Instant;
   readonly reversedBy: string | null;
   readonly correctedBy: string | null;
+  /** A hold's post or void as of the read's position. */
+  readonly resolution: (HoldResolution & { readonly recordedAt: Instant }) | null;
 }
 
 export interface StatementWindow {

@@ -27,6 +27,9 @@ export function naturalClaim(command: Command): IdempotencyClaim | null {
       return { scope: 'transaction', key: command.reversal.id };
     case 'CorrectTransaction':
       return { scope: 'transaction', key: command.replacement.id };
+    case 'PostHold':
+    case 'VoidHold':
+      return command.resolution.id === undefined ? null : { scope: 'transaction', key: command.resolution.id };
     case 'CloseAccount':
     case 'ClosePeriod':
       return null;
@@ -44,6 +47,7 @@ export function needsOf(requests: readonly WriteRequest[]): StateNeeds {
       transactionIds.add(transaction.id);
       for (const posting of transaction.postings) accountIds.add(posting.accountId);
     }
+    if (command.type === 'PostHold' || command.type === 'VoidHold') transactionIds.add(command.resolution.holdId);
     if (command.type === 'ReverseTransaction' || command.type === 'CorrectTransaction') {
       transactionIds.add(command.reversal.originalId);
       transactionIds.add(command.reversal.id);

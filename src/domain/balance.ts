@@ -49,20 +49,44 @@ export interface PostingFact {
   readonly effectiveAt: Instant;
   readonly recordedAt: Instant;
   readonly expiresAt: Instant | null;
+  /** For a hold's posting: the post or void that resolved it, where it is in the log and when it is known from. */
+  readonly resolution: { readonly position: number; readonly knownFrom: Instant } | null;
 }
 
-/** The postings of the log, in log order. */
+const earlier = (a: Instant, b: Instant) => (a < b ? a : b);
+
+/** The postings of the log, in log order: transactions', holds' and captures'. */
 export function postingFacts(events: readonly RecordedEvent[]): PostingFact[] {
-  return events.flatMap((e) => {
-    if (e.event.type !== 'TransactionRecorded') return [];
-    const t = e.event.data;
-    const effectiveAt = parseTimestamp(t.effectiveAt)!;
-    const expiresAt = t.expiresAt === null ? null : parseTimestamp(t.expiresAt)!;
-    return t.postings.map((p) => ({
-      position: e.position, accountId: p.accountId, direction: p.direction, amount: new Decimal(p.amount),
-      status: t.status, effectiveAt, recordedAt: e.recordedAt, expiresAt,
-    }));
-  });
+  const facts: PostingFact[] = [];
+  const holds = new Map<string, number[]>();
+  for (const e of events) {
+    const { event } = e;
+    if (event.type === 'TransactionRecorded') {
+      const t = event.data;
+      const effectiveAt = parseTimestamp(t.effectiveAt)!;
+      const expiresAt = t.expiresAt === null ? null : parseTimestamp(t.expiresAt)!;
+      if (t.status === 'pending') holds.set(t.id, t.postings.map((_, i) => facts.length + i));
+      for (const p of t.postings) {
+        facts.push({
+          position: e.position, accountId: p.accountId, direction: p.direction, amount: new Decimal(p.amount),
+          status: t.status, effectiveAt, recordedAt: e.recordedAt, expiresAt, resolution: null,
+        });
+      }
+    } else if (event.type === 'HoldPosted' || event.type === 'HoldVoided') {
+      const effectiveAt = parseTimestamp(event.data.effectiveAt)!;
+      const resolution = { position: e.position, knownFrom: earlier(e.recordedAt, effectiveAt) };
+      for (const i of holds.get(event.data.holdId) ?? []) facts[i] = { ...facts[i]!, resolution };
+      if (event.type === 'HoldPosted') {
+        for (const p of event.data.postings) {
+          facts.push({
+            position: e.position, accountId: p.accountId, direction: p.direction, amount: new Decimal(p.amount),
+            status: 'posted', effectiveAt, recordedAt: e.recordedAt, expiresAt: null, resolution: null,
+          });
+        }
+      }
+    }
+  }
+  return facts;
 }
 
 const NO_SIDES: Sides = { debits: ZERO, credits: ZERO };
@@ -83,8 +107,8 @@ export function foldBalanceParts(facts: readonly PostingFact[], accountId: strin
       if (f.recordedAt <= effectiveAsOf) return { ...parts, scheduled: add(parts.scheduled, f) };
       return parts;
     }
-    const knownFrom = f.recordedAt < f.effectiveAt ? f.recordedAt : f.effectiveAt;
-    const active = knownFrom <= effectiveAsOf && (f.expiresAt === null || f.expiresAt > effectiveAsOf);
+    const resolved = f.resolution !== null && f.resolution.position <= position && f.resolution.knownFrom <= effectiveAsOf;
+    const active = !resolved && earlier(f.recordedAt, f.effectiveAt) <= effectiveAsOf && (f.expiresAt === null || f.expiresAt > effectiveAsOf);
     return active ? { ...parts, pending: add(parts.pending, f) } : parts;
   }, { posted: NO_SIDES, pending: NO_SIDES, scheduled: NO_SIDES });
 }

@@ -43,7 +43,17 @@ export type Command =
       /** Its effective time defaults to the original's. */
       readonly replacement: TransactionInput;
     }
-  | { readonly type: 'ClosePeriod'; readonly through: PlainDate };
+  | { readonly type: 'ClosePeriod'; readonly through: PlainDate }
+  | { readonly type: 'PostHold'; readonly resolution: HoldResolutionInput; readonly postings?: readonly PostingInput[] | undefined }
+  | { readonly type: 'VoidHold'; readonly resolution: HoldResolutionInput };
+
+export interface HoldResolutionInput {
+  readonly holdId: string;
+  readonly id?: string | undefined;
+  /** Absent: the commit's recorded time. */
+  readonly effectiveAt?: EffectiveInput | undefined;
+  readonly reason?: string | undefined;
+}
 
 /** A full reversal: every posting of the original mirrored. There is no partial one. */
 export interface ReversalInput {

@@ -5,6 +5,7 @@ import { Decimal, formatAmount, parseAmount, ZERO } from './money.ts';
 import { reject, type FieldError, type Rejection } from './rejection.ts';
 import type { LedgerState } from './state.ts';
 import { dateOf, endOfDay, formatInstant, nextDate, startOfDay, type Instant, type PlainDate } from './time.ts';
+import { decidePost, decideVoid } from './hold.ts';
 import { decideCorrection, decideReversal } from './reverse.ts';
 
 /** When a decision is taken: the recorded time of the commit that will hold its events. */
@@ -54,6 +55,10 @@ export function decide(command: Command, state: LedgerState, context: DecisionCo
       return decideCorrection(command.reversal, command.replacement, state, context);
     case 'ClosePeriod':
       return decidePeriodClose(command.through, state, context);
+    case 'PostHold':
+      return decidePost(command.resolution, command.postings, state, context);
+    case 'VoidHold':
+      return decideVoid(command.resolution, state, context);
     default:
       return assertNever(command);
   }

@@ -46,7 +46,18 @@ export type LedgerEvent =
     }
   | { readonly type: 'AccountClosed'; readonly data: { readonly accountId: string } }
   | { readonly type: 'TransactionRecorded'; readonly data: TransactionData }
-  | { readonly type: 'PeriodClosed'; readonly data: { readonly through: string } };
+  | { readonly type: 'PeriodClosed'; readonly data: { readonly through: string } }
+  | { readonly type: 'HoldPosted'; readonly data: HoldResolutionData & { readonly postings: readonly Posting[] } }
+  | { readonly type: 'HoldVoided'; readonly data: HoldResolutionData };
+
+/** How a hold was resolved: by a post (capture) or a void, at its own effective time. */
+export interface HoldResolutionData {
+  readonly holdId: string;
+  /** The client's id for the resolution, when it gave one (its idempotency key). */
+  readonly id: string | null;
+  readonly effectiveAt: string;
+  readonly reason: string | null;
+}
 
 export type LedgerEventType = LedgerEvent['type'];
 

@@ -15,8 +15,8 @@ function reversible(state: LedgerState, originalId: string): TransactionState | 
   if (original.data.reverses !== null) {
     return reject('NOT_REVERSIBLE', `Transaction ${originalId} is itself a reversal and cannot be reversed; record a new entry instead.`);
   }
-  if (original.data.status !== 'posted') {
-    return reject('NOT_REVERSIBLE', `Transaction ${originalId} is a pending hold: void it instead of reversing it.`);
+  if (original.data.status !== 'posted' && original.resolution?.type !== 'posted') {
+    return reject('NOT_REVERSIBLE', `Transaction ${originalId} is a hold that was not captured: void it instead of reversing it.`);
   }
   if (original.reversedBy !== null) {
     return reject('ALREADY_REVERSED', `Transaction ${originalId} is already reversed by ${original.reversedBy}.`);
@@ -24,8 +24,13 @@ function reversible(state: LedgerState, originalId: string): TransactionState | 
   return original;
 }
 
-/** The reversal event: the original's postings, every one mirrored, linked by `reverses`. */
-function reversalEvent(input: ReversalInput, original: TransactionData, effectiveAt: Instant): LedgerEvent {
+/** What a transaction put on the books: its postings, or for a captured hold what was captured, and when. */
+function bookedOf(original: TransactionState): { postings: TransactionData['postings']; effectiveAt: string } {
+  return original.resolution?.type === 'posted' ? original.resolution : original.data;
+}
+
+/** The reversal event: the booked postings, every one mirrored, linked by `reverses`. */
+function reversalEvent(input: ReversalInput, original: TransactionState, effectiveAt: Instant): LedgerEvent {
   return {
     type: 'TransactionRecorded',
     data: {
@@ -33,10 +38,10 @@ function reversalEvent(input: ReversalInput, original: TransactionData, effectiv
       status: 'posted',
       effectiveAt: formatInstant(effectiveAt),
       expiresAt: null,
-      description: `Reversal of ${original.id}`,
+      description: `Reversal of ${original.data.id}`,
       metadata: {},
-      postings: original.postings.map((p) => ({ ...p, direction: mirror[p.direction] })),
-      reverses: original.id,
+      postings: bookedOf(original).postings.map((p) => ({ ...p, direction: mirror[p.direction] })),
+      reverses: original.data.id,
       corrects: null,
       reason: input.reason,
     },
@@ -47,19 +52,19 @@ export function decideReversal(input: ReversalInput, state: LedgerState, context
   const original = reversible(state, input.originalId);
   if (isRejection(original)) return original;
   if (state.transactions.has(input.id)) return reject('IDEMPOTENCY_CONFLICT', `Transaction ${input.id} already exists.`);
-  const originalEffectiveAt = parseTimestamp(original.data.effectiveAt)!;
+  const originalEffectiveAt = parseTimestamp(bookedOf(original).effectiveAt)!;
   const effectiveAt = input.effectiveAt === undefined ? originalEffectiveAt : effectiveInstant(input.effectiveAt, state, context);
   if (effectiveAt < originalEffectiveAt) {
-    return reject('VALIDATION_FAILED', `A reversal takes effect no earlier than its original (${original.data.effectiveAt}).`, [
+    return reject('VALIDATION_FAILED', `A reversal takes effect no earlier than its original (${bookedOf(original).effectiveAt}).`, [
       { path: 'effectiveAt', message: 'earlier than the original' },
     ]);
   }
   const closed = checkPeriodOpen(state, effectiveAt, 'effectiveAt');
   if (closed) return closed;
-  for (const p of original.data.postings) {
+  for (const p of bookedOf(original).postings) {
     if (state.accounts.get(p.accountId)?.closed) return reject('ACCOUNT_CLOSED', `Account ${p.accountId} is closed.`);
   }
-  return [reversalEvent(input, original.data, effectiveAt)];
+  return [reversalEvent(input, original, effectiveAt)];
 }
 
 /** A full reversal and a replacement, at consecutive positions of one commit. */
@@ -69,7 +74,7 @@ export function decideCorrection(reversal: ReversalInput, replacement: Transacti
   const original = state.transactions.get(reversal.originalId)!;
   const afterReversal = reversed.reduce((s, e) => evolve(s, e, 0), state);
   const replaced = decideTransaction(
-    { ...replacement, effectiveAt: replacement.effectiveAt ?? parseTimestamp(original.data.effectiveAt)! },
+    { ...replacement, effectiveAt: replacement.effectiveAt ?? parseTimestamp(bookedOf(original).effectiveAt)! },
     afterReversal,
     context,
   );

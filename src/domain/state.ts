@@ -1,5 +1,5 @@
 import type { Asset } from './assets.ts';
-import type { LedgerEvent, NormalBalance, TransactionData } from './events.ts';
+import type { LedgerEvent, NormalBalance, Posting, TransactionData } from './events.ts';
 import { assertNever } from './events.ts';
 import type { PlainDate } from './time.ts';
 
@@ -13,10 +13,20 @@ export interface AccountState {
   readonly closed: boolean;
 }
 
+export interface HoldResolution {
+  readonly type: 'posted' | 'voided';
+  readonly position: number;
+  readonly effectiveAt: string;
+  /** The captured postings of a post; empty for a void. */
+  readonly postings: readonly Posting[];
+}
+
 export interface TransactionState {
   readonly data: TransactionData;
   readonly position: number;
   readonly reversedBy: string | null;
+  /** For a hold: its post or void, once there is one. */
+  readonly resolution: HoldResolution | null;
 }
 
 /**
@@ -58,13 +68,25 @@ export function evolve(state: LedgerState, event: LedgerEvent, position: number)
       return { ...state, accounts: withEntry(state.accounts, account.accountId, { ...account, closed: true }) };
     }
     case 'TransactionRecorded': {
-      let transactions = withEntry(state.transactions, event.data.id, { data: event.data, position, reversedBy: null });
+      let transactions = withEntry(state.transactions, event.data.id, { data: event.data, position, reversedBy: null, resolution: null });
       const original = event.data.reverses ? transactions.get(event.data.reverses) : undefined;
       if (original) transactions = withEntry(transactions, original.data.id, { ...original, reversedBy: event.data.id });
       return { ...state, transactions };
     }
     case 'PeriodClosed':
       return { ...state, closedThrough: event.data.through };
+    case 'HoldPosted':
+    case 'HoldVoided': {
+      const hold = state.transactions.get(event.data.holdId);
+      if (!hold) return state;
+      const resolution: HoldResolution = {
+        type: event.type === 'HoldPosted' ? 'posted' : 'voided',
+        position,
+        effectiveAt: event.data.effectiveAt,
+        postings: event.type === 'HoldPosted' ? event.data.postings : [],
+      };
+      return { ...state, transactions: withEntry(state.transactions, hold.data.id, { ...hold, resolution }) };
+    }
     default:
       return assertNever(event);
   }

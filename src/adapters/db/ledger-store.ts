@@ -5,7 +5,7 @@ import type {
 } from '../../app/ports.ts';
 import type { Asset } from '../../domain/assets.ts';
 import type { LedgerEvent, RecordedEvent, TransactionData } from '../../domain/events.ts';
-import type { AccountState, LedgerState } from '../../domain/state.ts';
+import type { AccountState, HoldResolution, LedgerState } from '../../domain/state.ts';
 import { formatInstant, parseDbTimestamp, type Instant } from '../../domain/time.ts';
 import type { Db } from './database.ts';
 import { hashEvent } from './hash-chain.ts';
@@ -25,11 +25,14 @@ const NO_SUMS: BalanceSums = { postedDebits: '0', postedCredits: '0', pendingDeb
  * The six sums of section 4 over `postings` at effective time `e`: posted (effective by e),
  * scheduled (known by e, effective after it) and pending (active holds at e).
  */
-function sideSums(e: RawBuilder<unknown>) {
+function sideSums(e: RawBuilder<unknown>, position: number) {
   const sum = (condition: RawBuilder<unknown>) => sql<string>`coalesce(sum(amount) filter (where ${condition}), 0)::text`;
   const posted = sql`status = 'posted' and effective_at <= ${e}`;
   const scheduled = sql`status = 'posted' and effective_at > ${e} and recorded_at <= ${e}`;
-  const pending = sql`status = 'pending' and least(recorded_at, effective_at) <= ${e} and (expires_at is null or expires_at > ${e})`;
+  const pending = sql`status = 'pending' and least(recorded_at, effective_at) <= ${e} and (expires_at is null or expires_at > ${e})
+    and not exists (select 1 from hold_resolutions h
+                     where h.ledger_id = postings.ledger_id and h.hold_id = postings.transaction_id
+                       and h.position <= ${position} and least(h.recorded_at, h.effective_at) <= ${e})`;
   return sql.join([
     sql`${sum(sql`${posted} and direction = 'debit'`)} as posted_debits`,
     sql`${sum(sql`${posted} and direction = 'credit'`)} as posted_credits`,
@@ -109,6 +112,12 @@ async function insertBatch(trx: Trx, ledgerId: string, recordedAt: Instant, even
       select ${ledgerId}, c.position, c.through, c.recorded_at
         from jsonb_to_recordset(${json(rows.period_closes)}::text::jsonb) as c(position bigint, through date, recorded_at timestamptz)
       returning 1),
+    new_hold_resolutions as (
+      insert into hold_resolutions (ledger_id, hold_id, position, type, effective_at, recorded_at, data)
+      select ${ledgerId}, h.hold_id, h.position, h.type, h.effective_at, h.recorded_at, h.data
+        from jsonb_to_recordset(${json(rows.hold_resolutions)}::text::jsonb)
+          as h(hold_id text, position bigint, type text, effective_at timestamptz, recorded_at timestamptz, data jsonb)
+      returning 1),
     new_records as (
       insert into idempotency_keys (ledger_id, scope, key, request, first_position, last_position)
       select ${ledgerId}, r.scope, r.key, r.request, r.first_position, r.last_position
@@ -119,7 +128,7 @@ async function insertBatch(trx: Trx, ledgerId: string, recordedAt: Instant, even
            (select count(*) from new_assets) as assets, (select count(*) from new_accounts) as accounts,
            (select count(*) from new_closures) as closures, (select count(*) from new_transactions) as transactions,
            (select count(*) from new_postings) as postings, (select count(*) from new_records) as records,
-           (select count(*) from new_period_closes) as period_closes
+           (select count(*) from new_period_closes) as period_closes, (select count(*) from new_hold_resolutions) as hold_resolutions
   `.execute(trx);
 }
 
@@ -131,7 +140,7 @@ interface Loaded {
   closedThrough: string | null;
   assets: Asset[];
   accounts: AccountState[];
-  transactions: { data: TransactionData; position: number; reversedBy: string | null }[];
+  transactions: { data: TransactionData; position: number; reversedBy: string | null; resolution: HoldResolution | null }[];
   records: IdempotencyRecord[];
 }
 
@@ -146,7 +155,9 @@ async function lockAndLoad(trx: Trx, ledgerId: string, needs: StateNeeds): Promi
     closedThrough: loaded.closedThrough,
     assets: new Map(loaded.assets.map((a) => [a.code, a])),
     accounts: new Map(loaded.accounts.map((a) => [a.accountId, a])),
-    transactions: new Map(loaded.transactions.map((t) => [t.data.id, { ...t, position: Number(t.position) }])),
+    transactions: new Map(loaded.transactions.map((t) => [t.data.id, {
+      ...t, position: Number(t.position), resolution: t.resolution && { ...t.resolution, position: Number(t.resolution.position) },
+    }])),
   };
   return { state, loaded };
 }
@@ -190,6 +201,11 @@ function transactionRows(db: Db | Trx, ledgerId: string, position: number) {
       eb.selectFrom('transactions as c').select('c.transaction_id')
         .whereRef('c.ledger_id', '=', 't.ledger_id').whereRef('c.corrects', '=', 't.transaction_id').where('c.position', '<=', position)
         .limit(1).as('corrected_by'),
+      sql<ResolutionJson | null>`(
+        select jsonb_build_object('type', h.type, 'position', h.position, 'recordedAt', h.recorded_at::text,
+                                  'effectiveAt', h.data ->> 'effectiveAt', 'postings', coalesce(h.data -> 'postings', '[]'::jsonb))
+          from hold_resolutions h
+         where h.ledger_id = t.ledger_id and h.hold_id = t.transaction_id and h.position <= ${position})`.as('resolution'),
     ])
     .where('t.ledger_id', '=', ledgerId)
     .where('t.position', '<=', position);
@@ -197,10 +213,14 @@ function transactionRows(db: Db | Trx, ledgerId: string, position: number) {
 
 type TransactionSelection = Awaited<ReturnType<ReturnType<typeof transactionRows>['executeTakeFirstOrThrow']>>;
 
+type ResolutionJson = Omit<HoldResolution, 'position'> & { position: number | string; recordedAt: string };
+
 function toTransactionRow(t: TransactionSelection): TransactionRow {
+  const r = t.resolution;
   return {
     data: t.data as TransactionData, position: Number(t.position), recordedAt: toInstant(t.recorded_at),
     reversedBy: t.reversed_by ?? null, correctedBy: t.corrected_by ?? null,
+    resolution: r ? { ...r, position: Number(r.position), recordedAt: toInstant(r.recordedAt) } : null,
   };
 }
 
@@ -318,7 +338,7 @@ export function createLedgerStore(db: Db): LedgerStore {
     async balanceSums(ledgerId, accountIds, position, effectiveAsOf) {
       if (accountIds.length === 0) return new Map();
       const { rows } = await sql<SumsRow & { account_id: string }>`
-        select account_id, ${sideSums(sql`${toTimestamp(effectiveAsOf)}::timestamptz`)}
+        select account_id, ${sideSums(sql`${toTimestamp(effectiveAsOf)}::timestamptz`, position)}
         from postings
         where ledger_id = ${ledgerId} and account_id in (${sql.join([...accountIds])}) and position <= ${position}
         group by account_id`.execute(db);
@@ -329,7 +349,7 @@ export function createLedgerStore(db: Db): LedgerStore {
 
     async balanceSeries(ledgerId, accountId, position, effectiveInstants) {
       const { rows } = await sql<SumsRow & { t: string }>`
-        select e.t, ${sideSums(sql`e.t`)}
+        select e.t, ${sideSums(sql`e.t`, position)}
         from unnest(${sql.raw('array[')}${sql.join(effectiveInstants.map((t) => sql`${toTimestamp(t)}::timestamptz`))}${sql.raw(']')}) with ordinality as e(t, n)
         left join postings on ledger_id = ${ledgerId} and account_id = ${accountId} and position <= ${position}
         group by e.n, e.t order by e.n`.execute(db);

@@ -10,10 +10,11 @@ export interface ProjectionRows {
   transactions: Record<string, unknown>[];
   postings: Record<string, unknown>[];
   period_closes: Record<string, unknown>[];
+  hold_resolutions: Record<string, unknown>[];
 }
 
 export function emptyProjectionRows(): ProjectionRows {
-  return { ledgers: [], assets: [], accounts: [], account_closures: [], transactions: [], postings: [], period_closes: [] };
+  return { ledgers: [], assets: [], accounts: [], account_closures: [], transactions: [], postings: [], period_closes: [], hold_resolutions: [] };
 }
 
 /** Adds one event's projection rows: the read models are a fold over the log. */
@@ -50,6 +51,22 @@ export function project(rows: ProjectionRows, recorded: RecordedEvent): Projecti
           currency: p.currency, status: t.status, effective_at: t.effectiveAt, recorded_at: recordedAt, expires_at: t.expiresAt,
         }),
       );
+      break;
+    }
+    case 'HoldPosted':
+    case 'HoldVoided': {
+      const d = event.data;
+      rows.hold_resolutions.push({
+        hold_id: d.holdId, position, type: event.type === 'HoldPosted' ? 'posted' : 'voided', effective_at: d.effectiveAt, recorded_at: recordedAt, data: d,
+      });
+      if (event.type === 'HoldPosted') {
+        event.data.postings.forEach((p, seq) =>
+          rows.postings.push({
+            position, seq, transaction_id: d.holdId, account_id: p.accountId, direction: p.direction, amount: p.amount,
+            currency: p.currency, status: 'posted', effective_at: d.effectiveAt, recorded_at: recordedAt, expires_at: null,
+          }),
+        );
+      }
       break;
     }
     case 'PeriodClosed':

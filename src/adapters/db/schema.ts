@@ -39,7 +39,12 @@ export interface ApiKeyRevocationsTable { key_id: string; revoked_at: ColumnType
 
 export interface PeriodClosesTable { ledger_id: string; position: BigintText; through: string; recorded_at: Timestamp }
 
+export interface HoldResolutionsTable {
+  ledger_id: string; hold_id: string; position: BigintText; type: 'posted' | 'voided'; effective_at: Timestamp; recorded_at: Timestamp; data: Json;
+}
+
 export interface Tables {
+  hold_resolutions: HoldResolutionsTable;
   period_closes: PeriodClosesTable;
   ledgers: LedgersTable;
   events: EventsTable;

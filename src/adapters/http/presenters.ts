@@ -2,9 +2,9 @@ import type { AsOf } from '../../app/as-of.ts';
 import type { AccountBalance } from '../../app/balances.ts';
 import type { AccountRow, LedgerInfo, TransactionRow } from '../../app/ports.ts';
 import type { Balance } from '../../domain/balance.ts';
-import type { RecordedEvent, TransactionData } from '../../domain/events.ts';
+import type { Posting, RecordedEvent, TransactionData } from '../../domain/events.ts';
 import { formatAmount } from '../../domain/money.ts';
-import { formatInstant, type Instant } from '../../domain/time.ts';
+import { formatInstant, parseTimestamp, type Instant } from '../../domain/time.ts';
 
 /** The response shapes of the API, built from recorded events and projection rows. */
 
@@ -44,18 +44,46 @@ export function presentAccount(account: Omit<AccountRow, 'position' | 'recordedA
   };
 }
 
-export function presentTransactionData(data: TransactionData, links: { reversedBy: string | null; correctedBy: string | null }, position: number, recordedAt: Instant) {
+type Resolution = TransactionRow['resolution'];
+
+/** A transaction's status as of a read: a hold is pending, posted, voided, or expired once known past its expiry. */
+function statusOf(data: TransactionData, resolution: Resolution, knownAt: Instant | null) {
+  if (data.status === 'posted') return 'posted' as const;
+  if (resolution) return resolution.type;
+  const expired = data.expiresAt !== null && knownAt !== null && parseTimestamp(data.expiresAt)! <= knownAt;
+  return expired ? ('expired' as const) : ('pending' as const);
+}
+
+function presentResolution(resolution: Resolution) {
+  if (!resolution) return null;
   return {
-    id: data.id, status: data.status, effectiveAt: data.effectiveAt, expiresAt: data.expiresAt, description: data.description,
+    type: resolution.type, position: resolution.position, recordedAt: formatInstant(resolution.recordedAt),
+    effectiveAt: resolution.effectiveAt, postings: resolution.postings.map(presentPosting),
+  };
+}
+
+const presentPosting = (p: Posting) => ({ accountId: p.accountId, direction: p.direction, amount: p.amount, currency: p.currency });
+
+export function presentTransactionData(
+  data: TransactionData,
+  links: { reversedBy: string | null; correctedBy: string | null; resolution?: Resolution },
+  position: number,
+  recordedAt: Instant,
+  knownAt: Instant | null = null,
+) {
+  const resolution = links.resolution ?? null;
+  return {
+    id: data.id, status: statusOf(data, resolution, knownAt), resolution: presentResolution(resolution), effectiveAt: data.effectiveAt, expiresAt: data.expiresAt, description: data.description,
     metadata: data.metadata,
-    postings: data.postings.map((p) => ({ accountId: p.accountId, direction: p.direction, amount: p.amount, currency: p.currency })),
+    postings: data.postings.map(presentPosting),
     reverses: data.reverses, reversedBy: links.reversedBy,
     corrects: data.corrects, correctedBy: links.correctedBy, reason: data.reason, position, recordedAt: formatInstant(recordedAt),
   };
 }
 
-export function presentTransaction(row: TransactionRow) {
-  return presentTransactionData(row.data, row, row.position, row.recordedAt);
+/** A transaction as of a read, whose `knownAt` tells whether a hold has expired. */
+export function presentTransaction(row: TransactionRow, asOf?: Pick<AsOf, 'knownAt'>) {
+  return presentTransactionData(row.data, row, row.position, row.recordedAt, asOf?.knownAt ?? null);
 }
 
 /** A transaction as its recording event shows it: no later links. */

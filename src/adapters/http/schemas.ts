@@ -124,13 +124,30 @@ export const CorrectBody = z.strictObject({
   replacement: TransactionBody.omit({ status: true, expiresAt: true }),
 }).openapi('CorrectInput');
 
+export const PostHoldBody = z.strictObject({
+  postings: z.array(PostingBody).min(1).max(MAX_POSTINGS).optional(),
+  effectiveAt: TimestampOrDate.optional(),
+  id: EntityId.optional(),
+}).openapi('PostHoldInput');
+
+export const VoidHoldBody = z.strictObject({
+  reason: Reason.optional(),
+  effectiveAt: TimestampOrDate.optional(),
+}).openapi('VoidHoldInput');
+
 export const ClosePeriodBody = z.strictObject({ through: PlainDate }).openapi('ClosePeriod');
 
+
 export const Posting = z.object({ accountId: z.string(), direction: Direction, amount: z.string(), currency: z.string() }).openapi('Posting');
+
+export const HoldResolution = z.object({
+  type: z.enum(['posted', 'voided']), position: z.number().int(), recordedAt: z.string(), effectiveAt: z.string(), postings: z.array(Posting),
+}).openapi('HoldResolution');
 
 export const Transaction = z.object({
   id: z.string(),
   status: z.enum(['posted', 'pending', 'voided', 'expired']),
+  resolution: HoldResolution.nullable(),
   effectiveAt: z.string(),
   expiresAt: z.string().nullable(),
   description: z.string(),

@@ -32,12 +32,12 @@ const reversalRoutes = new OpenAPIHono<AppEnv>().openapi(listReversals, async (c
     parseKey: positionKey,
     fetch: (asOf, after: number | undefined, limit) => c.get('deps').store.reversals(ledgerId, asOf.position, after ?? 0, limit),
     keyOf: (row) => row.reversal.position,
-    present: (row) => {
-      const reversal = presentTransaction(row.reversal);
+    present: (row, asOf) => {
+      const reversal = presentTransaction(row.reversal, asOf);
       return {
-        original: presentTransaction(row.original),
+        original: presentTransaction(row.original, asOf),
         reversal,
-        replacement: row.replacement ? presentTransaction(row.replacement) : null,
+        replacement: row.replacement ? presentTransaction(row.replacement, asOf) : null,
         reason: row.reversal.data.reason ?? '',
         actor: row.actor,
         recordedAt: reversal.recordedAt,
@@ -98,7 +98,7 @@ const restatementRoutes = new OpenAPIHono<AppEnv>().openapi(listRestatements, as
     effectiveAsOf: formatInstant(to.effectiveAt),
     fromPosition: from.position,
     toPosition: to.position,
-    entries: entries.map(presentTransaction),
+    entries: entries.map((t) => presentTransaction(t, to)),
     accounts: after.map((b) => {
       const earlier = before.find((x) => x.account.accountId === b.account.accountId);
       return { accountId: b.account.accountId, currency: b.account.currency, before: earlier ? ledgerBalance(earlier) : formatAmount(ZERO, b.asset.scale), after: ledgerBalance(b) };

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { Context } from 'hono';
+import type { RecordedEvent } from '../../../domain/events.ts';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { TransactionInput } from '../../../domain/commands.ts';
 import { parseInstantOrEndOfDay, parseInstantOrStartOfDay, parsePlainDate, parseTimestamp } from '../../../domain/time.ts';
@@ -8,7 +10,7 @@ import { asOfInput, asOfOr400, ledgerOr404, positionKey, readPage, runWrite, wri
 import { body, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
 import { presentAsOf, presentRecordedTransaction, presentTransaction } from '../presenters.ts';
 import { ProblemError } from '../problem.ts';
-import { AsOfQuery, CorrectBody, EntityId, ReverseBody, LedgerId, page, PageQuery, Timestamp, TimestampOrDate, Transaction, TransactionBody } from '../schemas.ts';
+import { AsOfQuery, CorrectBody, EntityId, PostHoldBody, ReverseBody, VoidHoldBody, LedgerId, page, PageQuery, Timestamp, TimestampOrDate, Transaction, TransactionBody } from '../schemas.ts';
 
 const LedgerParams = z.object({ ledgerId: LedgerId });
 const TransactionParams = z.object({ ledgerId: LedgerId, id: EntityId });
@@ -60,12 +62,34 @@ const correctTransaction = createRoute({
   responses: { 201: json(z.object({ reversal: Transaction, replacement: Transaction }), 'The reversal and the replacement'), 200: json(z.object({ reversal: Transaction, replacement: Transaction }), 'Replayed'), ...PROBLEMS },
 });
 
+const postHold = createRoute({
+  method: 'post', path: '/v1/ledgers/{ledgerId}/transactions/{id}/post', operationId: 'postHold',
+  summary: 'Capture a hold, in full or for smaller amounts per (account, direction); the rest is released', ...ledgerTag('holds'),
+  middleware: [requireAccess('write')] as const,
+  request: { params: TransactionParams, ...body(PostHoldBody) },
+  responses: { 201: json(Transaction, 'The hold, now posted'), 200: json(Transaction, 'Replayed'), ...PROBLEMS },
+});
+
+const voidHold = createRoute({
+  method: 'post', path: '/v1/ledgers/{ledgerId}/transactions/{id}/void', operationId: 'voidHold',
+  summary: 'Release a hold', ...ledgerTag('holds'),
+  middleware: [requireAccess('write')] as const,
+  request: { params: TransactionParams, ...body(VoidHoldBody) },
+  responses: { 201: json(Transaction, 'The hold, now voided'), 200: json(Transaction, 'Replayed'), ...PROBLEMS },
+});
+
 type Body = Omit<z.infer<typeof TransactionBody>, 'status' | 'expiresAt'> & Partial<Pick<z.infer<typeof TransactionBody>, 'status' | 'expiresAt'>>;
 
 /** A timestamp, or a plain date for the decision to read in the ledger's timezone. */
 function effectiveInput(text: string | undefined) {
   if (text === undefined) return undefined;
   return parsePlainDate(text) ? { date: text } : parseTimestamp(text);
+}
+
+/** The hold as it stood right after the event that resolved it: the same answer for a replay. */
+async function holdAsResolved(c: Context<AppEnv>, ledgerId: string, holdId: string, event: RecordedEvent) {
+  const row = await c.get('deps').store.transaction(ledgerId, holdId, event.position);
+  return presentTransaction(row!, { knownAt: event.recordedAt });
 }
 
 export function transactionInput(input: Body, id: string): TransactionInput {
@@ -104,6 +128,20 @@ export const transactionRoutes = new OpenAPIHono<AppEnv>()
     const [reversed, replaced] = outcome.events.map(presentRecordedTransaction);
     return written(c, outcome, { reversal: reversed, replacement: replaced });
   })
+  .openapi(postHold, async (c) => {
+    const { ledgerId, id } = c.req.valid('param');
+    const input = c.req.valid('json');
+    const resolution = { holdId: id, id: input.id, effectiveAt: effectiveInput(input.effectiveAt) };
+    const outcome = await runWrite(c, ledgerId, 'holds.post', { type: 'PostHold', resolution, postings: input.postings }, { id, ...input });
+    return written(c, outcome, await holdAsResolved(c, ledgerId, id, outcome.events[0]!));
+  })
+  .openapi(voidHold, async (c) => {
+    const { ledgerId, id } = c.req.valid('param');
+    const input = c.req.valid('json');
+    const resolution = { holdId: id, reason: input.reason, effectiveAt: effectiveInput(input.effectiveAt) };
+    const outcome = await runWrite(c, ledgerId, 'holds.void', { type: 'VoidHold', resolution }, { id, ...input });
+    return written(c, outcome, await holdAsResolved(c, ledgerId, id, outcome.events[0]!));
+  })
   .openapi(listTransactions, async (c) => {
     const { ledgerId } = c.req.valid('param');
     const query = c.req.valid('query');
@@ -129,5 +167,5 @@ export const transactionRoutes = new OpenAPIHono<AppEnv>()
     const asOf = await asOfOr400(c, ledger, asOfInput(c.req.valid('query')));
     const row = await c.get('deps').store.transaction(ledgerId, id, asOf.position);
     if (!row) throw new ProblemError('NOT_FOUND', `Transaction ${id} does not exist as of position ${asOf.position}.`);
-    return c.json({ ...presentTransaction(row), asOf: presentAsOf(asOf) }, 200);
+    return c.json({ ...presentTransaction(row, asOf), asOf: presentAsOf(asOf) }, 200);
   });
