@@ -17,7 +17,23 @@ create trigger hold_resolutions_no_truncate before truncate on hold_resolutions
   for each statement execute function ledger_refuse_change();
 grant select, insert on hold_resolutions to ledger_app;
 
--- The write path's load, now with each hold's resolution.
+-- Every posting on the given noOverdraft accounts as of the head, with its hold's resolution:
+-- what the overdraft check folds over (amounts as text: JSON numbers would round).
+create function ledger_overdraft_facts(p_ledger_id text, p_account_ids text[]) returns jsonb
+language sql stable as $$
+  select coalesce(jsonb_agg(jsonb_build_object(
+           'accountId', p.account_id, 'transactionId', p.transaction_id, 'position', p.position,
+           'direction', p.direction, 'amount', p.amount::text, 'status', p.status,
+           'effectiveAt', p.effective_at::text, 'recordedAt', p.recorded_at::text, 'expiresAt', p.expires_at::text,
+           'resolutionPosition', h.position, 'resolutionKnownFrom', least(h.recorded_at, h.effective_at)::text)
+           order by p.position, p.seq), '[]')
+    from postings p
+    join accounts a on a.ledger_id = p.ledger_id and a.account_id = p.account_id and a.no_overdraft
+    left join hold_resolutions h on p.status = 'pending' and h.ledger_id = p.ledger_id and h.hold_id = p.transaction_id
+   where p.ledger_id = p_ledger_id and p.account_id = any (p_account_ids)
+$$;
+
+-- The write path's load, now with each hold's resolution and the noOverdraft accounts' postings.
 create or replace function ledger_lock_and_load(
   p_ledger_id text, p_account_ids jsonb, p_transaction_ids jsonb, p_claims jsonb
 ) returns jsonb
@@ -63,6 +79,7 @@ begin
                    'closed', exists (select 1 from account_closures c where c.ledger_id = a.ledger_id and c.account_id = a.account_id))), '[]')
                    from accounts a where a.ledger_id = p_ledger_id and a.account_id = any (account_ids)),
     'transactions', transactions,
+    'facts', ledger_overdraft_facts(p_ledger_id, account_ids),
     'records', (select coalesce(jsonb_agg(jsonb_build_object(
                   'scope', k.scope, 'key', k.key, 'request', k.request,
                   'firstPosition', k.first_position, 'lastPosition', k.last_position)), '[]')

@@ -49,7 +49,7 @@ export function decideBatch(requests: readonly WriteRequest[], input: BatchInput
     const firstPosition = position + 1;
     for (const event of decision) {
       position += 1;
-      state = evolve(state, event, position);
+      state = evolve(state, event, { position, recordedAt: input.recordedAt });
       events.push({ event, actor: request.actor, requestId: request.requestId });
     }
     for (const claim of request.claims) {

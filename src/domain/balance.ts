@@ -42,6 +42,7 @@ export function balanceOf(parts: BalanceParts, normal: NormalBalance): Balance {
 /** One posting as the balance rules see it: what, where, and both times. */
 export interface PostingFact {
   readonly position: number;
+  readonly transactionId: string;
   readonly accountId: string;
   readonly direction: 'debit' | 'credit';
   readonly amount: Decimal;
@@ -57,8 +58,16 @@ const earlier = (a: Instant, b: Instant) => (a < b ? a : b);
 
 /** The postings of the log, in log order: transactions', holds' and captures'. */
 export function postingFacts(events: readonly RecordedEvent[]): PostingFact[] {
-  const facts: PostingFact[] = [];
+  return appendFacts([], events);
+}
+
+/** `facts` (earlier postings) followed by those of `events`, whose posts and voids also resolve earlier holds. */
+export function appendFacts(earlierFacts: readonly PostingFact[], events: readonly Pick<RecordedEvent, 'event' | 'position' | 'recordedAt'>[]): PostingFact[] {
+  const facts = [...earlierFacts];
   const holds = new Map<string, number[]>();
+  facts.forEach((f, i) => {
+    if (f.status === 'pending') holds.set(f.transactionId, [...(holds.get(f.transactionId) ?? []), i]);
+  });
   for (const e of events) {
     const { event } = e;
     if (event.type === 'TransactionRecorded') {
@@ -68,7 +77,7 @@ export function postingFacts(events: readonly RecordedEvent[]): PostingFact[] {
       if (t.status === 'pending') holds.set(t.id, t.postings.map((_, i) => facts.length + i));
       for (const p of t.postings) {
         facts.push({
-          position: e.position, accountId: p.accountId, direction: p.direction, amount: new Decimal(p.amount),
+          position: e.position, transactionId: t.id, accountId: p.accountId, direction: p.direction, amount: new Decimal(p.amount),
           status: t.status, effectiveAt, recordedAt: e.recordedAt, expiresAt, resolution: null,
         });
       }
@@ -79,8 +88,8 @@ export function postingFacts(events: readonly RecordedEvent[]): PostingFact[] {
       if (event.type === 'HoldPosted') {
         for (const p of event.data.postings) {
           facts.push({
-            position: e.position, accountId: p.accountId, direction: p.direction, amount: new Decimal(p.amount),
-            status: 'posted', effectiveAt, recordedAt: e.recordedAt, expiresAt: null, resolution: null,
+            position: e.position, transactionId: event.data.holdId, accountId: p.accountId, direction: p.direction,
+            amount: new Decimal(p.amount), status: 'posted', effectiveAt, recordedAt: e.recordedAt, expiresAt: null, resolution: null,
           });
         }
       }
@@ -111,4 +120,23 @@ export function foldBalanceParts(facts: readonly PostingFact[], accountId: strin
     const active = !resolved && earlier(f.recordedAt, f.effectiveAt) <= effectiveAsOf && (f.expiresAt === null || f.expiresAt > effectiveAsOf);
     return active ? { ...parts, pending: add(parts.pending, f) } : parts;
   }, { posted: NO_SIDES, pending: NO_SIDES, scheduled: NO_SIDES });
+}
+
+/**
+ * The lowest available balance at any effective time from `from` on, as of everything in `facts`,
+ * and the first effective time it is reached. The balance only changes where a posting takes
+ * effect, becomes known, expires or is resolved, so those instants are the only ones to look at.
+ */
+export function lowestAvailableFrom(facts: readonly PostingFact[], accountId: string, normal: NormalBalance, from: Instant): { availableBalance: Decimal; effectiveAt: Instant } {
+  const instants = new Set<Instant>([from]);
+  for (const f of facts) {
+    if (f.accountId !== accountId) continue;
+    for (const t of [f.effectiveAt, f.recordedAt, f.expiresAt, f.resolution?.knownFrom]) if (t != null && t > from) instants.add(t);
+  }
+  let lowest: { availableBalance: Decimal; effectiveAt: Instant } | undefined;
+  for (const effectiveAt of [...instants].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const { availableBalance } = balanceOf(foldBalanceParts(facts, accountId, Number.MAX_SAFE_INTEGER, effectiveAt), normal);
+    if (!lowest || availableBalance.lessThan(lowest.availableBalance)) lowest = { availableBalance, effectiveAt };
+  }
+  return lowest!;
 }

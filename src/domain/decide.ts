@@ -2,8 +2,9 @@ import { isoCurrency, type Asset } from './assets.ts';
 import type { Command, EffectiveInput, TransactionInput } from './commands.ts';
 import { assertNever, type LedgerEvent, type Posting } from './events.ts';
 import { Decimal, formatAmount, parseAmount, ZERO } from './money.ts';
-import { reject, type FieldError, type Rejection } from './rejection.ts';
-import type { LedgerState } from './state.ts';
+import { isRejection, reject, type FieldError, type Rejection } from './rejection.ts';
+import { appendFacts, lowestAvailableFrom } from './balance.ts';
+import { evolve, type LedgerState } from './state.ts';
 import { dateOf, endOfDay, formatInstant, nextDate, startOfDay, type Instant, type PlainDate } from './time.ts';
 import { decidePost, decideVoid } from './hold.ts';
 import { decideCorrection, decideReversal } from './reverse.ts';
@@ -21,6 +22,38 @@ export function assetOf(state: LedgerState, code: string): Asset | undefined {
 }
 
 export function decide(command: Command, state: LedgerState, context: DecisionContext): Decision {
+  const decision = decideCommand(command, state, context);
+  if (isRejection(decision)) return decision;
+  return checkNoOverdraft(state, decision, context) ?? decision;
+}
+
+/**
+ * `noOverdraft`: with the new events, the available balance of every such account they take
+ * money out of must stay at or above zero at every effective time from the earliest time any of
+ * its new postings is known from (a backdated one's effective time; else now) onward.
+ */
+function checkNoOverdraft(state: LedgerState, events: readonly LedgerEvent[], context: DecisionContext): Rejection | null {
+  if (state.facts.size === 0) return null;
+  const at = { position: Number.MAX_SAFE_INTEGER, recordedAt: context.recordedAt };
+  const after = events.reduce((s, e) => evolve(s, e, at), state);
+  const fresh = appendFacts([], events.map((event) => ({ event, ...at })));
+  for (const [accountId, facts] of after.facts) {
+    const account = state.accounts.get(accountId)!;
+    const outgoing = fresh.filter((f) => f.accountId === accountId && f.direction !== account.normalBalance);
+    if (outgoing.length === 0) continue;
+    const from = outgoing.map((f) => (f.recordedAt < f.effectiveAt ? f.recordedAt : f.effectiveAt)).reduce((a, b) => (a < b ? a : b));
+    const lowest = lowestAvailableFrom(facts, accountId, account.normalBalance, from);
+    if (lowest.availableBalance.isNegative()) {
+      const scale = assetOf(state, account.currency)?.scale ?? 0;
+      return reject('INSUFFICIENT_FUNDS', `Account ${accountId} would have an available balance of ${formatAmount(lowest.availableBalance, scale)} ${account.currency} effective at ${formatInstant(lowest.effectiveAt)}.`, [
+        { path: 'postings', message: `${accountId} would be overdrawn` },
+      ]);
+    }
+  }
+  return null;
+}
+
+function decideCommand(command: Command, state: LedgerState, context: DecisionContext): Decision {
   if (command.type !== 'CreateLedger' && !state.ledger) return reject('NOT_FOUND', 'The ledger does not exist.');
   switch (command.type) {
     case 'CreateLedger':

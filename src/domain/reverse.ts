@@ -72,7 +72,7 @@ export function decideCorrection(reversal: ReversalInput, replacement: Transacti
   const reversed = decideReversal(reversal, state, context);
   if (isRejection(reversed)) return reversed;
   const original = state.transactions.get(reversal.originalId)!;
-  const afterReversal = reversed.reduce((s, e) => evolve(s, e, 0), state);
+  const afterReversal = reversed.reduce((s, e) => evolve(s, e, { position: Number.MAX_SAFE_INTEGER, recordedAt: context.recordedAt }), state);
   const replaced = decideTransaction(
     { ...replacement, effectiveAt: replacement.effectiveAt ?? parseTimestamp(bookedOf(original).effectiveAt)! },
     afterReversal,

@@ -1,7 +1,8 @@
 import type { Asset } from './assets.ts';
 import type { LedgerEvent, NormalBalance, Posting, TransactionData } from './events.ts';
 import { assertNever } from './events.ts';
-import type { PlainDate } from './time.ts';
+import { appendFacts, type PostingFact } from './balance.ts';
+import type { Instant, PlainDate } from './time.ts';
 
 export interface AccountState {
   readonly accountId: string;
@@ -39,6 +40,8 @@ export interface LedgerState {
   readonly assets: ReadonlyMap<string, Asset>;
   readonly accounts: ReadonlyMap<string, AccountState>;
   readonly transactions: ReadonlyMap<string, TransactionState>;
+  /** Every posting, as of the head, on each `noOverdraft` account the batch touches. */
+  readonly facts: ReadonlyMap<string, readonly PostingFact[]>;
 }
 
 export const initialState: LedgerState = {
@@ -47,14 +50,33 @@ export const initialState: LedgerState = {
   assets: new Map(),
   accounts: new Map(),
   transactions: new Map(),
+  facts: new Map(),
 };
 
 function withEntry<V>(map: ReadonlyMap<string, V>, key: string, value: V): ReadonlyMap<string, V> {
   return new Map(map).set(key, value);
 }
 
-/** The fold: the state after one more event at `position`. */
-export function evolve(state: LedgerState, event: LedgerEvent, position: number): LedgerState {
+/** Where an event stands in the log. */
+export interface LogPoint {
+  readonly position: number;
+  readonly recordedAt: Instant;
+}
+
+/** The fold: the state after one more event. */
+export function evolve(state: LedgerState, event: LedgerEvent, at: LogPoint): LedgerState {
+  const evolved = evolveEntities(state, event, at.position);
+  return state.facts.size === 0 ? evolved : { ...evolved, facts: withFacts(state.facts, event, at) };
+}
+
+/** The postings of the tracked (`noOverdraft`) accounts, with the event's added. */
+function withFacts(facts: ReadonlyMap<string, readonly PostingFact[]>, event: LedgerEvent, at: LogPoint): ReadonlyMap<string, readonly PostingFact[]> {
+  const next = new Map(facts);
+  for (const [accountId, accountFacts] of facts) next.set(accountId, appendFacts(accountFacts, [{ event, ...at }]).filter((f) => f.accountId === accountId));
+  return next;
+}
+
+function evolveEntities(state: LedgerState, event: LedgerEvent, position: number): LedgerState {
   switch (event.type) {
     case 'LedgerCreated':
       return { ...state, ledger: event.data };

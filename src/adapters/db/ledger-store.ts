@@ -5,6 +5,8 @@ import type {
 } from '../../app/ports.ts';
 import type { Asset } from '../../domain/assets.ts';
 import type { LedgerEvent, RecordedEvent, TransactionData } from '../../domain/events.ts';
+import type { PostingFact } from '../../domain/balance.ts';
+import { Decimal } from '../../domain/money.ts';
 import type { AccountState, HoldResolution, LedgerState } from '../../domain/state.ts';
 import { formatInstant, parseDbTimestamp, type Instant } from '../../domain/time.ts';
 import type { Db } from './database.ts';
@@ -142,6 +144,22 @@ interface Loaded {
   accounts: AccountState[];
   transactions: { data: TransactionData; position: number; reversedBy: string | null; resolution: HoldResolution | null }[];
   records: IdempotencyRecord[];
+  facts: FactJson[];
+}
+
+interface FactJson {
+  accountId: string; transactionId: string; position: number | string; direction: 'debit' | 'credit'; amount: string;
+  status: 'posted' | 'pending'; effectiveAt: string; recordedAt: string; expiresAt: string | null;
+  resolutionPosition: number | string | null; resolutionKnownFrom: string | null;
+}
+
+function toFact(f: FactJson): PostingFact {
+  return {
+    accountId: f.accountId, transactionId: f.transactionId, position: Number(f.position), direction: f.direction,
+    amount: new Decimal(f.amount), status: f.status, effectiveAt: toInstant(f.effectiveAt), recordedAt: toInstant(f.recordedAt),
+    expiresAt: f.expiresAt === null ? null : toInstant(f.expiresAt),
+    resolution: f.resolutionPosition === null ? null : { position: Number(f.resolutionPosition), knownFrom: toInstant(f.resolutionKnownFrom!) },
+  };
 }
 
 /** One round trip: the ledger's append lock, its head, and the slice of state a batch needs (sql/004). */
@@ -158,8 +176,16 @@ async function lockAndLoad(trx: Trx, ledgerId: string, needs: StateNeeds): Promi
     transactions: new Map(loaded.transactions.map((t) => [t.data.id, {
       ...t, position: Number(t.position), resolution: t.resolution && { ...t.resolution, position: Number(t.resolution.position) },
     }])),
+    facts: factsByAccount(loaded),
   };
   return { state, loaded };
+}
+
+/** The postings of each loaded noOverdraft account, an empty list for one that has none yet. */
+function factsByAccount(loaded: Loaded): Map<string, PostingFact[]> {
+  const facts = new Map<string, PostingFact[]>(loaded.accounts.filter((a) => a.noOverdraft).map((a) => [a.accountId, []]));
+  for (const f of loaded.facts) facts.get(f.accountId)?.push(toFact(f));
+  return facts;
 }
 
 /** The date the ledger is closed through as of a position, or null. */
