@@ -8,7 +8,8 @@ import { dateOf, formatInstant, type Instant } from '../../src/domain/time.ts';
 import { describeOnEachDatabase, type Json, type TestApi } from '../support/http.ts';
 
 // Spec sections 2 to 4 as properties over random histories: backdated and future-dated entries,
-// holds, reversals, corrections and period closes. At random (R, E) the database's answer equals
+// holds (placed, captured in full or in part, voided, expiring), reversals (of captured holds
+// too), corrections and period closes. At random (R, E) the database's answer equals
 // the pure fold of the log; the trial balance is zero per currency; a reversal nets its
 // original to zero from its effective time on; an answer for a past R never changes.
 
@@ -33,6 +34,8 @@ const operation = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('reverse' as const), target: fc.nat(), laterDays: fc.option(fc.integer({ min: 0, max: 10 })) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('correct' as const), target: fc.nat(), amount }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('close' as const), daysAgo: fc.integer({ min: 1, max: 60 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('post' as const), target: fc.nat(), percent: fc.integer({ min: 1, max: 100 }), laterDays: fc.option(fc.integer({ min: 0, max: 10 })) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('void' as const), target: fc.nat() }) },
 );
 
 const history = fc.record({
@@ -46,7 +49,17 @@ function at(now: Instant, o: { days: number; seconds: number }): Instant {
   return now + BigInt(o.days) * DAY_MICROS + BigInt(o.seconds) * 1_000_000n;
 }
 
-async function apply(api: TestApi, ledgerId: string, op: Operation, now: Instant, recorded: string[]): Promise<void> {
+interface Hold {
+  readonly id: string;
+  readonly cents: number;
+  readonly debit: string;
+  readonly credit: string;
+}
+
+const cents = (amount: string) => Math.round(Number(amount) * 100);
+const asAmount = (value: number) => `${Math.floor(value / 100)}.${String(value % 100).padStart(2, '0')}`;
+
+async function apply(api: TestApi, ledgerId: string, op: Operation, now: Instant, recorded: string[], holds: Hold[]): Promise<void> {
   const path = `/v1/ledgers/${ledgerId}`;
   if (op.kind === 'record') {
     const [debit, credit] = PAIRS[op.pair]!;
@@ -62,6 +75,24 @@ async function apply(api: TestApi, ledgerId: string, op: Operation, now: Instant
     const answer = await api.call('POST', `${path}/transactions`, { body });
     expect([201, 409], answer.text).toContain(answer.status);
     if (answer.status === 201 && !op.hold) recorded.push(answer.body.id);
+    if (answer.status === 201 && op.hold) holds.push({ id: answer.body.id, cents: cents(op.amount), debit, credit });
+    return;
+  }
+  if (op.kind === 'post' || op.kind === 'void') {
+    const hold = holds[op.target % Math.max(holds.length, 1)];
+    if (!hold) return;
+    const captured = op.kind === 'post' ? asAmount(Math.max(1, Math.floor((hold.cents * op.percent) / 100))) : '';
+    const answer = op.kind === 'void'
+      ? await api.call('POST', `${path}/transactions/${hold.id}/void`, { body: { reason: 'property' } })
+      : await api.call('POST', `${path}/transactions/${hold.id}/post`, {
+        body: {
+          postings: [{ accountId: hold.debit, direction: 'debit', amount: captured }, { accountId: hold.credit, direction: 'credit', amount: captured }],
+          ...(op.laterDays === null ? {} : { effectiveAt: formatInstant(now + BigInt(op.laterDays) * DAY_MICROS) }),
+        },
+      });
+    // Refusals (already resolved, expired, before the hold, a closed period) record nothing.
+    expect([201, 400, 409], answer.text).toContain(answer.status);
+    if (answer.status === 201 && op.kind === 'post') recorded.push(hold.id);
     return;
   }
   if (op.kind === 'close') {
@@ -102,11 +133,12 @@ describeOnEachDatabase('bitemporal properties', (api) => {
       const ledgerId = await api.seedLedger({ accounts: ACCOUNTS.map(({ id, normalBalance, currency }) => ({ id, normalBalance, currency })) });
       const now = BigInt(Date.now()) * 1000n;
       const recorded: string[] = [];
+      const holds: Hold[] = [];
       const half = Math.ceil(operations.length / 2);
-      for (const op of operations.slice(0, half)) await apply(api, ledgerId, op, now, recorded);
+      for (const op of operations.slice(0, half)) await apply(api, ledgerId, op, now, recorded, holds);
       const midHead = await api.head(ledgerId);
       const early = await api.call('GET', `/v1/ledgers/${ledgerId}/balances?recordedAsOfPosition=${midHead}&effectiveAsOf=${encodeURIComponent(formatInstant(now))}`);
-      for (const op of operations.slice(half)) await apply(api, ledgerId, op, now, recorded);
+      for (const op of operations.slice(half)) await apply(api, ledgerId, op, now, recorded, holds);
 
       const head = await api.head(ledgerId);
       const events = await store.eventsBetween(ledgerId, 1, head);
@@ -131,8 +163,8 @@ describeOnEachDatabase('bitemporal properties', (api) => {
           const data = reversal.event.type === 'TransactionRecorded' ? reversal.event.data : undefined;
           const reversalEffective = postingFacts([reversal])[0]!.effectiveAt;
           if (!data || effectiveAsOf < reversalEffective) continue;
-          const original = events.find((e) => e.event.type === 'TransactionRecorded' && e.event.data.id === data.reverses)!;
-          const without = facts.filter((f) => f.position !== original.position && f.position !== reversal.position);
+          // The original's postings (a captured hold's capture included) and the reversal's.
+          const without = facts.filter((f) => f.transactionId !== data.reverses && f.transactionId !== data.id);
           for (const account of ACCOUNTS) {
             const answer = (trial.body.accounts as Json[]).find((a) => a.accountId === account.id);
             expect(answer?.ledgerBalance, `reversal ${data.id} nets out on ${account.id}`).toBe(expectedBalance(without, account, position, effectiveAsOf).ledgerBalance);
