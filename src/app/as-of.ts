@@ -16,8 +16,6 @@ export interface AsOf {
   /** The recorded time of the event at `position`; null before the first event. */
   readonly recordedAt: Instant | null;
   readonly effectiveAt: Instant;
-  /** The instant on the recorded axis the answer stands for: R when given, else now or the position's time. */
-  readonly knownAt: Instant;
 }
 
 /** Resolves the coordinates of a read on a ledger of the given timezone. */
@@ -41,6 +39,5 @@ export async function resolveAsOf(store: LedgerStore, ledgerId: string, timezone
   }
   const e = input.effectiveAsOf;
   const effectiveAt = e === undefined ? point.now : typeof e === 'bigint' ? e : endOfDay(e.date, timezone);
-  const knownAt = input.recordedAsOf ?? (input.recordedAsOfPosition !== undefined && point.recordedAt !== null ? point.recordedAt : point.now);
-  return { position: point.position, recordedAt: point.recordedAt, effectiveAt, knownAt };
+  return { position: point.position, recordedAt: point.recordedAt, effectiveAt };
 }

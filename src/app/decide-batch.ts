@@ -1,6 +1,6 @@
 import { canonicalJson, differingPaths } from '../domain/canonical-json.ts';
 import { decide } from '../domain/decide.ts';
-import { reject, isRejection, type Rejection } from '../domain/rejection.ts';
+import { isRejection, reject, type Rejection } from '../domain/rejection.ts';
 import { evolve } from '../domain/state.ts';
 import type { BatchInput, BatchOutput, IdempotencyRecord, PendingEvent } from './ports.ts';
 import type { WriteRequest } from './write-request.ts';
@@ -31,17 +31,29 @@ function checkIdempotency(request: WriteRequest, records: ReadonlyMap<string, Id
   return null;
 }
 
+/** Writes that commit together or not at all: a single write, or the items of an atomic batch. */
+export interface WriteUnit {
+  readonly requests: readonly WriteRequest[];
+}
+
+/** An item of an atomic batch that was decided but not recorded, because another item was refused. */
+function abortedBy(index: number, cause: Rejection): Rejection {
+  return reject(cause.code, `Not recorded: item ${index} of the atomic batch was refused (${cause.detail})`, cause.errors?.map((e) => ({ ...e, path: `transactions.${index}.${e.path}` })));
+}
+
 /**
- * Decides a batch of writes in order against one evolving state: each request sees the events
- * of those before it. Pure; the store runs it under the ledger's append lock.
+ * Decides a batch of units in order against one evolving state: each write sees the events of
+ * those before it; a unit with a refused write records none of its writes. Pure; the store runs
+ * it under the ledger's append lock.
  */
-export function decideBatch(requests: readonly WriteRequest[], input: BatchInput): BatchOutput<BatchOutcome[]> {
+export function decideBatch(units: readonly WriteUnit[], input: BatchInput): BatchOutput<BatchOutcome[][]> {
   let state = input.state;
   let position = input.headPosition;
-  const records = new Map(input.records.map((r) => [claimKey(r), r]));
+  let records = new Map(input.records.map((r) => [claimKey(r), r]));
   const events: PendingEvent[] = [];
   const newRecords: IdempotencyRecord[] = [];
-  const outcomes = requests.map((request): BatchOutcome => {
+
+  const decideOne = (request: WriteRequest): BatchOutcome => {
     const earlier = checkIdempotency(request, records);
     if (earlier) return earlier;
     const decision = decide(request.command, state, { recordedAt: input.recordedAt });
@@ -58,6 +70,18 @@ export function decideBatch(requests: readonly WriteRequest[], input: BatchInput
       newRecords.push(record);
     }
     return { kind: 'recorded', firstPosition, lastPosition: position };
+  };
+
+  const result = units.map((unit) => {
+    const before = { state, position, events: events.length, newRecords: newRecords.length, records: new Map(records) };
+    const outcomes = unit.requests.map(decideOne);
+    const refused = outcomes.findIndex(isRejection);
+    if (refused < 0 || unit.requests.length === 1) return outcomes;
+    ({ state, position, records } = before);
+    events.length = before.events;
+    newRecords.length = before.newRecords;
+    const cause = outcomes[refused] as Rejection;
+    return outcomes.map((o, i) => (i === refused ? o : abortedBy(refused, cause)));
   });
-  return { events, records: newRecords, result: outcomes };
+  return { events, records: newRecords, result };
 }

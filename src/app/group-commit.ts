@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '../domain/events.ts';
 import { isRejection, type Rejection } from '../domain/rejection.ts';
-import { decideBatch } from './decide-batch.ts';
+import { decideBatch, type WriteUnit } from './decide-batch.ts';
 import type { LedgerStore } from './ports.ts';
 import { needsOf, type WriteRequest } from './write-request.ts';
 
@@ -8,12 +8,13 @@ import { needsOf, type WriteRequest } from './write-request.ts';
 export type WriteOutcome = { readonly events: readonly RecordedEvent[]; readonly replayed: boolean } | Rejection;
 
 interface Waiting {
-  readonly request: WriteRequest;
-  readonly resolve: (outcome: WriteOutcome) => void;
+  readonly unit: WriteUnit;
+  readonly resolve: (outcomes: WriteOutcome[]) => void;
   readonly fail: (error: unknown) => void;
 }
 
-export const MAX_GROUP = 500;
+/** Writes taken into one commit, at most; an atomic batch larger than this still commits whole. */
+export const MAX_GROUP = 1000;
 
 /**
  * Group commit: writes to one ledger queue up while a commit is in flight, and the next commit
@@ -28,9 +29,14 @@ export class GroupCommitter {
     this.store = store;
   }
 
-  submit(ledgerId: string, request: WriteRequest): Promise<WriteOutcome> {
-    return new Promise<WriteOutcome>((resolve, fail) => {
-      const waiting = { request, resolve, fail };
+  async submit(ledgerId: string, request: WriteRequest): Promise<WriteOutcome> {
+    return (await this.submitAtomic(ledgerId, [request]))[0]!;
+  }
+
+  /** Writes recorded all in one commit, or none of them: each gets its outcome. */
+  submitAtomic(ledgerId: string, requests: readonly WriteRequest[]): Promise<WriteOutcome[]> {
+    return new Promise<WriteOutcome[]>((resolve, fail) => {
+      const waiting = { unit: { requests }, resolve, fail };
       const queue = this.queues.get(ledgerId);
       if (queue) {
         queue.push(waiting);
@@ -48,38 +54,41 @@ export class GroupCommitter {
         this.queues.delete(ledgerId);
         return;
       }
-      const group = queue.splice(0, MAX_GROUP);
-      await this.commitGroup(ledgerId, group);
+      let size = queue[0]!.unit.requests.length;
+      let take = 1;
+      while (take < queue.length && size + queue[take]!.unit.requests.length <= MAX_GROUP) size += queue[take++]!.unit.requests.length;
+      await this.commitGroup(ledgerId, queue.splice(0, take));
     }
   }
 
   private async commitGroup(ledgerId: string, group: Waiting[]): Promise<void> {
     try {
-      const outcomes = await this.commit(ledgerId, group.map((w) => w.request));
+      const outcomes = await this.commit(ledgerId, group.map((w) => w.unit));
       group.forEach((w, i) => w.resolve(outcomes[i]!));
     } catch (error) {
       if (group.length === 1) {
         group[0]!.fail(error);
         return;
       }
-      // One request must not sink the others: retry them one commit each.
+      // One write must not sink the others: retry them one commit each.
       for (const w of group) await this.commitGroup(ledgerId, [w]);
     }
   }
 
-  private async commit(ledgerId: string, requests: readonly WriteRequest[]): Promise<WriteOutcome[]> {
-    const { result, recorded } = await this.store.write(ledgerId, needsOf(requests), (input) => decideBatch(requests, input));
+  private async commit(ledgerId: string, units: readonly WriteUnit[]): Promise<WriteOutcome[][]> {
+    const requests = units.flatMap((u) => u.requests);
+    const { result, recorded } = await this.store.write(ledgerId, needsOf(requests), (input) => decideBatch(units, input));
     const byPosition = new Map(recorded.map((e) => [e.position, e]));
-    for (const outcome of result) {
+    for (const outcome of result.flat()) {
       if (isRejection(outcome) || byPosition.has(outcome.firstPosition)) continue;
       // A replay of a write committed earlier: its events are immutable, read them back.
       for (const e of await this.store.eventsBetween(ledgerId, outcome.firstPosition, outcome.lastPosition)) byPosition.set(e.position, e);
     }
-    return result.map((outcome): WriteOutcome => {
+    return result.map((outcomes) => outcomes.map((outcome): WriteOutcome => {
       if (isRejection(outcome)) return outcome;
       const events: RecordedEvent[] = [];
       for (let p = outcome.firstPosition; p <= outcome.lastPosition; p++) events.push(byPosition.get(p)!);
       return { events, replayed: outcome.kind === 'replayed' };
-    });
+    }));
   }
 }

@@ -26,5 +26,7 @@ export function differingPaths(a: unknown, b: unknown, path = ''): string[] {
   const left = a as Record<string, unknown>;
   const right = b as Record<string, unknown>;
   const keys = [...new Set([...Object.keys(left), ...Object.keys(right)])].sort();
-  return keys.flatMap((key) => differingPaths(left[key], right[key], path ? `${path}.${key}` : key));
+  // Own properties only: a key such as "valueOf" must not find the prototype's function.
+  const own = (o: Record<string, unknown>, key: string) => (Object.hasOwn(o, key) ? o[key] : undefined);
+  return keys.flatMap((key) => differingPaths(own(left, key), own(right, key), path ? `${path}.${key}` : key));
 }

@@ -224,3 +224,10 @@ describe('differingPaths', () => {
     );
   });
 });
+
+describe('differingPaths on keys that objects inherit', () => {
+  it('compares own properties only', () => {
+    expect(differingPaths({}, { valueOf: 0 })).toEqual(['valueOf']);
+    expect(differingPaths({ toString: 'a' }, { toString: 'a' })).toEqual([]);
+  });
+});

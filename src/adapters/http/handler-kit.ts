@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
 import { resolveAsOf, type AsOf, type AsOfInput } from '../../app/as-of.ts';
 import type { WriteOutcome } from '../../app/group-commit.ts';
-import type { LedgerInfo } from '../../app/ports.ts';
-import { naturalClaim } from '../../app/write-request.ts';
+import type { IdempotencyClaim, LedgerInfo } from '../../app/ports.ts';
+import { naturalClaim, type WriteRequest } from '../../app/write-request.ts';
 import type { Command } from '../../domain/commands.ts';
 import type { RecordedEvent } from '../../domain/events.ts';
 import { isRejection } from '../../domain/rejection.ts';
@@ -25,14 +25,18 @@ export async function runWrite(c: Ctx, ledgerId: string, operation: string, comm
   if (header !== undefined && !IDEMPOTENCY_KEY.test(header)) {
     throw new ProblemError('VALIDATION_FAILED', 'Idempotency-Key is 1 to 255 visible ASCII characters.', [{ path: 'Idempotency-Key', message: 'invalid' }]);
   }
-  const natural = naturalClaim(command);
-  const claims = [...(natural ? [natural] : []), ...(header ? [{ scope: `header:${operation}`, key: header }] : [])];
-  const key = c.get('key')!;
-  const outcome: WriteOutcome = await c.get('deps').committer.submit(ledgerId, {
-    command, claims, request, actor: key.keyId, requestId: c.get('requestId'),
-  });
+  const extra = header ? [{ scope: `header:${operation}`, key: header }] : [];
+  const outcome: WriteOutcome = await c.get('deps').committer.submit(ledgerId, writeRequest(c, command, request, extra));
   if (isRejection(outcome)) throw ProblemError.of(outcome);
   return outcome;
+}
+
+/** A write as the use cases take it, from the calling key and request: idempotent by the command's natural id and `extraClaims`. */
+export function writeRequest(c: Ctx, command: Command, request: unknown, extraClaims: readonly IdempotencyClaim[] = []): WriteRequest {
+  const natural = naturalClaim(command);
+  return {
+    command, claims: [...(natural ? [natural] : []), ...extraClaims], request, actor: c.get('key')!.keyId, requestId: c.get('requestId'),
+  };
 }
 
 /** 201 with the resource, or 200 with `Idempotent-Replayed: true` for a replay. */

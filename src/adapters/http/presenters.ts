@@ -46,11 +46,14 @@ export function presentAccount(account: Omit<AccountRow, 'position' | 'recordedA
 
 type Resolution = TransactionRow['resolution'];
 
-/** A transaction's status as of a read: a hold is pending, posted, voided, or expired once known past its expiry. */
-function statusOf(data: TransactionData, resolution: Resolution, knownAt: Instant | null) {
+/**
+ * A transaction's status as of a read: a hold is pending, posted, voided, or expired at the read's
+ * effective time (the balance rule: a hold counts while `expiresAt > E`), so `asOf` reproduces it.
+ */
+function statusOf(data: TransactionData, resolution: Resolution, effectiveAt: Instant | null) {
   if (data.status === 'posted') return 'posted' as const;
   if (resolution) return resolution.type;
-  const expired = data.expiresAt !== null && knownAt !== null && parseTimestamp(data.expiresAt)! <= knownAt;
+  const expired = data.expiresAt !== null && effectiveAt !== null && parseTimestamp(data.expiresAt)! <= effectiveAt;
   return expired ? ('expired' as const) : ('pending' as const);
 }
 
@@ -69,11 +72,11 @@ export function presentTransactionData(
   links: { reversedBy: string | null; correctedBy: string | null; resolution?: Resolution },
   position: number,
   recordedAt: Instant,
-  knownAt: Instant | null = null,
+  effectiveAt: Instant | null = null,
 ) {
   const resolution = links.resolution ?? null;
   return {
-    id: data.id, status: statusOf(data, resolution, knownAt), resolution: presentResolution(resolution), effectiveAt: data.effectiveAt, expiresAt: data.expiresAt, description: data.description,
+    id: data.id, status: statusOf(data, resolution, effectiveAt), resolution: presentResolution(resolution), effectiveAt: data.effectiveAt, expiresAt: data.expiresAt, description: data.description,
     metadata: data.metadata,
     postings: data.postings.map(presentPosting),
     reverses: data.reverses, reversedBy: links.reversedBy,
@@ -81,9 +84,9 @@ export function presentTransactionData(
   };
 }
 
-/** A transaction as of a read, whose `knownAt` tells whether a hold has expired. */
-export function presentTransaction(row: TransactionRow, asOf?: Pick<AsOf, 'knownAt'>) {
-  return presentTransactionData(row.data, row, row.position, row.recordedAt, asOf?.knownAt ?? null);
+/** A transaction as of a read, whose effective time tells whether a hold has expired. */
+export function presentTransaction(row: TransactionRow, asOf?: Pick<AsOf, 'effectiveAt'>) {
+  return presentTransactionData(row.data, row, row.position, row.recordedAt, asOf?.effectiveAt ?? null);
 }
 
 /** A transaction as its recording event shows it: no later links. */

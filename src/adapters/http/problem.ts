@@ -67,16 +67,19 @@ export class ProblemError extends Error {
   }
 }
 
-/** RFC 9457 problem+json. */
-export function problemResponse(c: Context, code: ErrorCode, detail: string, errors?: readonly FieldError[], headers: Record<string, string> = {}): Response {
-  const status = STATUS_OF[code];
-  const body = {
+/** The RFC 9457 body of a problem. */
+export function problemBody(code: ErrorCode, detail: string, errors?: readonly FieldError[]) {
+  return {
     type: `https://ledger.example/problems/${code.toLowerCase().replaceAll('_', '-')}`,
     title: TITLES[code],
-    status,
+    status: STATUS_OF[code],
     detail,
     code,
     ...(errors && errors.length > 0 ? { errors } : {}),
   };
-  return c.body(JSON.stringify(body), status, { ...headers, 'Content-Type': 'application/problem+json' });
+}
+
+/** RFC 9457 problem+json. */
+export function problemResponse(c: Context, code: ErrorCode, detail: string, errors?: readonly FieldError[], headers: Record<string, string> = {}): Response {
+  return c.body(JSON.stringify(problemBody(code, detail, errors)), STATUS_OF[code], { ...headers, 'Content-Type': 'application/problem+json' });
 }

@@ -110,6 +110,13 @@ export const TransactionBody = z.strictObject({
   postings: z.array(PostingBody).min(2).max(MAX_POSTINGS),
 }).openapi('TransactionInput');
 
+export const MAX_BATCH = 1000;
+
+export const BatchBody = z.strictObject({
+  transactions: z.array(TransactionBody).min(1).max(MAX_BATCH),
+  atomic: z.boolean().optional(),
+}).openapi('TransactionBatch');
+
 export const Reason = z.string().min(1).max(1000);
 
 export const ReverseBody = z.strictObject({

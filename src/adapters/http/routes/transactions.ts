@@ -6,11 +6,12 @@ import type { TransactionInput } from '../../../domain/commands.ts';
 import { parseInstantOrEndOfDay, parseInstantOrStartOfDay, parsePlainDate, parseTimestamp } from '../../../domain/time.ts';
 import { requireAccess } from '../access.ts';
 import type { AppEnv } from '../env.ts';
-import { asOfInput, asOfOr400, ledgerOr404, positionKey, readPage, runWrite, written } from '../handler-kit.ts';
+import { asOfInput, asOfOr400, ledgerOr404, positionKey, readPage, runWrite, writeRequest, written } from '../handler-kit.ts';
 import { body, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
 import { presentAsOf, presentRecordedTransaction, presentTransaction } from '../presenters.ts';
-import { ProblemError } from '../problem.ts';
-import { AsOfQuery, CorrectBody, EntityId, PostHoldBody, ReverseBody, VoidHoldBody, LedgerId, page, PageQuery, Timestamp, TimestampOrDate, Transaction, TransactionBody } from '../schemas.ts';
+import { problemBody, ProblemError, STATUS_OF } from '../problem.ts';
+import { isRejection } from '../../../domain/rejection.ts';
+import { AsOfQuery, BatchBody, CorrectBody, Problem, EntityId, PostHoldBody, ReverseBody, VoidHoldBody, LedgerId, page, PageQuery, Timestamp, TimestampOrDate, Transaction, TransactionBody } from '../schemas.ts';
 
 const LedgerParams = z.object({ ledgerId: LedgerId });
 const TransactionParams = z.object({ ledgerId: LedgerId, id: EntityId });
@@ -21,6 +22,20 @@ const recordTransaction = createRoute({
   middleware: [requireAccess('write')] as const,
   request: { params: LedgerParams, ...body(TransactionBody) },
   responses: { 201: json(Transaction, 'Recorded'), 200: json(Transaction, 'Replayed'), ...PROBLEMS },
+});
+
+const BatchResult = z.object({
+  status: z.number().int(),
+  transaction: Transaction.optional(),
+  problem: Problem.optional(),
+}).openapi('BatchResult');
+
+const recordBatch = createRoute({
+  method: 'post', path: '/v1/ledgers/{ledgerId}/transactions/batch', operationId: 'recordTransactionBatch',
+  summary: 'Record up to 1000 transactions, a result per item; with atomic: true, all of them in one commit or none', ...ledgerTag('transactions'),
+  middleware: [requireAccess('write')] as const,
+  request: { params: LedgerParams, ...body(BatchBody) },
+  responses: { 200: json(z.object({ atomic: z.boolean(), recorded: z.boolean(), results: z.array(BatchResult) }), 'A result per item, in order'), ...PROBLEMS },
 });
 
 const listTransactions = createRoute({
@@ -89,7 +104,7 @@ function effectiveInput(text: string | undefined) {
 /** The hold as it stood right after the event that resolved it: the same answer for a replay. */
 async function holdAsResolved(c: Context<AppEnv>, ledgerId: string, holdId: string, event: RecordedEvent) {
   const row = await c.get('deps').store.transaction(ledgerId, holdId, event.position);
-  return presentTransaction(row!, { knownAt: event.recordedAt });
+  return presentTransaction(row!, { effectiveAt: event.recordedAt });
 }
 
 export function transactionInput(input: Body, id: string): TransactionInput {
@@ -112,11 +127,26 @@ export const transactionRoutes = new OpenAPIHono<AppEnv>()
     const outcome = await runWrite(c, ledgerId, 'transactions.record', { type: 'RecordTransaction', transaction }, input);
     return written(c, outcome, presentRecordedTransaction(outcome.events[0]!));
   })
+  .openapi(recordBatch, async (c) => {
+    const { ledgerId } = c.req.valid('param');
+    const { transactions, atomic = false } = c.req.valid('json');
+    const requests = transactions.map((input) =>
+      writeRequest(c, { type: 'RecordTransaction', transaction: transactionInput(input, input.id ?? `tx_${randomUUID()}`) }, input));
+    const { committer } = c.get('deps');
+    const outcomes = atomic
+      ? await committer.submitAtomic(ledgerId, requests)
+      : await Promise.all(requests.map((request) => committer.submit(ledgerId, request)));
+    const results = outcomes.map((outcome) => {
+      if (isRejection(outcome)) return { status: STATUS_OF[outcome.code], problem: problemBody(outcome.code, outcome.detail, outcome.errors) };
+      return { status: outcome.replayed ? 200 : 201, transaction: presentRecordedTransaction(outcome.events[0]!) };
+    });
+    return c.json({ atomic, recorded: results.some((r) => r.status === 201), results }, 200);
+  })
   .openapi(reverseTransaction, async (c) => {
     const { ledgerId, id } = c.req.valid('param');
     const input = c.req.valid('json');
     const reversal = { originalId: id, id: input.id ?? `rev_${randomUUID()}`, reason: input.reason, effectiveAt: effectiveInput(input.effectiveAt) };
-    const outcome = await runWrite(c, ledgerId, 'transactions.reverse', { type: 'ReverseTransaction', reversal }, { id, ...input });
+    const outcome = await runWrite(c, ledgerId, 'transactions.reverse', { type: 'ReverseTransaction', reversal }, { ...input, originalId: id });
     return written(c, outcome, presentRecordedTransaction(outcome.events[0]!));
   })
   .openapi(correctTransaction, async (c) => {
@@ -124,7 +154,7 @@ export const transactionRoutes = new OpenAPIHono<AppEnv>()
     const input = c.req.valid('json');
     const reversal = { originalId: id, id: `rev_${randomUUID()}`, reason: input.reason, effectiveAt: effectiveInput(input.effectiveAt) };
     const replacement = transactionInput(input.replacement, input.replacement.id ?? `tx_${randomUUID()}`);
-    const outcome = await runWrite(c, ledgerId, 'transactions.correct', { type: 'CorrectTransaction', reversal, replacement }, { id, ...input });
+    const outcome = await runWrite(c, ledgerId, 'transactions.correct', { type: 'CorrectTransaction', reversal, replacement }, { ...input, originalId: id });
     const [reversed, replaced] = outcome.events.map(presentRecordedTransaction);
     return written(c, outcome, { reversal: reversed, replacement: replaced });
   })
@@ -132,14 +162,14 @@ export const transactionRoutes = new OpenAPIHono<AppEnv>()
     const { ledgerId, id } = c.req.valid('param');
     const input = c.req.valid('json');
     const resolution = { holdId: id, id: input.id, effectiveAt: effectiveInput(input.effectiveAt) };
-    const outcome = await runWrite(c, ledgerId, 'holds.post', { type: 'PostHold', resolution, postings: input.postings }, { id, ...input });
+    const outcome = await runWrite(c, ledgerId, 'holds.post', { type: 'PostHold', resolution, postings: input.postings }, { ...input, holdId: id });
     return written(c, outcome, await holdAsResolved(c, ledgerId, id, outcome.events[0]!));
   })
   .openapi(voidHold, async (c) => {
     const { ledgerId, id } = c.req.valid('param');
     const input = c.req.valid('json');
     const resolution = { holdId: id, reason: input.reason, effectiveAt: effectiveInput(input.effectiveAt) };
-    const outcome = await runWrite(c, ledgerId, 'holds.void', { type: 'VoidHold', resolution }, { id, ...input });
+    const outcome = await runWrite(c, ledgerId, 'holds.void', { type: 'VoidHold', resolution }, { ...input, holdId: id });
     return written(c, outcome, await holdAsResolved(c, ledgerId, id, outcome.events[0]!));
   })
   .openapi(listTransactions, async (c) => {
