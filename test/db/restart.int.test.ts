@@ -1,39 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
+import { call, startServer, stopAllServers, type Json, type Server } from '../support/server.ts';
 
-// The server as `npm start` runs it (package.json: node src/entry/node.ts), with the project's Node.
-const ROOT = new URL('../../', import.meta.url).pathname;
-const NODE = join(ROOT, 'node_modules/.bin/node');
-const ENTRY = 'src/entry/node.ts';
-const START_TIMEOUT_MS = 45_000;
 const GENERATED_KEY = /^\s*(lk_[A-Za-z0-9_-]{32})\s*$/;
+const generatedKeys = (server: Server) => server.lines.flatMap((line) => GENERATED_KEY.exec(line)?.[1] ?? []);
+const listeningLine = (server: Server) => server.lines.map((line) => (line.startsWith('{') ? (JSON.parse(line) as Json) : {})).find((l) => l.msg === 'listening');
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-interface Server {
-  readonly port: number;
-  /** Everything the process wrote to stdout so far, line by line. */
-  readonly lines: readonly string[];
-  /** SIGTERM, then the exit code once it has exited. */
-  stop(): Promise<number | null>;
-}
-
-const running = new Set<ChildProcess>();
 const dataDirs: string[] = [];
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 async function freshDataDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'ledger-restart-'));
@@ -41,54 +17,11 @@ async function freshDataDir(): Promise<string> {
   return join(dir, 'data'); // not there yet: the server creates it
 }
 
-/** Starts the real server on PGlite and resolves once it says it is listening. */
-async function start(dataDir: string, extraEnv: Record<string, string> = {}): Promise<Server> {
-  const port = await freePort();
-  const env: Record<string, string | undefined> = { ...process.env, PORT: String(port), DATA_DIR: dataDir, ...extraEnv };
-  delete env.DATABASE_URL;
-  if (!('LEDGER_BOOTSTRAP_ADMIN_KEY' in extraEnv)) delete env.LEDGER_BOOTSTRAP_ADMIN_KEY;
-  const child = spawn(NODE, [ENTRY], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
-    running.delete(child);
-    resolve(code);
-  }));
-  const lines: string[] = [];
-  let stderr = '';
-  child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
-  const listening = new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      lines.push(line);
-      if (line.startsWith('{') && (JSON.parse(line) as Json).msg === 'listening') resolve();
-    });
-    void exited.then((code) => reject(new Error(`the server exited (${code}) before listening:\n${lines.join('\n')}\n${stderr}`)));
-    setTimeout(() => reject(new Error(`the server did not listen within ${START_TIMEOUT_MS} ms:\n${lines.join('\n')}\n${stderr}`)), START_TIMEOUT_MS).unref();
-  });
-  await listening;
-  return {
-    port,
-    lines,
-    async stop() {
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
-
-async function call(server: Server, key: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(`http://127.0.0.1:${server.port}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as Json };
-}
-
-const generatedKeys = (server: Server) => server.lines.flatMap((line) => GENERATED_KEY.exec(line)?.[1] ?? []);
-const listeningLine = (server: Server) => server.lines.map((line) => (line.startsWith('{') ? (JSON.parse(line) as Json) : {})).find((l) => l.msg === 'listening');
+/** The real server on PGlite under `dataDir`. */
+const start = (dataDir: string, extraEnv: Record<string, string> = {}) => startServer({ DATA_DIR: dataDir, ...extraEnv });
 
 afterAll(async () => {
-  for (const child of running) child.kill('SIGKILL');
+  stopAllServers();
   await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 

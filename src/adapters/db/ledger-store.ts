@@ -415,7 +415,7 @@ export function createLedgerStore(db: Db): LedgerStore {
         key_id: key.keyId, key_hash: keyHash, name: key.name, role: key.role,
         // ::text first: the postgres driver would JSON-encode a string bound straight to jsonb.
         ledger_ids: sql<string>`${JSON.stringify(key.ledgerIds)}::text::jsonb`,
-      }).execute();
+      }).onConflict((oc) => oc.doNothing()).execute(); // two processes bootstrapping the same key at once
     },
     apiKeyByHash: (keyHash) => apiKey(db, 'k.key_hash', keyHash),
     apiKeyById: (keyId) => apiKey(db, 'k.key_id', keyId),

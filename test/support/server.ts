@@ -1,0 +1,82 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+// The server as `npm start` runs it (package.json: node src/entry/node.ts), with the project's Node.
+const ROOT = new URL('../../', import.meta.url).pathname;
+const NODE = join(ROOT, 'node_modules/.bin/node');
+const ENTRY = 'src/entry/node.ts';
+const START_TIMEOUT_MS = 45_000;
+
+export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export interface Server {
+  readonly port: number;
+  /** Everything the process wrote to stdout so far, line by line. */
+  readonly lines: readonly string[];
+  /** SIGTERM, then the exit code once it has exited. */
+  stop(): Promise<number | null>;
+}
+
+const running = new Set<ChildProcess>();
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/**
+ * Starts the real server as `npm start` does and resolves once it says it is listening. It runs
+ * on `DATABASE_URL` only when `env` names one, else on PGlite under `env.DATA_DIR`.
+ */
+export async function startServer(env: Record<string, string>): Promise<Server> {
+  const port = await freePort();
+  const childEnv: Record<string, string | undefined> = { ...process.env, DATABASE_URL: undefined, LEDGER_BOOTSTRAP_ADMIN_KEY: undefined, PORT: String(port), ...env };
+  for (const name of Object.keys(childEnv)) if (childEnv[name] === undefined) delete childEnv[name];
+  const child = spawn(NODE, [ENTRY], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
+    running.delete(child);
+    resolve(code);
+  }));
+  const lines: string[] = [];
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
+  const listening = new Promise<void>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      lines.push(line);
+      if (line.startsWith('{') && (JSON.parse(line) as Json).msg === 'listening') resolve();
+    });
+    void exited.then((code) => reject(new Error(`the server exited (${code}) before listening:\n${lines.join('\n')}\n${stderr}`)));
+    setTimeout(() => reject(new Error(`the server did not listen within ${START_TIMEOUT_MS} ms:\n${lines.join('\n')}\n${stderr}`)), START_TIMEOUT_MS).unref();
+  });
+  await listening;
+  return {
+    port,
+    lines,
+    async stop() {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** One request over real HTTP, its JSON answer. */
+export async function call(server: Server, key: string, method: string, path: string, body?: unknown) {
+  const response = await fetch(`http://127.0.0.1:${server.port}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Json };
+}
+
+
+/** Kills every server still running: for afterAll. */
+export function stopAllServers(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
