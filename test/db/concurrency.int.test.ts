@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/adapters/db/database.ts';
-import { GENESIS_HASH, hashEvent } from '../../src/adapters/db/hash-chain.ts';
+import { GENESIS_HASH, hashEvent } from '../../src/app/hash-chain.ts';
 import type { LedgerEvent } from '../../src/domain/events.ts';
 import { formatInstant, parseDbTimestamp, parseTimestamp, type Instant } from '../../src/domain/time.ts';
 import { DATABASES } from '../support/databases.ts';

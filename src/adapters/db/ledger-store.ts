@@ -10,7 +10,7 @@ import { Decimal } from '../../domain/money.ts';
 import type { AccountState, HoldResolution, LedgerState } from '../../domain/state.ts';
 import { formatInstant, parseDbTimestamp, type Instant } from '../../domain/time.ts';
 import type { Db } from './database.ts';
-import { hashEvent } from './hash-chain.ts';
+import { hashEvent } from '../../app/hash-chain.ts';
 import { emptyProjectionRows, project } from './projection.ts';
 import type { Tables } from './schema.ts';
 

@@ -5,12 +5,14 @@ import type { AppEnv } from './env.ts';
 import { ProblemError } from './problem.ts';
 
 /** What a route needs of the key that calls it. */
-export type Access = 'admin' | 'write' | 'read' | 'audit';
+export type Access = 'admin' | 'write' | 'read' | 'feed' | 'audit';
 
+/** The one table of who may do what (spec section 8): integrations follow the feed with writer keys. */
 const ROLES_FOR: Readonly<Record<Access, readonly ApiKeyRow['role'][]>> = {
   admin: ['admin'],
   write: ['admin', 'writer'],
   read: ['admin', 'writer', 'reader', 'auditor'],
+  feed: ['admin', 'writer', 'auditor'],
   audit: ['admin', 'auditor'],
 };
 

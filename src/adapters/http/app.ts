@@ -10,6 +10,7 @@ import { problemResponse, ProblemError } from './problem.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { balanceRoutes } from './routes/balances.ts';
+import { feedRoutes } from './routes/feed.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { ledgerRoutes } from './routes/ledgers.ts';
 import { periodRoutes } from './routes/periods.ts';
@@ -86,6 +87,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', periodRoutes);
   app.route('/', reportRoutes);
   app.route('/', statementRoutes);
+  app.route('/', feedRoutes);
   app.route('/', keyRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });

@@ -1,0 +1,142 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { streamSSE } from 'hono/streaming';
+import { CHAIN_START, checkChain, type ChainCursor } from '../../../app/hash-chain.ts';
+import type { RecordedEvent } from '../../../domain/events.ts';
+import { formatInstant } from '../../../domain/time.ts';
+import { requireAccess } from '../access.ts';
+import type { AppEnv } from '../env.ts';
+import { ledgerOr404 } from '../handler-kit.ts';
+import { json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
+import { ProblemError } from '../problem.ts';
+import { LedgerId, MAX_PAGE_SIZE } from '../schemas.ts';
+
+const LedgerParams = z.object({ ledgerId: LedgerId });
+const Position = z.string().regex(/^(0|[1-9][0-9]{0,15})$/, 'a position');
+
+const Event = z.object({
+  ledgerId: z.string(), position: z.number().int(), type: z.string(), recordedAt: z.string(), actor: z.string(), requestId: z.string(),
+  prevHash: z.string(), hash: z.string(), data: z.record(z.string(), z.unknown()),
+}).openapi('Event');
+
+const listEvents = createRoute({
+  method: 'get', path: '/v1/ledgers/{ledgerId}/events', operationId: 'listEvents',
+  summary: 'The event feed: positions after+1 ... after+limit that exist, in order, with the head', ...ledgerTag('feed'),
+  middleware: [requireAccess('feed')] as const,
+  request: {
+    params: LedgerParams,
+    query: z.strictObject({
+      after: Position.optional(),
+      limit: z.string().regex(/^[1-9][0-9]{0,3}$/).refine((s) => Number(s) <= MAX_PAGE_SIZE, `at most ${MAX_PAGE_SIZE}`).optional(),
+    }),
+  },
+  responses: { 200: json(z.object({ events: z.array(Event), head: z.number().int() }), 'The events'), ...PROBLEMS },
+});
+
+const streamEvents = createRoute({
+  method: 'get', path: '/v1/ledgers/{ledgerId}/events/stream', operationId: 'streamEvents',
+  summary: 'The feed live, as Server-Sent Events (id = position); resumes from Last-Event-ID', ...ledgerTag('feed'),
+  middleware: [requireAccess('feed')] as const,
+  request: { params: LedgerParams, query: z.strictObject({ after: Position.optional() }) },
+  responses: { 200: { content: { 'text/event-stream': { schema: z.string() } }, description: 'The stream' }, ...PROBLEMS },
+});
+
+const Digest = z.object({ position: z.number().int(), recordedAt: z.string(), hash: z.string() }).openapi('Digest');
+
+const getDigest = createRoute({
+  method: 'get', path: '/v1/ledgers/{ledgerId}/digest', operationId: 'getDigest',
+  summary: 'The head of the hash chain: keep it outside the system to detect any later change', ...ledgerTag('feed'),
+  middleware: [requireAccess('feed')] as const,
+  request: { params: LedgerParams },
+  responses: { 200: json(Digest, 'The digest'), ...PROBLEMS },
+});
+
+const verify = createRoute({
+  method: 'get', path: '/v1/ledgers/{ledgerId}/verify', operationId: 'verifyChain',
+  summary: 'Re-checks the hash chain from position 1, and against a digest kept earlier if given (auditor)', ...ledgerTag('feed'),
+  middleware: [requireAccess('audit')] as const,
+  request: {
+    params: LedgerParams,
+    query: z.strictObject({ digestPosition: Position.optional(), digestHash: z.string().regex(/^[0-9a-f]{64}$/).optional() }),
+  },
+  responses: { 200: json(z.object({ ok: z.boolean(), checkedThrough: z.number().int(), firstBadPosition: z.number().int().nullable() }), 'The verdict'), ...PROBLEMS },
+});
+
+export function presentEvent(e: RecordedEvent) {
+  return {
+    ledgerId: e.ledgerId, position: e.position, type: e.event.type, recordedAt: formatInstant(e.recordedAt), actor: e.actor, requestId: e.requestId,
+    prevHash: e.prevHash, hash: e.hash, data: e.event.data,
+  };
+}
+
+const PAGE = 500;
+const POLL_MS = 200;
+const HEARTBEAT_MS = 15_000;
+
+export const feedRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(listEvents, async (c) => {
+    const { ledgerId } = c.req.valid('param');
+    const query = c.req.valid('query');
+    const ledger = await ledgerOr404(c, ledgerId);
+    const after = Number(query.after ?? 0);
+    const limit = Number(query.limit ?? 100);
+    const events = await c.get('deps').store.eventsBetween(ledgerId, after + 1, after + limit);
+    return c.json({ events: events.map(presentEvent), head: Math.max(ledger.head, events.at(-1)?.position ?? 0) }, 200);
+  })
+  .openapi(streamEvents, async (c) => {
+    const { ledgerId } = c.req.valid('param');
+    await ledgerOr404(c, ledgerId);
+    const lastEventId = c.req.header('Last-Event-ID');
+    const resume = lastEventId !== undefined && /^(0|[1-9][0-9]{0,15})$/.test(lastEventId) ? Number(lastEventId) : undefined;
+    let after = resume ?? Number(c.req.valid('query').after ?? 0);
+    const { store } = c.get('deps');
+    // One page in memory at a time, written with back-pressure: a slow consumer slows its own reads.
+    return streamSSE(c, async (stream) => {
+      let quietSince = Date.now();
+      while (!stream.aborted && !stream.closed) {
+        const events = await store.eventsBetween(ledgerId, after + 1, after + PAGE);
+        for (const e of events) {
+          await stream.writeSSE({ id: String(e.position), event: e.event.type, data: JSON.stringify(presentEvent(e)) });
+          after = e.position;
+        }
+        if (events.length > 0) quietSince = Date.now();
+        else if (Date.now() - quietSince >= HEARTBEAT_MS) {
+          await stream.write(': heartbeat\n\n');
+          quietSince = Date.now();
+        }
+        if (events.length < PAGE) await stream.sleep(POLL_MS);
+      }
+    });
+  })
+  .openapi(getDigest, async (c) => {
+    const { ledgerId } = c.req.valid('param');
+    const ledger = await ledgerOr404(c, ledgerId);
+    const [head] = await c.get('deps').store.eventsBetween(ledgerId, ledger.head, ledger.head);
+    if (!head) throw new ProblemError('NOT_FOUND', `Ledger ${ledgerId} has no events.`);
+    return c.json({ position: head.position, recordedAt: formatInstant(head.recordedAt), hash: head.hash }, 200);
+  })
+  .openapi(verify, async (c) => {
+    const { ledgerId } = c.req.valid('param');
+    const query = c.req.valid('query');
+    if ((query.digestPosition === undefined) !== (query.digestHash === undefined)) {
+      throw new ProblemError('VALIDATION_FAILED', 'Give digestPosition and digestHash together.', [{ path: 'digestHash', message: 'both or neither' }]);
+    }
+    await ledgerOr404(c, ledgerId);
+    const { store } = c.get('deps');
+    let cursor: ChainCursor = CHAIN_START;
+    let digestHashAt: string | undefined;
+    for (;;) {
+      const events = await store.eventsBetween(ledgerId, cursor.position + 1, cursor.position + PAGE);
+      const checked = checkChain(cursor, events);
+      if (query.digestPosition !== undefined) digestHashAt ??= events.find((e) => e.position === Number(query.digestPosition))?.hash;
+      if (checked.firstBadPosition !== null) return c.json({ ok: false, checkedThrough: checked.cursor.position, firstBadPosition: checked.firstBadPosition }, 200);
+      cursor = checked.cursor;
+      if (events.length < PAGE) break;
+    }
+    // Against a digest kept outside: the log must still reach that position with that hash.
+    if (query.digestPosition !== undefined && digestHashAt !== query.digestHash) {
+      const position = Number(query.digestPosition);
+      const firstBadPosition = position > cursor.position ? cursor.position + 1 : position;
+      return c.json({ ok: false, checkedThrough: Math.min(cursor.position, firstBadPosition - 1), firstBadPosition }, 200);
+    }
+    return c.json({ ok: true, checkedThrough: cursor.position, firstBadPosition: null }, 200);
+  });

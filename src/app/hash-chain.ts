@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../domain/canonical-json.ts';
+import type { RecordedEvent } from '../domain/events.ts';
+import { formatInstant } from '../domain/time.ts';
+
+/** The hash that precedes position 1: 64 zeros. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/**
+ * SHA-256 (lowercase hex) of the UTF-8 canonical JSON of the event with its previous hash.
+ * docs/hash-chain.md describes this exactly, for independent verifiers.
+ */
+export function hashEvent(event: Omit<RecordedEvent, 'hash'>): string {
+  const encoded = canonicalJson({
+    ledgerId: event.ledgerId,
+    position: event.position,
+    type: event.event.type,
+    recordedAt: formatInstant(event.recordedAt),
+    actor: event.actor,
+    requestId: event.requestId,
+    data: event.event.data,
+    prevHash: event.prevHash,
+  });
+  return createHash('sha256').update(encoded, 'utf8').digest('hex');
+}
+
+/** Where a check of the chain stands: the last event that checked out. */
+export interface ChainCursor {
+  readonly position: number;
+  readonly hash: string;
+}
+
+export const CHAIN_START: ChainCursor = { position: 0, hash: GENESIS_HASH };
+
+/**
+ * Checks the next events of a ledger's log against the chain so far: positions follow each other,
+ * each `prevHash` is the previous `hash`, and each `hash` is the event's own. Answers the cursor
+ * after the last good event, and the first bad position if there is one.
+ */
+export function checkChain(from: ChainCursor, events: Iterable<RecordedEvent>): { cursor: ChainCursor; firstBadPosition: number | null } {
+  let cursor = from;
+  for (const event of events) {
+    const expected = cursor.position + 1;
+    if (event.position !== expected || event.prevHash !== cursor.hash || hashEvent(event) !== event.hash) {
+      return { cursor, firstBadPosition: expected };
+    }
+    cursor = { position: event.position, hash: event.hash };
+  }
+  return { cursor, firstBadPosition: null };
+}
