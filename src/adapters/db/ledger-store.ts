@@ -11,6 +11,7 @@ import type { AccountState, HoldResolution, LedgerState } from '../../domain/sta
 import { formatInstant, parseDbTimestamp, type Instant } from '../../domain/time.ts';
 import type { Db } from './database.ts';
 import { hashEvent } from '../../app/hash-chain.ts';
+import { insertRowsStatement } from './append-sql.ts';
 import { emptyProjectionRows, project } from './projection.ts';
 import type { Tables } from './schema.ts';
 
@@ -53,85 +54,31 @@ function toSums(r: SumsRow): BalanceSums {
 }
 
 /** The whole append: events, projections and idempotency records, in one statement. */
-async function insertBatch(trx: Trx, ledgerId: string, recordedAt: Instant, events: RecordedEvent[], records: readonly IdempotencyRecord[]) {
-  const rows = events.reduce(project, emptyProjectionRows());
-  const eventRows = events.map((e) => ({
-    position: e.position, type: e.event.type, actor: e.actor, request_id: e.requestId, data: e.event.data,
-    prev_hash: e.prevHash, hash: e.hash,
-  }));
-  const recordRows = records.map((r) => ({
-    scope: r.scope, key: r.key, request: r.request, first_position: r.firstPosition, last_position: r.lastPosition,
-  }));
-  const json = (value: unknown) => JSON.stringify(value);
-  await sql`
-    with
-    new_events as (
-      insert into events (ledger_id, position, type, recorded_at, actor, request_id, data, prev_hash, hash)
-      select ${ledgerId}, e.position, e.type, ${toTimestamp(recordedAt)}::timestamptz, e.actor, e.request_id, e.data, e.prev_hash, e.hash
-        from jsonb_to_recordset(${json(eventRows)}::text::jsonb)
-          as e(position bigint, type text, actor text, request_id text, data jsonb, prev_hash text, hash text)
-      returning 1),
-    new_ledgers as (
-      insert into ledgers (ledger_id, name, timezone, recorded_at)
-      select l.ledger_id, l.name, l.timezone, l.recorded_at
-        from jsonb_to_recordset(${json(rows.ledgers)}::text::jsonb) as l(ledger_id text, name text, timezone text, recorded_at timestamptz)
-      returning 1),
-    new_assets as (
-      insert into assets (ledger_id, code, scale, position)
-      select ${ledgerId}, a.code, a.scale, a.position
-        from jsonb_to_recordset(${json(rows.assets)}::text::jsonb) as a(code text, scale integer, position bigint)
-      returning 1),
-    new_accounts as (
-      insert into accounts (ledger_id, account_id, name, normal_balance, currency, no_overdraft, metadata, position, recorded_at)
-      select ${ledgerId}, a.account_id, a.name, a.normal_balance, a.currency, a.no_overdraft, a.metadata, a.position, a.recorded_at
-        from jsonb_to_recordset(${json(rows.accounts)}::text::jsonb)
-          as a(account_id text, name text, normal_balance text, currency text, no_overdraft boolean, metadata jsonb,
-               position bigint, recorded_at timestamptz)
-      returning 1),
-    new_closures as (
-      insert into account_closures (ledger_id, account_id, position, recorded_at)
-      select ${ledgerId}, c.account_id, c.position, c.recorded_at
-        from jsonb_to_recordset(${json(rows.account_closures)}::text::jsonb) as c(account_id text, position bigint, recorded_at timestamptz)
-      returning 1),
-    new_transactions as (
-      insert into transactions (ledger_id, transaction_id, position, status, effective_at, recorded_at, reverses, corrects, data)
-      select ${ledgerId}, t.transaction_id, t.position, t.status, t.effective_at, t.recorded_at, t.reverses, t.corrects, t.data
-        from jsonb_to_recordset(${json(rows.transactions)}::text::jsonb)
-          as t(transaction_id text, position bigint, status text, effective_at timestamptz, recorded_at timestamptz,
-               reverses text, corrects text, data jsonb)
-      returning 1),
-    new_postings as (
-      insert into postings (ledger_id, position, seq, transaction_id, account_id, direction, amount, currency, status,
-                            effective_at, recorded_at, expires_at)
-      select ${ledgerId}, p.position, p.seq, p.transaction_id, p.account_id, p.direction, p.amount, p.currency, p.status,
-             p.effective_at, p.recorded_at, p.expires_at
-        from jsonb_to_recordset(${json(rows.postings)}::text::jsonb)
-          as p(position bigint, seq integer, transaction_id text, account_id text, direction text, amount numeric,
-               currency text, status text, effective_at timestamptz, recorded_at timestamptz, expires_at timestamptz)
-      returning 1),
-    new_period_closes as (
-      insert into period_closes (ledger_id, position, through, recorded_at)
-      select ${ledgerId}, c.position, c.through, c.recorded_at
-        from jsonb_to_recordset(${json(rows.period_closes)}::text::jsonb) as c(position bigint, through date, recorded_at timestamptz)
-      returning 1),
-    new_hold_resolutions as (
-      insert into hold_resolutions (ledger_id, hold_id, position, type, effective_at, recorded_at, data)
-      select ${ledgerId}, h.hold_id, h.position, h.type, h.effective_at, h.recorded_at, h.data
-        from jsonb_to_recordset(${json(rows.hold_resolutions)}::text::jsonb)
-          as h(hold_id text, position bigint, type text, effective_at timestamptz, recorded_at timestamptz, data jsonb)
-      returning 1),
-    new_records as (
-      insert into idempotency_keys (ledger_id, scope, key, request, first_position, last_position)
-      select ${ledgerId}, r.scope, r.key, r.request, r.first_position, r.last_position
-        from jsonb_to_recordset(${json(recordRows)}::text::jsonb)
-          as r(scope text, key text, request jsonb, first_position bigint, last_position bigint)
-      returning 1)
-    select (select count(*) from new_events) as events, (select count(*) from new_ledgers) as ledgers,
-           (select count(*) from new_assets) as assets, (select count(*) from new_accounts) as accounts,
-           (select count(*) from new_closures) as closures, (select count(*) from new_transactions) as transactions,
-           (select count(*) from new_postings) as postings, (select count(*) from new_records) as records,
-           (select count(*) from new_period_closes) as period_closes, (select count(*) from new_hold_resolutions) as hold_resolutions
-  `.execute(trx);
+async function insertBatch(trx: Trx, ledgerId: string, events: RecordedEvent[], records: readonly IdempotencyRecord[]) {
+  const statement = insertRowsStatement({
+    events: events.map(toEventRow),
+    ...events.reduce(project, emptyProjectionRows()),
+    idempotency_keys: records.map((r) => ({
+      ledger_id: ledgerId, scope: r.scope, key: r.key, request: r.request, first_position: r.firstPosition, last_position: r.lastPosition,
+    })),
+  });
+  if (statement) await statement.execute(trx);
+}
+
+/** An event as the `events` table holds it. */
+export function toEventRow(e: RecordedEvent): Record<string, unknown> {
+  return {
+    ledger_id: e.ledgerId, position: e.position, type: e.event.type, recorded_at: toTimestamp(e.recordedAt), actor: e.actor,
+    request_id: e.requestId, data: e.event.data, prev_hash: e.prevHash, hash: e.hash,
+  };
+}
+
+/** An `events` row (timestamps and bigints as text) as the domain sees it. */
+export function fromEventRow(r: { ledger_id: string; position: string | number; type: string; recorded_at: string; actor: string; request_id: string; data: unknown; prev_hash: string; hash: string }): RecordedEvent {
+  return {
+    ledgerId: r.ledger_id, position: Number(r.position), recordedAt: toInstant(r.recorded_at), actor: r.actor, requestId: r.request_id,
+    prevHash: r.prev_hash, hash: r.hash, event: { type: r.type, data: r.data } as LedgerEvent,
+  };
 }
 
 interface Loaded {
@@ -260,7 +207,7 @@ export function createLedgerStore(db: Db): LedgerStore {
         const records = loaded.records.map((r) => ({ ...r, firstPosition: Number(r.firstPosition), lastPosition: Number(r.lastPosition) }));
         const output = decideBatch({ state, headPosition, recordedAt, records });
         const recorded = chain(ledgerId, headPosition, loaded.headHash, recordedAt, output.events);
-        if (recorded.length > 0) await insertBatch(trx, ledgerId, recordedAt, recorded, output.records);
+        if (recorded.length > 0) await insertBatch(trx, ledgerId, recorded, output.records);
         return { result: output.result, recorded };
       });
     },
@@ -268,10 +215,7 @@ export function createLedgerStore(db: Db): LedgerStore {
     async eventsBetween(ledgerId, firstPosition, lastPosition) {
       const rows = await db.selectFrom('events').selectAll().where('ledger_id', '=', ledgerId)
         .where('position', '>=', firstPosition).where('position', '<=', lastPosition).orderBy('position').execute();
-      return rows.map((r) => ({
-        ledgerId, position: Number(r.position), recordedAt: toInstant(r.recorded_at), actor: r.actor, requestId: r.request_id,
-        prevHash: r.prev_hash, hash: r.hash, event: { type: r.type, data: r.data } as LedgerEvent,
-      }));
+      return rows.map(fromEventRow);
     },
 
     async readPoint(ledgerId, recordedAsOf): Promise<ReadPoint> {
