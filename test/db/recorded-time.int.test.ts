@@ -1,15 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import postgres from 'postgres';
-import type { Database } from '../../src/adapters/db/database.ts';
 import { formatInstant, parseTimestamp } from '../../src/domain/time.ts';
-import { openDatabase } from '../../src/entry/open-database.ts';
 import { testApi, transfer, type TestApi } from '../support/http.ts';
+import { PRIVATE_DATABASES } from '../support/private-database.ts';
 
 // Issue 3, acceptance 4: reads stay exact when recordedAsOf lands between two events recorded in
 // the same millisecond. Commits here take a few milliseconds, so the test gives the database a
 // coarse clock (whole seconds, like a clock that stepped back or ticks coarsely): the append
 // lock then spaces commits by exactly one microsecond, and reads must tell them apart.
-// The coarse clock shadows clock_timestamp() through search_path on a database of its own.
+// The coarse clock shadows clock_timestamp() through search_path, on a database of its own.
 
 const COARSE_CLOCK = `
   create schema coarse_clock;
@@ -18,48 +16,11 @@ const COARSE_CLOCK = `
     as $$ select date_trunc('second', pg_catalog.clock_timestamp()) $$;`;
 const SEARCH_PATH = 'coarse_clock, pg_catalog, public';
 
-interface Setup {
-  readonly name: string;
-  open(): Promise<{ database: Database; dispose(): Promise<void> }>;
-}
-
-const SETUPS: Setup[] = [
-  {
-    name: 'pglite',
-    async open() {
-      const database = await openDatabase({ dataDir: 'memory://' });
-      // PGlite is one session: a session setting reaches the run-time role too.
-      await database.asOwner((run) => run(`${COARSE_CLOCK}; set search_path = ${SEARCH_PATH}`));
-      return { database, dispose: () => database.close() };
-    },
-  },
-  ...(process.env.DATABASE_URL ? [{
-    name: 'postgres',
-    async open() {
-      const url = new URL(process.env.DATABASE_URL!);
-      const name = `ledger_clock_${process.pid}_${Date.now().toString(36)}`;
-      const admin = postgres(url.href, { max: 1, onnotice: () => {} });
-      await admin.unsafe(`create database ${name}`);
-      url.pathname = `/${name}`;
-      const database = await openDatabase({ databaseUrl: url.href });
-      await database.asOwner((run) => run(`${COARSE_CLOCK}; alter database ${name} set search_path = ${SEARCH_PATH}`));
-      return {
-        database,
-        async dispose() {
-          await database.close();
-          await admin.unsafe(`drop database ${name} with (force)`);
-          await admin.end();
-        },
-      };
-    },
-  }] : []),
-];
-
-describe.each(SETUPS)('recordedAsOf between commits of one millisecond on $name', (setup) => {
+describe.each(PRIVATE_DATABASES)('recordedAsOf between commits of one millisecond on $name', (setup) => {
   let dispose: () => Promise<void>;
   let api: TestApi;
   beforeAll(async () => {
-    const opened = await setup.open();
+    const opened = await setup.open({ prepare: (run) => run(COARSE_CLOCK), databaseSettings: { search_path: SEARCH_PATH } });
     dispose = opened.dispose;
     api = await testApi(opened.database);
   });

@@ -9,13 +9,16 @@ export interface Database {
   readonly db: Db;
   /**
    * Runs `work` on one session as the database owner, not as the run-time role: migrations.
-   * `run` takes a script of one or more statements and answers the rows of the last.
+   * `run` takes a script of one or more statements and answers the rows of the last, or one
+   * statement with its parameters.
    */
-  asOwner<T>(work: (run: (script: string) => Promise<Record<string, unknown>[]>) => Promise<T>): Promise<T>;
+  asOwner<T>(work: (run: OwnerRun) => Promise<T>): Promise<T>;
   /** From now on, act as the run-time role, which may only read and insert (sql/002). */
   actAsAppRole(): Promise<void>;
   close(): Promise<void>;
 }
+
+export type OwnerRun = (script: string, parameters?: readonly unknown[]) => Promise<Record<string, unknown>[]>;
 
 /** The role the service acts as at run time. */
 export const APP_ROLE = 'ledger_app';

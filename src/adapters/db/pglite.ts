@@ -74,7 +74,10 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
       pool.exclusive(async () => {
         await pglite.exec('reset role');
         try {
-          return await work(async (script) => (await pglite.exec(script, { parsers: TEXT_PARSERS })).at(-1)?.rows ?? []);
+          return await work(async (script, parameters) =>
+            parameters === undefined
+              ? ((await pglite.exec(script, { parsers: TEXT_PARSERS })).at(-1)?.rows ?? [])
+              : (await pglite.query<Record<string, unknown>>(script, [...parameters], { parsers: TEXT_PARSERS })).rows);
         } finally {
           await pglite.exec(role);
         }

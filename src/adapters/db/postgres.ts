@@ -31,7 +31,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     async asOwner(work) {
       const owner = postgres(url, { max: 1, types: TEXT_TYPES, onnotice: () => {}, connection: SESSION_SETTINGS });
       try {
-        return await work(async (script) => [...(await owner.unsafe(script))] as Record<string, unknown>[]);
+        return await work(async (script, parameters) => [...(await owner.unsafe(script, parameters as never))] as Record<string, unknown>[]);
       } finally {
         await owner.end();
       }

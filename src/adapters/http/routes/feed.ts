@@ -120,17 +120,18 @@ export const feedRoutes = new OpenAPIHono<AppEnv>()
     if ((query.digestPosition === undefined) !== (query.digestHash === undefined)) {
       throw new ProblemError('VALIDATION_FAILED', 'Give digestPosition and digestHash together.', [{ path: 'digestHash', message: 'both or neither' }]);
     }
-    await ledgerOr404(c, ledgerId);
+    const ledger = await ledgerOr404(c, ledgerId);
     const { store } = c.get('deps');
     let cursor: ChainCursor = CHAIN_START;
     let digestHashAt: string | undefined;
-    for (;;) {
+    // Up to the head, page after page: a short or empty page (a hole) is not the end of the log.
+    while (cursor.position < ledger.head) {
       const events = await store.eventsBetween(ledgerId, cursor.position + 1, cursor.position + PAGE);
       const checked = checkChain(cursor, events);
       if (query.digestPosition !== undefined) digestHashAt ??= events.find((e) => e.position === Number(query.digestPosition))?.hash;
-      if (checked.firstBadPosition !== null) return c.json({ ok: false, checkedThrough: checked.cursor.position, firstBadPosition: checked.firstBadPosition }, 200);
+      const firstBadPosition = checked.firstBadPosition ?? (events.length === 0 ? cursor.position + 1 : null);
+      if (firstBadPosition !== null) return c.json({ ok: false, checkedThrough: checked.cursor.position, firstBadPosition }, 200);
       cursor = checked.cursor;
-      if (events.length < PAGE) break;
     }
     // Against a digest kept outside: the log must still reach that position with that hash.
     if (query.digestPosition !== undefined && digestHashAt !== query.digestHash) {

@@ -1,0 +1,25 @@
+// Drops every derived table's contents (the read models) and rebuilds them from position 1 of
+// the log, with a progress bar on stderr. Uses DATABASE_URL, else PGlite under DATA_DIR.
+//   npm run rebuild
+import { rebuildProjections } from '../src/adapters/db/rebuild.ts';
+import { configFrom } from '../src/entry/config.ts';
+import { openDatabase } from '../src/entry/open-database.ts';
+
+const WIDTH = 40;
+
+function bar(done: number, total: number): void {
+  const share = total === 0 ? 1 : done / total;
+  const filled = Math.round(share * WIDTH);
+  process.stderr.write(`\rrebuilding [${'#'.repeat(filled)}${' '.repeat(WIDTH - filled)}] ${Math.floor(share * 100)}% ${done}/${total} events`);
+}
+
+const config = configFrom(process.env);
+const database = await openDatabase(config);
+try {
+  const started = performance.now();
+  const events = await rebuildProjections(database, bar);
+  process.stderr.write('\n');
+  console.log(`rebuilt the read models from ${events} events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+} finally {
+  await database.close();
+}

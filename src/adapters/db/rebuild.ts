@@ -1,0 +1,49 @@
+import type { RecordedEvent } from '../../domain/events.ts';
+import { insertRowsStatement } from './append-sql.ts';
+import type { Database } from './database.ts';
+import { fromEventRow } from './ledger-store.ts';
+import { emptyProjectionRows, project, PROJECTION_TABLES } from './projection.ts';
+
+const PAGE = 2000;
+
+/**
+ * Drops the contents of every derived table (the read models) and folds the log into them
+ * again from position 1, ledger by ledger, in one transaction as the owner: readers see the old
+ * answers or the new, which are the same. `onProgress` hears the events done out of all.
+ */
+export async function rebuildProjections(database: Database, onProgress: (done: number, total: number) => void = () => {}): Promise<number> {
+  return database.asOwner(async (run) => {
+    await run('begin');
+    try {
+      // The append-only triggers also refuse TRUNCATE: lift them for this transaction only.
+      for (const table of PROJECTION_TABLES) {
+        await run(`alter table ${table} disable trigger user; truncate ${table}; alter table ${table} enable trigger user`);
+      }
+      const total = Number((await run('select count(*) as n from events'))[0]!.n);
+      const ledgers = (await run('select ledger_id from ledgers_in_log()')).map((r) => String(r.ledger_id));
+      let done = 0;
+      onProgress(done, total);
+      for (const ledgerId of ledgers) {
+        for (let after = 0; ;) {
+          const rows = await run(
+            'select * from events where ledger_id = $1 and position > $2 order by position limit $3', [ledgerId, after, PAGE]);
+          const events: RecordedEvent[] = rows.map((r) => fromEventRow(r as Parameters<typeof fromEventRow>[0]));
+          const statement = insertRowsStatement(events.reduce(project, emptyProjectionRows()));
+          if (statement) {
+            const compiled = statement.compile(database.db);
+            await run(compiled.sql, compiled.parameters);
+          }
+          done += events.length;
+          onProgress(done, total);
+          if (events.length < PAGE) break;
+          after = events.at(-1)!.position;
+        }
+      }
+      await run('commit');
+      return done;
+    } catch (error) {
+      await run('rollback').catch(() => {});
+      throw error;
+    }
+  });
+}
