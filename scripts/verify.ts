@@ -2,11 +2,11 @@
 // no database: the hash chain from position 1, and optionally a digest kept earlier.
 //   npm run verify -- export.ndjson [--digest HASH@POSITION]
 // Prints the verdict; exits 0 when it verifies, 1 when it does not, 2 on bad arguments.
-import { createReadStream } from 'node:fs';
+import { accessSync, constants, createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CHAIN_START, checkChain } from '../src/app/hash-chain.ts';
 import type { LedgerEvent, RecordedEvent } from '../src/domain/events.ts';
-import { parseTimestamp } from '../src/domain/time.ts';
+import { formatInstant, parseTimestamp } from '../src/domain/time.ts';
 
 function usage(message: string): never {
   console.error(`${message}\nusage: npm run verify -- <export.ndjson> [--digest HASH@POSITION]`);
@@ -17,11 +17,19 @@ const [file, flag, digestArg] = process.argv.slice(2);
 if (!file || (flag !== undefined && flag !== '--digest')) usage('expected a file and an optional --digest');
 const digest = digestArg === undefined ? undefined : /^([0-9a-f]{64})@([1-9][0-9]*)$/.exec(digestArg);
 if (flag === '--digest' && !digest) usage('--digest takes HASH@POSITION');
+try {
+  accessSync(file!, constants.R_OK);
+} catch (error) {
+  usage(`cannot read ${file}: ${(error as Error).message}`);
+}
 
 function toRecorded(line: string, lineNumber: number): RecordedEvent {
   const e = JSON.parse(line) as Record<string, unknown>;
   const recordedAt = typeof e.recordedAt === 'string' ? parseTimestamp(e.recordedAt) : undefined;
   if (recordedAt === undefined) throw new Error(`line ${lineNumber}: no valid recordedAt`);
+  // The hash covers recordedAt as the API writes it: another spelling of the same instant is not that text.
+  if (formatInstant(recordedAt) !== e.recordedAt) throw new Error(`line ${lineNumber}: recordedAt is not written as the API writes it`);
+  if (!Number.isSafeInteger(e.position)) throw new Error(`line ${lineNumber}: position is not a JSON integer`);
   return {
     ledgerId: String(e.ledgerId), position: Number(e.position), recordedAt, actor: String(e.actor), requestId: String(e.requestId),
     prevHash: String(e.prevHash), hash: String(e.hash), event: { type: e.type, data: e.data } as LedgerEvent,
@@ -53,6 +61,10 @@ if (digest && hashAtDigest !== digest[1]) {
   const position = Number(digest[2]);
   const at = position > cursor.position ? cursor.position + 1 : position;
   console.log(`BAD at position ${at}: the export does not match the digest ${digest[1]}@${position} (verified through ${cursor.position})`);
+  process.exit(1);
+}
+if (cursor.position === 0) {
+  console.log('BAD at position 1: the export holds no event (every ledger starts with LedgerCreated)');
   process.exit(1);
 }
 console.log(`OK: verified positions 1 to ${cursor.position}, head hash ${cursor.hash}${digest ? `, matching the digest at ${digest[2]}` : ''}`);

@@ -15,7 +15,10 @@ const firstKey = await bootstrapAdminKey(store, config.bootstrapAdminKey);
 if (firstKey) {
   console.log(`First start: an admin API key was created. It is shown only this once; keep it safe:\n\n  ${firstKey}\n`);
 }
-const app = createApp({ store, committer: new GroupCommitter(store), log: (line) => console.log(JSON.stringify(line)) });
+const stopping = new AbortController();
+const app = createApp({
+  store, committer: new GroupCommitter(store), log: (line) => console.log(JSON.stringify(line)), shutdown: stopping.signal,
+});
 const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
   const where = config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}`;
   console.log(JSON.stringify({ msg: 'listening', port: info.port, database: where }));
@@ -23,7 +26,11 @@ const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
 
 async function shutdown(signal: string) {
   console.log(JSON.stringify({ msg: 'stopping', signal }));
-  // Finish the requests in flight (their commits included) before closing the database.
+  // End the streams, finish the requests in flight (their commits included), then close the
+  // database; connections still open after 10 s are cut.
+  stopping.abort();
+  const cut = setTimeout(() => (server as unknown as { closeAllConnections(): void }).closeAllConnections(), 10_000);
+  cut.unref();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await database.close();
   process.exit(0);

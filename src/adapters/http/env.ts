@@ -8,6 +8,8 @@ export interface AppDeps {
   readonly store: LedgerStore;
   readonly committer: GroupCommitter;
   readonly log?: RequestLog;
+  /** Aborted when the process is stopping: long-lived responses (the SSE stream) end then. */
+  readonly shutdown?: AbortSignal;
 }
 
 export interface AppEnv {

@@ -56,7 +56,7 @@ const verify = createRoute({
   middleware: [requireAccess('audit')] as const,
   request: {
     params: LedgerParams,
-    query: z.strictObject({ digestPosition: Position.optional(), digestHash: z.string().regex(/^[0-9a-f]{64}$/).optional() }),
+    query: z.strictObject({ digestPosition: z.string().regex(/^[1-9][0-9]{0,15}$/, 'a position from 1').optional(), digestHash: z.string().regex(/^[0-9a-f]{64}$/).optional() }),
   },
   responses: { 200: json(z.object({ ok: z.boolean(), checkedThrough: z.number().int(), firstBadPosition: z.number().int().nullable() }), 'The verdict'), ...PROBLEMS },
 });
@@ -88,11 +88,11 @@ export const feedRoutes = new OpenAPIHono<AppEnv>()
     const lastEventId = c.req.header('Last-Event-ID');
     const resume = lastEventId !== undefined && /^(0|[1-9][0-9]{0,15})$/.test(lastEventId) ? Number(lastEventId) : undefined;
     let after = resume ?? Number(c.req.valid('query').after ?? 0);
-    const { store } = c.get('deps');
+    const { store, shutdown } = c.get('deps');
     // One page in memory at a time, written with back-pressure: a slow consumer slows its own reads.
     return streamSSE(c, async (stream) => {
       let quietSince = Date.now();
-      while (!stream.aborted && !stream.closed) {
+      while (!stream.aborted && !stream.closed && !shutdown?.aborted) {
         const events = await store.eventsBetween(ledgerId, after + 1, after + PAGE);
         for (const e of events) {
           await stream.writeSSE({ id: String(e.position), event: e.event.type, data: JSON.stringify(presentEvent(e)) });
