@@ -215,7 +215,7 @@ export function checkBalanced(postings: readonly Posting[], state: LedgerState):
     errors.push({ path: 'postings', message: `${currency}: ${side} by ${formatAmount(difference.abs(), scale)}` });
   }
   if (errors.length === 0) return null;
-  return reject('UNBALANCED', 'For each currency, the debits must equal the credits.', errors);
+  return reject('UNBALANCED', `For each currency, the debits must equal the credits: ${errors.map((e) => e.message).join('; ')}.`, errors);
 }
 
 /** A client's effective time as an instant: a plain date is the start of that day; absent, the commit's time. */

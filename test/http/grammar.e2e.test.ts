@@ -387,3 +387,16 @@ describeOnEachDatabase('amount and timestamp grammar', (api) => {
     });
   });
 });
+
+describeOnEachDatabase('keys that JavaScript objects would lose', (api) => {
+  it('refuses a __proto__ key in metadata rather than dropping it', async () => {
+    const ledgerId = await api.seedLedger();
+    const head = await api.head(ledgerId);
+    const answer = await api.call('POST', `/v1/ledgers/${ledgerId}/accounts`, {
+      rawBody: '{"id":"x","normalBalance":"debit","currency":"USD","metadata":{"__proto__":{"a":1}}}',
+    });
+    expectProblem(answer, 400, 'VALIDATION_FAILED');
+    expect(answer.body.errors[0].path).toBe('metadata.__proto__');
+    expect(await api.head(ledgerId)).toBe(head);
+  });
+});

@@ -24,7 +24,7 @@ export function unstorableJson(value: unknown, path = '', depth = 0): FieldError
   if (depth >= MAX_JSON_DEPTH) return { path: path || '(body)', message: `nests deeper than ${MAX_JSON_DEPTH} levels` };
   for (const [key, child] of Object.entries(value)) {
     const childPath = path ? `${path}.${key}` : key;
-    const why = badText(key);
+    const why = key === '__proto__' ? 'is not allowed (JavaScript would drop it)' : badText(key);
     if (why) return { path: childPath, message: `key ${why}` };
     const found = unstorableJson(child, childPath, depth + 1);
     if (found) return found;
