@@ -64,5 +64,4 @@ export interface ReversalInput {
   readonly effectiveAt?: EffectiveInput | undefined;
 }
 
-export type CommandType = Command['type'];
 

@@ -59,7 +59,6 @@ export interface HoldResolutionData {
   readonly reason: string | null;
 }
 
-export type LedgerEventType = LedgerEvent['type'];
 
 /** An event as the log holds it: its place, its recorded time and who produced it. */
 export interface RecordedEvent {
