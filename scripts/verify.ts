@@ -5,8 +5,8 @@
 import { accessSync, constants, createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CHAIN_START, checkChain } from '../src/app/hash-chain.ts';
-import type { LedgerEvent, RecordedEvent } from '../src/domain/events.ts';
-import { formatInstant, parseTimestamp } from '../src/domain/time.ts';
+import { eventFromFeedJson } from '../src/app/feed-json.ts';
+import type { RecordedEvent } from '../src/domain/events.ts';
 
 function usage(message: string): never {
   console.error(`${message}\nusage: npm run verify -- <export.ndjson> [--digest HASH@POSITION]`);
@@ -23,19 +23,6 @@ try {
   usage(`cannot read ${file}: ${(error as Error).message}`);
 }
 
-function toRecorded(line: string, lineNumber: number): RecordedEvent {
-  const e = JSON.parse(line) as Record<string, unknown>;
-  const recordedAt = typeof e.recordedAt === 'string' ? parseTimestamp(e.recordedAt) : undefined;
-  if (recordedAt === undefined) throw new Error(`line ${lineNumber}: no valid recordedAt`);
-  // The hash covers recordedAt as the API writes it: another spelling of the same instant is not that text.
-  if (formatInstant(recordedAt) !== e.recordedAt) throw new Error(`line ${lineNumber}: recordedAt is not written as the API writes it`);
-  if (!Number.isSafeInteger(e.position)) throw new Error(`line ${lineNumber}: position is not a JSON integer`);
-  return {
-    ledgerId: String(e.ledgerId), position: Number(e.position), recordedAt, actor: String(e.actor), requestId: String(e.requestId),
-    prevHash: String(e.prevHash), hash: String(e.hash), event: { type: e.type, data: e.data } as LedgerEvent,
-  };
-}
-
 let cursor = CHAIN_START;
 let hashAtDigest: string | undefined;
 let lineNumber = 0;
@@ -44,9 +31,9 @@ for await (const line of createInterface({ input: createReadStream(file!), crlfD
   if (line.trim() === '') continue;
   let event: RecordedEvent;
   try {
-    event = toRecorded(line, lineNumber);
+    event = eventFromFeedJson(line);
   } catch (error) {
-    console.log(`BAD at position ${cursor.position + 1}: ${(error as Error).message}`);
+    console.log(`BAD at position ${cursor.position + 1}: line ${lineNumber}: ${(error as Error).message}`);
     process.exit(1);
   }
   const checked = checkChain(cursor, [event]);

@@ -1,8 +1,9 @@
 import { canonicalJson, differingPaths } from '../domain/canonical-json.ts';
 import { decide } from '../domain/decide.ts';
-import { isRejection, reject, type Rejection } from '../domain/rejection.ts';
+import type { Command } from '../domain/commands.ts';
+import { isBusinessRefusal, isRejection, reject, type Rejection } from '../domain/rejection.ts';
 import { evolve } from '../domain/state.ts';
-import type { BatchInput, BatchOutput, IdempotencyRecord, PendingEvent } from './ports.ts';
+import type { BatchInput, BatchOutput, IdempotencyRecord, PendingEvent, RejectionRecord } from './ports.ts';
 import type { WriteRequest } from './write-request.ts';
 
 /** What became of one request of a batch: the positions it recorded or replays, or its rejection. */
@@ -43,8 +44,8 @@ function abortedBy(index: number, cause: Rejection): Rejection {
 
 /**
  * Decides a batch of units in order against one evolving state: each write sees the events of
- * those before it; a unit with a refused write records none of its writes. Pure; the store runs
- * it under the ledger's append lock.
+ * those before it; a unit with a refused write records none of its writes. Business refusals go
+ * to the rejection log. Pure; the store runs it under the ledger's append lock.
  */
 export function decideBatch(units: readonly WriteUnit[], input: BatchInput): BatchOutput<BatchOutcome[][]> {
   let state = input.state;
@@ -52,6 +53,7 @@ export function decideBatch(units: readonly WriteUnit[], input: BatchInput): Bat
   let records = new Map(input.records.map((r) => [claimKey(r), r]));
   const events: PendingEvent[] = [];
   const newRecords: IdempotencyRecord[] = [];
+  const rejections: RejectionRecord[] = [];
 
   const decideOne = (request: WriteRequest): BatchOutcome => {
     const earlier = checkIdempotency(request, records);
@@ -74,14 +76,27 @@ export function decideBatch(units: readonly WriteUnit[], input: BatchInput): Bat
 
   const result = units.map((unit) => {
     const before = { state, position, events: events.length, newRecords: newRecords.length, records: new Map(records) };
-    const outcomes = unit.requests.map(decideOne);
-    const refused = outcomes.findIndex(isRejection);
-    if (refused < 0 || unit.requests.length === 1) return outcomes;
+    const recordedCommands: Command[] = [];
+    const outcomes: BatchOutcome[] = [];
+    for (const request of unit.requests) {
+      const outcome = decideOne(request);
+      outcomes.push(outcome);
+      if (!isRejection(outcome)) {
+        if (outcome.kind === 'recorded') recordedCommands.push(request.command);
+        continue;
+      }
+      if (isBusinessRefusal(outcome)) {
+        rejections.push({ position: before.position, rejection: outcome, actor: request.actor, requestId: request.requestId, commands: [...recordedCommands, request.command] });
+      }
+      break;
+    }
+    const refused = outcomes.length - 1;
+    if (!isRejection(outcomes[refused]) || unit.requests.length === 1) return outcomes;
     ({ state, position, records } = before);
     events.length = before.events;
     newRecords.length = before.newRecords;
-    const cause = outcomes[refused] as Rejection;
-    return outcomes.map((o, i) => (i === refused ? o : abortedBy(refused, cause)));
+    const cause = outcomes[refused];
+    return unit.requests.map((_, i) => (i === refused ? cause : abortedBy(refused, cause)));
   });
-  return { events, records: newRecords, result };
+  return { events, records: newRecords, rejections, result };
 }

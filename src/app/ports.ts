@@ -1,4 +1,6 @@
 import type { Asset } from '../domain/assets.ts';
+import type { Command } from '../domain/commands.ts';
+import type { Rejection } from '../domain/rejection.ts';
 import type { AccountState, HoldResolution, LedgerState } from '../domain/state.ts';
 import type { LedgerEvent, RecordedEvent, TransactionData } from '../domain/events.ts';
 import type { Instant, PlainDate } from '../domain/time.ts';
@@ -35,10 +37,29 @@ export interface PendingEvent {
   readonly requestId: string;
 }
 
+/** A write refused for a business reason, for the rejection log: enough to decide it again. */
+export interface RejectionRecord {
+  /** The log position the decision saw: the head before it, with the earlier writes of its commit. */
+  readonly position: number;
+  readonly rejection: Rejection;
+  readonly actor: string;
+  readonly requestId: string;
+  /** Decided in order from `position`: the last was refused, the others are earlier items of its atomic batch. */
+  readonly commands: readonly Command[];
+}
+
+/** A rejection as the log keeps it, with its place there and the commit's recorded time. */
+export interface RejectionRow extends RejectionRecord {
+  readonly seq: number;
+  readonly recordedAt: Instant;
+}
+
 export interface BatchOutput<T> {
   /** Appended at positions `headPosition + 1` onwards, in this order, in one commit. */
   readonly events: readonly PendingEvent[];
   readonly records: readonly IdempotencyRecord[];
+  /** Kept in the same commit; they record no event. */
+  readonly rejections: readonly RejectionRecord[];
   readonly result: T;
 }
 
@@ -156,6 +177,8 @@ export interface LedgerStore {
   statement(ledgerId: string, accountId: string, position: number, normalBalance: 'debit' | 'credit', window: StatementWindow): Promise<StatementRow[]>;
   /** Reversals recorded up to `position`, in log order, each with the original, the replacement if any, and the actor. */
   reversals(ledgerId: string, position: number, afterPosition: number, limit: number): Promise<ReversalRow[]>;
+  /** The rejection log, in the order the refusals were judged, judged at positions up to `position`. */
+  rejections(ledgerId: string, position: number, filter: { readonly code?: string | undefined }, afterSeq: number, limit: number): Promise<RejectionRow[]>;
   assets(ledgerId: string): Promise<ReadonlyMap<string, Asset>>;
   /** Every named account's sums at (position, effectiveAsOf); zeros for an account with no postings. */
   balanceSums(ledgerId: string, accountIds: readonly string[], position: number, effectiveAsOf: Instant): Promise<ReadonlyMap<string, BalanceSums>>;

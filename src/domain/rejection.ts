@@ -40,3 +40,11 @@ export function reject(code: ErrorCode, detail: string, errors?: readonly FieldE
 export function isRejection(value: unknown): value is Rejection {
   return typeof value === 'object' && value !== null && (value as { rejected?: unknown }).rejected === true;
 }
+
+const BUSINESS_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'IDEMPOTENCY_CONFLICT', 'ALREADY_REVERSED', 'NOT_REVERSIBLE', 'HOLD_NOT_PENDING', 'HOLD_EXPIRED', 'PERIOD_CLOSED', 'ACCOUNT_CLOSED',
+  'UNBALANCED', 'CURRENCY_MISMATCH', 'SCALE_EXCEEDED', 'UNKNOWN_ACCOUNT', 'INSUFFICIENT_FUNDS',
+]);
+
+/** A refusal by a rule of the ledger (409 or 422), as opposed to a malformed or misdirected request. */
+export const isBusinessRefusal = (rejection: Rejection) => BUSINESS_REFUSALS.has(rejection.code);

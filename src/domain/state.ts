@@ -69,6 +69,16 @@ export function evolve(state: LedgerState, event: LedgerEvent, at: LogPoint): Le
   return state.facts.size === 0 ? evolved : { ...evolved, facts: withFacts(state.facts, event, at) };
 }
 
+/**
+ * The fold of a whole log from the initial state, tracking the postings of every `noOverdraft`
+ * account as the store loads them under the append lock. Quadratic in those postings: for replays.
+ */
+export function foldLog(events: readonly (LogPoint & { readonly event: LedgerEvent })[]): LedgerState {
+  const tracked = events.flatMap(({ event }) => (event.type === 'AccountOpened' && event.data.noOverdraft ? [event.data.accountId] : []));
+  const start: LedgerState = { ...initialState, facts: new Map(tracked.map((accountId) => [accountId, []])) };
+  return events.reduce((state, e) => evolve(state, e.event, e), start);
+}
+
 /** The postings of the tracked (`noOverdraft`) accounts, with the event's added. */
 function withFacts(facts: ReadonlyMap<string, readonly PostingFact[]>, event: LedgerEvent, at: LogPoint): ReadonlyMap<string, readonly PostingFact[]> {
   const next = new Map(facts);

@@ -1,18 +1,49 @@
+import { DEFAULT_LIMITS, type Limits } from '../adapters/http/limits.ts';
+import { MAX_BATCH, MAX_PAGE_SIZE, MAX_POSTINGS } from '../adapters/http/schemas.ts';
+
 /** Settings from the environment, read once by an entry and passed down: no module reads env. */
 export interface Config {
   readonly port: number;
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
   readonly bootstrapAdminKey: string | undefined;
+  readonly limits: Limits;
+  /** PostgreSQL's `statement_timeout` for the service's queries; 0 is none. */
+  readonly statementTimeoutMs: number;
 }
 
-export function configFrom(env: Record<string, string | undefined>): Config {
-  const port = Number(env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not ${env.PORT}`);
+type Env = Record<string, string | undefined>;
+
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
+
+/** A whole number from the environment in [min, max], or the default when unset. */
+function whole(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!/^[0-9]+$/.test(text) || value < min || value > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, not ${text}`);
+  return value;
+}
+
+function limitsFrom(env: Env): Limits {
+  const ratePerSecond = whole(env, 'LEDGER_RATE_LIMIT', DEFAULT_LIMITS.ratePerSecond, 0, 1_000_000);
   return {
-    port,
+    maxBodyBytes: whole(env, 'LEDGER_MAX_BODY_BYTES', DEFAULT_LIMITS.maxBodyBytes, 1024, 64 * 1024 * 1024),
+    maxPostings: whole(env, 'LEDGER_MAX_POSTINGS', DEFAULT_LIMITS.maxPostings, 2, MAX_POSTINGS),
+    maxBatch: whole(env, 'LEDGER_MAX_BATCH', DEFAULT_LIMITS.maxBatch, 1, MAX_BATCH),
+    maxPageSize: whole(env, 'LEDGER_MAX_PAGE_SIZE', DEFAULT_LIMITS.maxPageSize, 1, MAX_PAGE_SIZE),
+    ratePerSecond,
+    rateBurst: whole(env, 'LEDGER_RATE_BURST', env.LEDGER_RATE_LIMIT ? ratePerSecond * 2 : DEFAULT_LIMITS.rateBurst, 1, 10_000_000),
+  };
+}
+
+export function configFrom(env: Env): Config {
+  return {
+    port: whole(env, 'PORT', 3000, 0, 65535),
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: env.DATA_DIR || './data',
     bootstrapAdminKey: env.LEDGER_BOOTSTRAP_ADMIN_KEY || undefined,
+    limits: limitsFrom(env),
+    statementTimeoutMs: whole(env, 'LEDGER_STATEMENT_TIMEOUT_MS', DEFAULT_STATEMENT_TIMEOUT_MS, 0, 3_600_000),
   };
 }

@@ -17,7 +17,7 @@ if (firstKey) {
 }
 const stopping = new AbortController();
 const app = createApp({
-  store, committer: new GroupCommitter(store), log: (line) => console.log(JSON.stringify(line)), shutdown: stopping.signal,
+  store, committer: new GroupCommitter(store), log: (line) => console.log(JSON.stringify(line)), shutdown: stopping.signal, limits: config.limits,
 });
 const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
   const where = config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}`;

@@ -9,11 +9,12 @@ export const SQL_DIR = fileURLToPath(new URL('../../sql/', import.meta.url));
 
 /**
  * PostgreSQL when a URL is given, else PGlite under `dataDir` (in memory for `memory://`);
- * migrated, then acting as the run-time role that may only read and insert.
+ * migrated, then acting as the run-time role that may only read and insert. The statement
+ * timeout holds on PostgreSQL only: PGlite, in-process WebAssembly, has no timer to cancel with.
  */
-export async function openDatabase(options: { databaseUrl?: string | undefined; dataDir?: string | undefined }): Promise<Database> {
+export async function openDatabase(options: { databaseUrl?: string | undefined; dataDir?: string | undefined; statementTimeoutMs?: number }): Promise<Database> {
   const database = options.databaseUrl
-    ? await openPostgres(options.databaseUrl)
+    ? await openPostgres(options.databaseUrl, { statementTimeoutMs: options.statementTimeoutMs })
     : await openPglite(options.dataDir === 'memory://' ? undefined : options.dataDir);
   try {
     await migrate(database, await readMigrations(SQL_DIR));

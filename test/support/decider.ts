@@ -3,7 +3,7 @@ import type { Command, EffectiveInput, HoldResolutionInput, PostingInput, Revers
 import { decide, type Decision } from '../../src/domain/decide.ts';
 import type { LedgerEvent, NormalBalance, Posting, TransactionData } from '../../src/domain/events.ts';
 import { isRejection, type ErrorCode, type Rejection } from '../../src/domain/rejection.ts';
-import { evolve, initialState, type LedgerState } from '../../src/domain/state.ts';
+import { foldLog, type LedgerState } from '../../src/domain/state.ts';
 import { formatInstant, parseTimestamp, type Instant, type PlainDate } from '../../src/domain/time.ts';
 
 // The Decider triple under test as emmett writes its domain tests:
@@ -44,14 +44,10 @@ function asGiven(item: LedgerEvent | Given): Given {
 /**
  * The fold of a history at positions 1, 2, ... An event not wrapped in `recordedAt` is recorded
  * when it takes effect, or at the setup time if it has no effective time. Like the store, the
- * state tracks the postings of every `noOverdraft` account: `evolve` only extends `facts` for
- * accounts already keyed there, so each starts with an empty list.
+ * state tracks the postings of every `noOverdraft` account (`foldLog`).
  */
 export function stateOf(history: readonly (LedgerEvent | Given)[]): LedgerState {
-  const events = history.map(asGiven);
-  const tracked = events.flatMap(({ event }) => (event.type === 'AccountOpened' && event.data.noOverdraft ? [event.data.accountId] : []));
-  const start: LedgerState = { ...initialState, facts: new Map(tracked.map((accountId) => [accountId, []])) };
-  return events.reduce((state, g, index) => evolve(state, g.event, { position: index + 1, recordedAt: g.recordedAt }), start);
+  return foldLog(history.map(asGiven).map((g, index) => ({ ...g, position: index + 1 })));
 }
 
 export interface Outcome {

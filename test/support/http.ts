@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import type { Database } from '../../src/adapters/db/database.ts';
 import { createLedgerStore } from '../../src/adapters/db/ledger-store.ts';
 import { createApp } from '../../src/adapters/http/app.ts';
+import type { RequestLog } from '../../src/adapters/http/env.ts';
+import { DEFAULT_LIMITS, type Limits } from '../../src/adapters/http/limits.ts';
 import { createApiKey } from '../../src/app/api-keys.ts';
 import { GroupCommitter } from '../../src/app/group-commit.ts';
 import { DATABASES, uniqueLedgerId } from './databases.ts';
@@ -20,9 +22,14 @@ export interface TestApi {
   seedLedger(options?: { ledgerId?: string; timezone?: string; accounts?: readonly Json[] }): Promise<string>;
 }
 
-export async function testApi(database: Database): Promise<TestApi> {
+/**
+ * The in-process app over `database`, with an admin key. The request rate is not limited unless
+ * `limits` says so: suites send far more requests a second than any client should.
+ */
+export async function testApi(database: Database, options: { limits?: Partial<Limits>; log?: RequestLog } = {}): Promise<TestApi> {
   const store = createLedgerStore(database.db);
-  const app = createApp({ store, committer: new GroupCommitter(store) });
+  const limits = { ...DEFAULT_LIMITS, ratePerSecond: 0, ...options.limits };
+  const app = createApp({ store, committer: new GroupCommitter(store), limits, ...(options.log ? { log: options.log } : {}) });
   const adminKey = (await createApiKey(store, { name: 'test admin', role: 'admin', ledgerIds: null })).key;
   const api: TestApi = {
     database,

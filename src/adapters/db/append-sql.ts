@@ -15,6 +15,7 @@ const COLUMNS = {
   period_closes: 'ledger_id text, position bigint, through date, recorded_at timestamptz',
   hold_resolutions: 'ledger_id text, hold_id text, position bigint, type text, effective_at timestamptz, recorded_at timestamptz, data jsonb',
   idempotency_keys: 'ledger_id text, scope text, key text, request jsonb, first_position bigint, last_position bigint',
+  rejections: 'ledger_id text, position bigint, recorded_at timestamptz, code text, detail text, errors jsonb, actor text, request_id text, commands jsonb',
 } as const;
 
 export type AppendTable = keyof typeof COLUMNS;

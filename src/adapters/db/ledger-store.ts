@@ -1,15 +1,17 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type {
   AccountRow, ApiKeyRow, BalanceSums, BatchInput, BatchOutput, IdempotencyRecord, LedgerInfo,
-  LedgerStore, ReadPoint, StateNeeds, TransactionFilter, TransactionRow,
+  LedgerStore, ReadPoint, RejectionRecord, RejectionRow, StateNeeds, TransactionFilter, TransactionRow,
 } from '../../app/ports.ts';
 import type { Asset } from '../../domain/assets.ts';
 import type { LedgerEvent, RecordedEvent, TransactionData } from '../../domain/events.ts';
 import type { PostingFact } from '../../domain/balance.ts';
 import { Decimal } from '../../domain/money.ts';
+import { reject, type ErrorCode, type FieldError } from '../../domain/rejection.ts';
 import type { AccountState, HoldResolution, LedgerState } from '../../domain/state.ts';
 import { formatInstant, parseDbTimestamp, type Instant } from '../../domain/time.ts';
 import type { Db } from './database.ts';
+import { commandFromJson, commandToJson } from '../../app/command-json.ts';
 import { hashEvent } from '../../app/hash-chain.ts';
 import { insertRowsStatement } from './append-sql.ts';
 import { emptyProjectionRows, project } from './projection.ts';
@@ -53,9 +55,13 @@ function toSums(r: SumsRow): BalanceSums {
   };
 }
 
-/** The whole append: events, projections and idempotency records, in one statement. */
-async function insertBatch(trx: Trx, ledgerId: string, events: RecordedEvent[], records: readonly IdempotencyRecord[]) {
+/** The whole append: events, projections, idempotency records and rejections, in one statement. */
+async function insertBatch(trx: Trx, ledgerId: string, recordedAt: Instant, events: RecordedEvent[], records: readonly IdempotencyRecord[], rejections: readonly RejectionRecord[]) {
   const statement = insertRowsStatement({
+    rejections: rejections.map((r) => ({
+      ledger_id: ledgerId, position: r.position, recorded_at: toTimestamp(recordedAt), code: r.rejection.code, detail: r.rejection.detail,
+      errors: r.rejection.errors ?? [], actor: r.actor, request_id: r.requestId, commands: r.commands.map(commandToJson),
+    })),
     events: events.map(toEventRow),
     ...events.reduce(project, emptyProjectionRows()),
     idempotency_keys: records.map((r) => ({
@@ -207,7 +213,7 @@ export function createLedgerStore(db: Db): LedgerStore {
         const records = loaded.records.map((r) => ({ ...r, firstPosition: Number(r.firstPosition), lastPosition: Number(r.lastPosition) }));
         const output = decideBatch({ state, headPosition, recordedAt, records });
         const recorded = chain(ledgerId, headPosition, loaded.headHash, recordedAt, output.events);
-        if (recorded.length > 0) await insertBatch(trx, ledgerId, recorded, output.records);
+        await insertBatch(trx, ledgerId, recordedAt, recorded, output.records, output.rejections);
         return { result: output.result, recorded };
       });
     },
@@ -275,6 +281,16 @@ export function createLedgerStore(db: Db): LedgerStore {
       if (filter.recordedFrom !== undefined) query = query.where('t.recorded_at', '>=', toTimestamp(filter.recordedFrom));
       if (filter.recordedTo !== undefined) query = query.where('t.recorded_at', '<=', toTimestamp(filter.recordedTo));
       return (await query.execute()).map(toTransactionRow);
+    },
+
+    async rejections(ledgerId, position, filter, afterSeq, limit): Promise<RejectionRow[]> {
+      let query = db.selectFrom('rejections').selectAll().where('ledger_id', '=', ledgerId).where('position', '<=', position).where('seq', '>', String(afterSeq));
+      if (filter.code !== undefined) query = query.where('code', '=', filter.code);
+      const rows = await query.orderBy('seq').limit(limit).execute();
+      return rows.map((r) => ({
+        seq: Number(r.seq), position: Number(r.position), recordedAt: toInstant(r.recorded_at), actor: r.actor, requestId: r.request_id,
+        rejection: reject(r.code as ErrorCode, r.detail, (r.errors as FieldError[]).length > 0 ? (r.errors as FieldError[]) : undefined), commands: (r.commands as unknown[]).map(commandFromJson),
+      }));
     },
 
     async reversals(ledgerId, position, afterPosition, limit) {

@@ -14,6 +14,8 @@ const TEXT_TYPES = {
 export interface PostgresOptions {
   /** Connections in the run-time pool. */
   readonly poolSize?: number;
+  /** `statement_timeout` of the run-time pool (not of migrations); 0 or absent is none. */
+  readonly statementTimeoutMs?: number | undefined;
 }
 
 /** PostgreSQL through the `postgres` driver: migrations as the URL's user, run time as `ledger_app`. */
@@ -22,7 +24,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     max: options.poolSize ?? 10,
     types: TEXT_TYPES,
     onnotice: () => {},
-    connection: { ...SESSION_SETTINGS, role: APP_ROLE },
+    connection: { ...SESSION_SETTINGS, role: APP_ROLE, statement_timeout: options.statementTimeoutMs ?? 0 },
   });
   const db = new Kysely<Tables>({ dialect: new PostgresJSDialect({ postgres: pool }) });
   return {

@@ -43,7 +43,13 @@ export interface HoldResolutionsTable {
   ledger_id: string; hold_id: string; position: BigintText; type: 'posted' | 'voided'; effective_at: Timestamp; recorded_at: Timestamp; data: Json;
 }
 
+export interface RejectionsTable {
+  ledger_id: string; seq: ColumnType<string, never, never>; position: BigintText; recorded_at: Timestamp; code: string; detail: string;
+  errors: Json; actor: string; request_id: string; commands: Json;
+}
+
 export interface Tables {
+  rejections: RejectionsTable;
   hold_resolutions: HoldResolutionsTable;
   period_closes: PeriodClosesTable;
   ledgers: LedgersTable;

@@ -1,3 +1,4 @@
+import { createRoute, type RouteConfig } from '@hono/zod-openapi';
 import { createMiddleware } from 'hono/factory';
 import { authenticate } from '../../app/api-keys.ts';
 import type { ApiKeyRow } from '../../app/ports.ts';
@@ -14,6 +15,45 @@ const ROLES_FOR: Readonly<Record<Access, readonly ApiKeyRow['role'][]>> = {
   read: ['admin', 'writer', 'reader', 'auditor'],
   feed: ['admin', 'writer', 'auditor'],
   audit: ['admin', 'auditor'],
+};
+
+const L = '/v1/ledgers/{ledgerId}';
+
+/**
+ * Every route under /v1 and what it needs, as OpenAPI spells the path. `route()` builds a route
+ * only from an entry here, so a route cannot be added without saying who may call it.
+ */
+export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
+  'POST /v1/ledgers': 'admin',
+  'POST /v1/keys': 'admin',
+  'POST /v1/keys/{id}/revoke': 'admin',
+  'GET /v1/metrics': 'admin',
+  [`GET ${L}`]: 'read',
+  [`POST ${L}/assets`]: 'write',
+  [`POST ${L}/accounts`]: 'write',
+  [`GET ${L}/accounts`]: 'read',
+  [`GET ${L}/accounts/{accountId}`]: 'read',
+  [`POST ${L}/accounts/{accountId}/close`]: 'write',
+  [`GET ${L}/accounts/{accountId}/balance`]: 'read',
+  [`GET ${L}/accounts/{accountId}/entries`]: 'read',
+  [`GET ${L}/accounts/{accountId}/balance-history`]: 'read',
+  [`GET ${L}/balances`]: 'read',
+  [`POST ${L}/transactions`]: 'write',
+  [`POST ${L}/transactions/batch`]: 'write',
+  [`GET ${L}/transactions`]: 'read',
+  [`GET ${L}/transactions/{id}`]: 'read',
+  [`POST ${L}/transactions/{id}/reverse`]: 'write',
+  [`POST ${L}/transactions/{id}/correct`]: 'write',
+  [`POST ${L}/transactions/{id}/post`]: 'write',
+  [`POST ${L}/transactions/{id}/void`]: 'write',
+  [`POST ${L}/periods/close`]: 'write',
+  [`GET ${L}/events`]: 'feed',
+  [`GET ${L}/events/stream`]: 'feed',
+  [`GET ${L}/digest`]: 'feed',
+  [`GET ${L}/verify`]: 'audit',
+  [`GET ${L}/restatements`]: 'audit',
+  [`GET ${L}/reversals`]: 'audit',
+  [`GET ${L}/rejections`]: 'audit',
 };
 
 const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
@@ -34,7 +74,7 @@ export function inScope(key: ApiKeyRow, ledgerId: string): boolean {
  * Checks a route's access: no or unknown key 401; a ledger outside the key's scope 404, as if
  * it did not exist; a role that may not do this 403.
  */
-export function requireAccess(access: Access) {
+function requireAccess(access: Access) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const key = c.get('key');
     if (!key) throw new ProblemError('UNAUTHORIZED', 'Send a valid, unrevoked API key as "Authorization: Bearer <key>".');
@@ -43,4 +83,12 @@ export function requireAccess(access: Access) {
     if (!ROLES_FOR[access].includes(key.role)) throw new ProblemError('FORBIDDEN', `A ${key.role} key may not do this.`);
     await next();
   });
+}
+
+/** A route under /v1, with the access check its entry in ROUTE_ACCESS asks for. */
+export function route<const R extends Omit<RouteConfig, 'middleware'>>(config: R) {
+  const name = `${config.method.toUpperCase()} ${config.path}`;
+  const access = ROUTE_ACCESS[name];
+  if (access === undefined) throw new Error(`${name} has no entry in ROUTE_ACCESS`);
+  return createRoute({ ...config, middleware: [requireAccess(access)] as const });
 }

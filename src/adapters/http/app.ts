@@ -1,19 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
+import { createMiddleware } from 'hono/factory';
+import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
+import { isDatabaseUnavailable, isStatementTimeout } from '../db/errors.ts';
 import { identify } from './access.ts';
 import { unstorableJson } from './json-guard.ts';
 import type { AppDeps, AppEnv } from './env.ts';
+import { countsOverLimits, DEFAULT_LIMITS, type Limits } from './limits.ts';
+import { RequestCounters } from './metrics.ts';
 import { problemResponse, ProblemError } from './problem.ts';
+import { RateLimiter } from './rate-limit.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { balanceRoutes } from './routes/balances.ts';
 import { feedRoutes } from './routes/feed.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { ledgerRoutes } from './routes/ledgers.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { periodRoutes } from './routes/periods.ts';
+import { rejectionRoutes } from './routes/rejections.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { statementRoutes } from './routes/statements.ts';
 import { transactionRoutes } from './routes/transactions.ts';
@@ -22,6 +30,32 @@ const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
 function fieldErrors(error: ZodError) {
   return error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(body)', message: issue.message }));
+}
+
+/** The parsed body, or a 400 for malformed JSON and for what the database cannot store. */
+async function storableJsonBody(parsing: Promise<unknown>): Promise<unknown> {
+  let parsed: unknown;
+  try {
+    parsed = await parsing;
+  } catch {
+    throw new ProblemError('VALIDATION_FAILED', 'The request body is not valid JSON.', [{ path: '(body)', message: 'malformed JSON' }]);
+  }
+  const unstorable = unstorableJson(parsed);
+  if (unstorable) throw new ProblemError('VALIDATION_FAILED', `The request body ${unstorable.message}.`, [unstorable]);
+  return parsed;
+}
+
+/** 429 with Retry-After for a key over its request rate; off when the rate is 0. */
+function rateLimited(limits: Limits) {
+  const limiter = limits.ratePerSecond > 0 ? new RateLimiter(limits.ratePerSecond, limits.rateBurst) : null;
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const key = c.get('key');
+    const waitSeconds = key && limiter ? limiter.take(key.keyId) : 0;
+    if (waitSeconds > 0) {
+      throw new ProblemError('RATE_LIMITED', `This key is over ${limits.ratePerSecond} requests a second.`, undefined, { 'Retry-After': String(Math.ceil(waitSeconds)) });
+    }
+    await next();
+  });
 }
 
 /** The whole HTTP API over its dependencies: the Node and Workers entries wire the same app. */
@@ -35,38 +69,49 @@ export function createApp(deps: AppDeps) {
     },
   });
 
+  const limits = deps.limits ?? DEFAULT_LIMITS;
+  const counters = new RequestCounters();
   app.use('*', async (c, next) => {
     const started = performance.now();
     const given = c.req.header('X-Request-Id');
     c.set('requestId', given && REQUEST_ID.test(given) ? given : randomUUID());
     c.set('deps', deps);
+    c.set('limits', limits);
+    c.set('counters', counters);
     c.set('key', null);
+    c.set('problem', undefined);
     await next();
     c.header('X-Request-Id', c.get('requestId'));
+    counters.count(c.res.status, c.get('problem'));
     deps.log?.({
       requestId: c.get('requestId'), keyId: c.get('key')?.keyId ?? null, method: c.req.method, route: c.req.routePath,
-      status: c.res.status, durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      status: c.res.status, code: c.get('problem') ?? null, durationMs: Math.round((performance.now() - started) * 1000) / 1000,
     });
   });
+  app.use('/v1/*', bodyLimit({
+    maxSize: limits.maxBodyBytes,
+    onError: () => {
+      throw new ProblemError('PAYLOAD_TOO_LARGE', `The request body is larger than ${limits.maxBodyBytes} bytes.`);
+    },
+  }));
   app.use('/v1/*', identify);
+  app.use('/v1/*', rateLimited(limits));
   app.use('/v1/*', async (c, next) => {
     // Without a key, the route answers 401 before looking at the body.
-    if (c.get('key') && c.req.method === 'POST' && /\bjson\b/i.test(c.req.header('Content-Type') ?? '')) {
-      let parsed: unknown;
-      try {
-        parsed = await c.req.json();
-      } catch {
-        throw new ProblemError('VALIDATION_FAILED', 'The request body is not valid JSON.', [{ path: '(body)', message: 'malformed JSON' }]);
-      }
-      const unstorable = unstorableJson(parsed);
-      if (unstorable) throw new ProblemError('VALIDATION_FAILED', `The request body ${unstorable.message}.`, [unstorable]);
-    }
+    if (!c.get('key')) return next();
+    const body = c.req.method === 'POST' && /\bjson\b/i.test(c.req.header('Content-Type') ?? '') ? await storableJsonBody(c.req.json()) : undefined;
+    const over = countsOverLimits(body, c.req.query('limit'), limits);
+    if (over.length > 0) throw new ProblemError('VALIDATION_FAILED', `The request is over this service's limits: ${over.map((o) => `${o.path} ${o.message}`).join('; ')}.`, over);
     await next();
   });
 
   app.onError((error, c) => {
     c.header('X-Request-Id', c.get('requestId'));
     if (error instanceof ProblemError) return problemResponse(c, error.code, error.detail, error.errors, { ...error.headers });
+    if (isDatabaseUnavailable(error)) {
+      const why = isStatementTimeout(error) ? 'The query ran past the statement timeout' : 'The database cannot answer now';
+      return problemResponse(c, 'UNAVAILABLE', `${why}; retry later. Nothing was recorded unless a retry says so.`, undefined, { 'Retry-After': '1' });
+    }
     if (error instanceof HTTPException && error.status < 500) {
       const code = error.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED';
       return problemResponse(c, code, error.message || 'The request is malformed.');
@@ -89,6 +134,8 @@ export function createApp(deps: AppDeps) {
   app.route('/', statementRoutes);
   app.route('/', feedRoutes);
   app.route('/', keyRoutes);
+  app.route('/', rejectionRoutes);
+  app.route('/', metricsRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {

@@ -1,5 +1,8 @@
 import type { ApiKeyRow, LedgerStore } from '../../app/ports.ts';
 import type { GroupCommitter } from '../../app/group-commit.ts';
+import type { ErrorCode } from '../../domain/rejection.ts';
+import type { Limits } from './limits.ts';
+import type { RequestCounters } from './metrics.ts';
 
 /** One JSON object per request, without secrets. */
 export type RequestLog = (line: Record<string, unknown>) => void;
@@ -10,6 +13,8 @@ export interface AppDeps {
   readonly log?: RequestLog;
   /** Aborted when the process is stopping: long-lived responses (the SSE stream) end then. */
   readonly shutdown?: AbortSignal;
+  /** DEFAULT_LIMITS when not given. */
+  readonly limits?: Limits;
 }
 
 export interface AppEnv {
@@ -17,5 +22,9 @@ export interface AppEnv {
     requestId: string;
     key: ApiKeyRow | null;
     deps: AppDeps;
+    limits: Limits;
+    counters: RequestCounters;
+    /** The code of the problem this request is answered with, for the log and the counters. */
+    problem: ErrorCode | undefined;
   };
 }

@@ -8,6 +8,7 @@ import type { RecordedEvent } from '../../domain/events.ts';
 import { isRejection } from '../../domain/rejection.ts';
 import { parsePlainDate, parseTimestamp } from '../../domain/time.ts';
 import type { AppEnv } from './env.ts';
+import { pageSizeOr } from './limits.ts';
 import { ProblemError } from './problem.ts';
 import { presentAsOf } from './presenters.ts';
 import { ENTITY_ID_PATTERN } from './schemas.ts';
@@ -98,8 +99,6 @@ function decodeCursor<Key>(text: string | undefined, parseKey: (raw: unknown) =>
 export const accountIdKey = (raw: unknown) => (typeof raw === 'string' && ENTITY_ID_PATTERN.test(raw) ? raw : undefined);
 export const positionKey = (raw: unknown) => (Number.isSafeInteger(raw) && (raw as number) >= 0 ? (raw as number) : undefined);
 
-const pageSize = (limit: string | undefined) => (limit === undefined ? 100 : Number(limit));
-
 type PageQuery = Parameters<typeof asOfInput>[0] & { cursor?: string | undefined; limit?: string | undefined };
 
 /**
@@ -122,7 +121,7 @@ export async function readPage<Row, Key, Out>(
   const cursor = decodeCursor(query.cursor, page.parseKey);
   const input = cursor ? { recordedAsOfPosition: cursor.position, effectiveAsOf: parseTimestamp(cursor.effectiveAsOf) } : asOfInput(query);
   const asOf = await asOfOr400(c, ledger, input);
-  const limit = pageSize(query.limit);
+  const limit = pageSizeOr(query.limit, c.get('limits'));
   const rows = await page.fetch(asOf, cursor?.after, limit + 1);
   const last = rows.length > limit ? rows[limit - 1] : undefined;
   const shown = presentAsOf(asOf);

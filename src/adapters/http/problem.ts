@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AppEnv } from './env.ts';
 import type { ErrorCode, FieldError, Rejection } from '../../domain/rejection.ts';
 
 /** The one map from error code to HTTP status. */
@@ -80,6 +81,7 @@ export function problemBody(code: ErrorCode, detail: string, errors?: readonly F
 }
 
 /** RFC 9457 problem+json. */
-export function problemResponse(c: Context, code: ErrorCode, detail: string, errors?: readonly FieldError[], headers: Record<string, string> = {}): Response {
+export function problemResponse(c: Context<AppEnv>, code: ErrorCode, detail: string, errors?: readonly FieldError[], headers: Record<string, string> = {}): Response {
+  c.set('problem', code);
   return c.body(JSON.stringify(problemBody(code, detail, errors)), STATUS_OF[code], { ...headers, 'Content-Type': 'application/problem+json' });
 }

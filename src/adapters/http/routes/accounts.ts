@@ -1,6 +1,6 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { balancesAt } from '../../../app/balances.ts';
-import { requireAccess } from '../access.ts';
+import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { asOfInput, asOfOr400, ledgerOr404, accountIdKey, readPage, runWrite, written } from '../handler-kit.ts';
 import { body, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
@@ -11,38 +11,33 @@ import { Account, AccountPrefix, AsOfQuery, Balance, EntityId, LedgerId, OpenAcc
 const LedgerParams = z.object({ ledgerId: LedgerId });
 const AccountParams = z.object({ ledgerId: LedgerId, accountId: EntityId });
 
-const openAccount = createRoute({
+const openAccount = route({
   method: 'post', path: '/v1/ledgers/{ledgerId}/accounts', operationId: 'openAccount', summary: 'Open an account', ...ledgerTag('accounts'),
-  middleware: [requireAccess('write')] as const,
   request: { params: LedgerParams, ...body(OpenAccountBody) },
   responses: { 201: json(Account, 'Opened'), 200: json(Account, 'Replayed'), ...PROBLEMS },
 });
 
-const listAccounts = createRoute({
+const listAccounts = route({
   method: 'get', path: '/v1/ledgers/{ledgerId}/accounts', operationId: 'listAccounts', summary: 'List accounts, by id prefix', ...ledgerTag('accounts'),
-  middleware: [requireAccess('read')] as const,
   request: { params: LedgerParams, query: AsOfQuery.extend(PageQuery.shape).extend({ prefix: AccountPrefix.optional() }) },
   responses: { 200: json(page(Account), 'A page of accounts'), ...PROBLEMS },
 });
 
-const getAccount = createRoute({
+const getAccount = route({
   method: 'get', path: '/v1/ledgers/{ledgerId}/accounts/{accountId}', operationId: 'getAccount', summary: 'One account', ...ledgerTag('accounts'),
-  middleware: [requireAccess('read')] as const,
   request: { params: AccountParams, query: AsOfQuery },
   responses: { 200: json(Account, 'The account'), ...PROBLEMS },
 });
 
-const closeAccount = createRoute({
+const closeAccount = route({
   method: 'post', path: '/v1/ledgers/{ledgerId}/accounts/{accountId}/close', operationId: 'closeAccount', summary: 'Close an account', ...ledgerTag('accounts'),
-  middleware: [requireAccess('write')] as const,
   request: { params: AccountParams },
   responses: { 201: json(Account, 'Closed'), 200: json(Account, 'Replayed'), ...PROBLEMS },
 });
 
-const getBalance = createRoute({
+const getBalance = route({
   method: 'get', path: '/v1/ledgers/{ledgerId}/accounts/{accountId}/balance', operationId: 'getBalance',
   summary: 'Ledger and available balance at (recordedAsOf, effectiveAsOf)', ...ledgerTag('balances'),
-  middleware: [requireAccess('read')] as const,
   request: { params: AccountParams, query: AsOfQuery },
   responses: { 200: json(Balance, 'The balance'), ...PROBLEMS },
 });

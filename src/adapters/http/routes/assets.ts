@@ -1,14 +1,13 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { requireAccess } from '../access.ts';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { runWrite, written } from '../handler-kit.ts';
 import { body, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
 import { presentDeclaredAsset } from '../presenters.ts';
 import { AssetResponse, DeclareAssetBody, LedgerId } from '../schemas.ts';
 
-const declareAsset = createRoute({
+const declareAsset = route({
   method: 'post', path: '/v1/ledgers/{ledgerId}/assets', operationId: 'declareAsset', summary: 'Declare a custom asset', ...ledgerTag('assets'),
-  middleware: [requireAccess('write')] as const,
   request: { params: z.object({ ledgerId: LedgerId }), ...body(DeclareAssetBody) },
   responses: { 201: json(AssetResponse, 'Declared'), 200: json(AssetResponse, 'Replayed'), ...PROBLEMS },
 });

@@ -1,7 +1,7 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { balancesAt, totalsByCurrency } from '../../../app/balances.ts';
 import { formatAmount } from '../../../domain/money.ts';
-import { requireAccess } from '../access.ts';
+import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { asOfInput, asOfOr400, ledgerOr404 } from '../handler-kit.ts';
 import { json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
@@ -14,10 +14,9 @@ const TrialBalance = z.object({
   totals: z.array(z.object({ currency: z.string(), debits: z.string(), credits: z.string() })),
 }).openapi('TrialBalance');
 
-const trialBalance = createRoute({
+const trialBalance = route({
   method: 'get', path: '/v1/ledgers/{ledgerId}/balances', operationId: 'trialBalance',
   summary: 'Every account (or those under a prefix) at (R, E), with posted totals per currency', ...ledgerTag('balances'),
-  middleware: [requireAccess('read')] as const,
   request: { params: z.object({ ledgerId: LedgerId }), query: AsOfQuery.extend({ prefix: AccountPrefix.optional() }) },
   responses: { 200: json(TrialBalance, 'The trial balance'), ...PROBLEMS },
 });

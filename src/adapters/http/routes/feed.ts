@@ -1,12 +1,13 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { CHAIN_START, checkChain, type ChainCursor } from '../../../app/hash-chain.ts';
 import type { RecordedEvent } from '../../../domain/events.ts';
 import { formatInstant } from '../../../domain/time.ts';
-import { requireAccess } from '../access.ts';
+import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { ledgerOr404 } from '../handler-kit.ts';
 import { json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
+import { pageSizeOr } from '../limits.ts';
 import { ProblemError } from '../problem.ts';
 import { LedgerId, MAX_PAGE_SIZE } from '../schemas.ts';
 
@@ -18,10 +19,9 @@ const Event = z.object({
   prevHash: z.string(), hash: z.string(), data: z.record(z.string(), z.unknown()),
 }).openapi('Event');
 
-const listEvents = createRoute({
+const listEvents = route({
   method: 'get', path: '/v1/ledgers/{ledgerId}/events', operationId: 'listEvents',
   summary: 'The event feed: positions after+1 ... after+limit that exist, in order, with the head', ...ledgerTag('feed'),
-  middleware: [requireAccess('feed')] as const,
   request: {
     params: LedgerParams,
     query: z.strictObject({
@@ -32,28 +32,25 @@ const listEvents = createRoute({
   responses: { 200: json(z.object({ events: z.array(Event), head: z.number().int() }), 'The events'), ...PROBLEMS },
 });
 
-const streamEvents = createRoute({
+const streamEvents = route({
   method: 'get', path: '/v1/ledgers/{ledgerId}/events/stream', operationId: 'streamEvents',
   summary: 'The feed live, as Server-Sent Events (id = position); resumes from Last-Event-ID', ...ledgerTag('feed'),
-  middleware: [requireAccess('feed')] as const,
   request: { params: LedgerParams, query: z.strictObject({ after: Position.optional() }) },
   responses: { 200: { content: { 'text/event-stream': { schema: z.string() } }, description: 'The stream' }, ...PROBLEMS },
 });
 
 const Digest = z.object({ position: z.number().int(), recordedAt: z.string(), hash: z.string() }).openapi('Digest');
 
-const getDigest = createRoute({
+const getDigest = route({
   method: 'get', path: '/v1/ledgers/{ledgerId}/digest', operationId: 'getDigest',
   summary: 'The head of the hash chain: keep it outside the system to detect any later change', ...ledgerTag('feed'),
-  middleware: [requireAccess('feed')] as const,
   request: { params: LedgerParams },
   responses: { 200: json(Digest, 'The digest'), ...PROBLEMS },
 });
 
-const verify = createRoute({
+const verify = route({
   method: 'get', path: '/v1/ledgers/{ledgerId}/verify', operationId: 'verifyChain',
   summary: 'Re-checks the hash chain from position 1, and against a digest kept earlier if given (auditor)', ...ledgerTag('feed'),
-  middleware: [requireAccess('audit')] as const,
   request: {
     params: LedgerParams,
     query: z.strictObject({ digestPosition: z.string().regex(/^[1-9][0-9]{0,15}$/, 'a position from 1').optional(), digestHash: z.string().regex(/^[0-9a-f]{64}$/).optional() }),
@@ -78,7 +75,7 @@ export const feedRoutes = new OpenAPIHono<AppEnv>()
     const query = c.req.valid('query');
     const ledger = await ledgerOr404(c, ledgerId);
     const after = Number(query.after ?? 0);
-    const limit = Number(query.limit ?? 100);
+    const limit = pageSizeOr(query.limit, c.get('limits'));
     const events = await c.get('deps').store.eventsBetween(ledgerId, after + 1, after + limit);
     return c.json({ events: events.map(presentEvent), head: Math.max(ledger.head, events.at(-1)?.position ?? 0) }, 200);
   })

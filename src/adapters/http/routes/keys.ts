@@ -1,21 +1,19 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { createApiKey } from '../../../app/api-keys.ts';
-import { requireAccess } from '../access.ts';
+import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { body, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
 import { ProblemError } from '../problem.ts';
 import { ApiKey, CreateKeyBody, KeyId } from '../schemas.ts';
 
-const createKey = createRoute({
+const createKey = route({
   method: 'post', path: '/v1/keys', operationId: 'createKey', summary: 'Create an API key; the key is shown only in this answer (admin)', ...ledgerTag('keys'),
-  middleware: [requireAccess('admin')] as const,
   request: body(CreateKeyBody),
   responses: { 201: json(ApiKey, 'Created'), ...PROBLEMS },
 });
 
-const revokeKey = createRoute({
+const revokeKey = route({
   method: 'post', path: '/v1/keys/{id}/revoke', operationId: 'revokeKey', summary: 'Revoke an API key (admin)', ...ledgerTag('keys'),
-  middleware: [requireAccess('admin')] as const,
   request: { params: z.object({ id: KeyId }) },
   responses: { 200: json(ApiKey, 'Revoked'), ...PROBLEMS },
 });

@@ -1,21 +1,19 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { requireAccess } from '../access.ts';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { asOfInput, ledgerOr404, runWrite, written, asOfOr400 } from '../handler-kit.ts';
 import { body, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
 import { presentAsOf, presentCreatedLedger, presentLedger } from '../presenters.ts';
 import { AsOf, AsOfQuery, CreateLedgerBody, Ledger, LedgerId } from '../schemas.ts';
 
-const createLedger = createRoute({
+const createLedger = route({
   method: 'post', path: '/v1/ledgers', operationId: 'createLedger', summary: 'Create a ledger (admin)', ...ledgerTag('ledgers'),
-  middleware: [requireAccess('admin')] as const,
   request: body(CreateLedgerBody),
   responses: { 201: json(Ledger, 'Created'), 200: json(Ledger, 'Replayed'), ...PROBLEMS },
 });
 
-const getLedger = createRoute({
+const getLedger = route({
   method: 'get', path: '/v1/ledgers/{ledgerId}', operationId: 'getLedger', summary: 'The ledger, its head and closed-through date', ...ledgerTag('ledgers'),
-  middleware: [requireAccess('read')] as const,
   request: { params: z.object({ ledgerId: LedgerId }), query: AsOfQuery },
   responses: { 200: json(Ledger.extend({ asOf: AsOf }), 'The ledger'), ...PROBLEMS },
 });

@@ -1,6 +1,6 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { formatInstant as presentInstant } from '../../../domain/time.ts';
-import { requireAccess } from '../access.ts';
+import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { runWrite, written } from '../handler-kit.ts';
 import { body, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
@@ -8,10 +8,9 @@ import { ClosePeriodBody, LedgerId } from '../schemas.ts';
 
 const PeriodClose = z.object({ closedThrough: z.string(), position: z.number().int(), recordedAt: z.string() }).openapi('PeriodClose');
 
-const closePeriod = createRoute({
+const closePeriod = route({
   method: 'post', path: '/v1/ledgers/{ledgerId}/periods/close', operationId: 'closePeriod',
   summary: 'Close the books through a date: no later write may take effect on or before its end', ...ledgerTag('periods'),
-  middleware: [requireAccess('write')] as const,
   request: { params: z.object({ ledgerId: LedgerId }), ...body(ClosePeriodBody) },
   responses: { 201: json(PeriodClose, 'Closed'), 200: json(PeriodClose, 'Replayed'), ...PROBLEMS },
 });

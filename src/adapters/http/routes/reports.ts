@@ -1,5 +1,5 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { requireAccess } from '../access.ts';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { balancesAt, type AccountBalance } from '../../../app/balances.ts';
 import type { AccountRow } from '../../../app/ports.ts';
@@ -16,10 +16,9 @@ const ReversalItem = z.object({
   reason: z.string(), actor: z.string(), recordedAt: z.string(), effectiveAt: z.string(),
 }).openapi('ReversalItem');
 
-const listReversals = createRoute({
+const listReversals = route({
   method: 'get', path: '/v1/ledgers/{ledgerId}/reversals', operationId: 'listReversals',
   summary: 'Reversals with their originals, replacements, reasons, actors and both times (auditor)', ...ledgerTag('reports'),
-  middleware: [requireAccess('audit')] as const,
   request: { params: z.object({ ledgerId: LedgerId }), query: AsOfQuery.extend(PageQuery.shape) },
   responses: { 200: json(z.object({ items: z.array(ReversalItem), nextCursor: z.string().nullable(), asOf: AsOf }), 'A page of reversals'), ...PROBLEMS },
 });
@@ -57,11 +56,10 @@ const Restatements = z.object({
 
 const MAX_RESTATED_ENTRIES = 1000;
 
-const listRestatements = createRoute({
+const listRestatements = route({
   method: 'get', path: '/v1/ledgers/{ledgerId}/restatements', operationId: 'listRestatements',
   summary: 'Entries recorded in (recordedFrom, recordedTo] that change balances effective at or before effectiveAsOf, with each account\'s ledger balance before and after (auditor)',
   ...ledgerTag('reports'),
-  middleware: [requireAccess('audit')] as const,
   request: {
     params: z.object({ ledgerId: LedgerId }),
     query: z.strictObject({ recordedFrom: Timestamp, recordedTo: Timestamp.optional(), effectiveAsOf: TimestampOrDate.optional() }),

@@ -1,11 +1,11 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AsOf } from '../../../app/as-of.ts';
 import type { AccountRow, BalanceSums } from '../../../app/ports.ts';
 import { assetOfAccount, balanceFromSums } from '../../../app/balances.ts';
 import { Decimal, formatAmount } from '../../../domain/money.ts';
 import { periodsCovering } from '../../../domain/periods.ts';
 import { dateOf, endOfDay, formatInstant, parseInstantOrEndOfDay, parseInstantOrStartOfDay, parsePlainDate, parseTimestamp, type Instant } from '../../../domain/time.ts';
-import { requireAccess } from '../access.ts';
+import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { asOfInput, asOfOr400, ledgerOr404, readPage } from '../handler-kit.ts';
 import { json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
@@ -26,10 +26,9 @@ const Statement = z.object({
   items: z.array(StatementItem), nextCursor: z.string().nullable(),
 }).openapi('Statement');
 
-const getStatement = createRoute({
+const getStatement = route({
   method: 'get', path: '/v1/ledgers/{ledgerId}/accounts/{accountId}/entries', operationId: 'getStatement',
   summary: 'Statement: posted entries in effective order with the running ledger balance, as of recordedAsOf', ...ledgerTag('balances'),
-  middleware: [requireAccess('read')] as const,
   request: {
     params: AccountParams,
     query: AsOfQuery.extend(PageQuery.shape).extend({ effectiveFrom: TimestampOrDate.optional(), effectiveTo: TimestampOrDate.optional() }),
@@ -41,10 +40,9 @@ const HistoryPoint = z.object({
   periodStart: z.string(), periodEnd: z.string(), effectiveAt: z.string(), ledgerBalance: z.string(), availableBalance: z.string(),
 }).openapi('BalanceHistoryPoint');
 
-const getBalanceHistory = createRoute({
+const getBalanceHistory = route({
   method: 'get', path: '/v1/ledgers/{ledgerId}/accounts/{accountId}/balance-history', operationId: 'getBalanceHistory',
   summary: 'Balances at the end of each day, week or month of an effective range, as of recordedAsOf', ...ledgerTag('balances'),
-  middleware: [requireAccess('read')] as const,
   request: {
     params: AccountParams,
     query: AsOfQuery.extend({

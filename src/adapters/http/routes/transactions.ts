@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
 import type { RecordedEvent } from '../../../domain/events.ts';
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { TransactionInput } from '../../../domain/commands.ts';
 import { parseInstantOrEndOfDay, parseInstantOrStartOfDay, parsePlainDate, parseTimestamp } from '../../../domain/time.ts';
-import { requireAccess } from '../access.ts';
+import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { asOfInput, asOfOr400, ledgerOr404, positionKey, readPage, runWrite, writeRequest, written } from '../handler-kit.ts';
 import { body, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
@@ -16,10 +16,9 @@ import { AsOfQuery, BatchBody, CorrectBody, Problem, EntityId, PostHoldBody, Rev
 const LedgerParams = z.object({ ledgerId: LedgerId });
 const TransactionParams = z.object({ ledgerId: LedgerId, id: EntityId });
 
-const recordTransaction = createRoute({
+const recordTransaction = route({
   method: 'post', path: '/v1/ledgers/{ledgerId}/transactions', operationId: 'recordTransaction',
   summary: 'Record a transaction (posted, or pending: a hold); its id is its idempotency key', ...ledgerTag('transactions'),
-  middleware: [requireAccess('write')] as const,
   request: { params: LedgerParams, ...body(TransactionBody) },
   responses: { 201: json(Transaction, 'Recorded'), 200: json(Transaction, 'Replayed'), ...PROBLEMS },
 });
@@ -30,18 +29,16 @@ const BatchResult = z.object({
   problem: Problem.optional(),
 }).openapi('BatchResult');
 
-const recordBatch = createRoute({
+const recordBatch = route({
   method: 'post', path: '/v1/ledgers/{ledgerId}/transactions/batch', operationId: 'recordTransactionBatch',
   summary: 'Record up to 1000 transactions, a result per item; with atomic: true, all of them in one commit or none', ...ledgerTag('transactions'),
-  middleware: [requireAccess('write')] as const,
   request: { params: LedgerParams, ...body(BatchBody) },
   responses: { 200: json(z.object({ atomic: z.boolean(), recorded: z.boolean(), results: z.array(BatchResult) }), 'A result per item, in order'), ...PROBLEMS },
 });
 
-const listTransactions = createRoute({
+const listTransactions = route({
   method: 'get', path: '/v1/ledgers/{ledgerId}/transactions', operationId: 'listTransactions',
   summary: 'List transactions in log order, by account and effective and recorded ranges', ...ledgerTag('transactions'),
-  middleware: [requireAccess('read')] as const,
   request: {
     params: LedgerParams,
     query: AsOfQuery.extend(PageQuery.shape).extend({
@@ -53,42 +50,37 @@ const listTransactions = createRoute({
   responses: { 200: json(page(Transaction), 'A page of transactions'), ...PROBLEMS },
 });
 
-const getTransaction = createRoute({
+const getTransaction = route({
   method: 'get', path: '/v1/ledgers/{ledgerId}/transactions/{id}', operationId: 'getTransaction',
   summary: 'One transaction, with its state and links as of recordedAsOf', ...ledgerTag('transactions'),
-  middleware: [requireAccess('read')] as const,
   request: { params: TransactionParams, query: AsOfQuery },
   responses: { 200: json(Transaction, 'The transaction'), ...PROBLEMS },
 });
 
-const reverseTransaction = createRoute({
+const reverseTransaction = route({
   method: 'post', path: '/v1/ledgers/{ledgerId}/transactions/{id}/reverse', operationId: 'reverseTransaction',
   summary: 'Full reversal: every posting mirrored, effective by default when the original was', ...ledgerTag('transactions'),
-  middleware: [requireAccess('write')] as const,
   request: { params: TransactionParams, ...body(ReverseBody) },
   responses: { 201: json(Transaction, 'The reversal'), 200: json(Transaction, 'Replayed'), ...PROBLEMS },
 });
 
-const correctTransaction = createRoute({
+const correctTransaction = route({
   method: 'post', path: '/v1/ledgers/{ledgerId}/transactions/{id}/correct', operationId: 'correctTransaction',
   summary: 'Full reversal and a replacement, atomically at consecutive positions', ...ledgerTag('transactions'),
-  middleware: [requireAccess('write')] as const,
   request: { params: TransactionParams, ...body(CorrectBody) },
   responses: { 201: json(z.object({ reversal: Transaction, replacement: Transaction }), 'The reversal and the replacement'), 200: json(z.object({ reversal: Transaction, replacement: Transaction }), 'Replayed'), ...PROBLEMS },
 });
 
-const postHold = createRoute({
+const postHold = route({
   method: 'post', path: '/v1/ledgers/{ledgerId}/transactions/{id}/post', operationId: 'postHold',
   summary: 'Capture a hold, in full or for smaller amounts per (account, direction); the rest is released', ...ledgerTag('holds'),
-  middleware: [requireAccess('write')] as const,
   request: { params: TransactionParams, ...body(PostHoldBody) },
   responses: { 201: json(Transaction, 'The hold, now posted'), 200: json(Transaction, 'Replayed'), ...PROBLEMS },
 });
 
-const voidHold = createRoute({
+const voidHold = route({
   method: 'post', path: '/v1/ledgers/{ledgerId}/transactions/{id}/void', operationId: 'voidHold',
   summary: 'Release a hold', ...ledgerTag('holds'),
-  middleware: [requireAccess('write')] as const,
   request: { params: TransactionParams, ...body(VoidHoldBody) },
   responses: { 201: json(Transaction, 'The hold, now voided'), 200: json(Transaction, 'Replayed'), ...PROBLEMS },
 });
