@@ -21,6 +21,9 @@ export function assetOf(state: LedgerState, code: string): Asset | undefined {
   return state.assets.get(code) ?? isoCurrency(code);
 }
 
+/** Every write but CreateLedger to a ledger that does not exist gets this very rejection. */
+export const NO_LEDGER = reject('NOT_FOUND', 'The ledger does not exist.');
+
 export function decide(command: Command, state: LedgerState, context: DecisionContext): Decision {
   const decision = decideCommand(command, state, context);
   if (isRejection(decision)) return decision;
@@ -54,7 +57,7 @@ function checkNoOverdraft(state: LedgerState, events: readonly LedgerEvent[], co
 }
 
 function decideCommand(command: Command, state: LedgerState, context: DecisionContext): Decision {
-  if (command.type !== 'CreateLedger' && !state.ledger) return reject('NOT_FOUND', 'The ledger does not exist.');
+  if (command.type !== 'CreateLedger' && !state.ledger) return NO_LEDGER;
   switch (command.type) {
     case 'CreateLedger':
       if (state.ledger) return reject('IDEMPOTENCY_CONFLICT', `Ledger ${command.ledgerId} already exists.`);

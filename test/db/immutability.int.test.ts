@@ -28,6 +28,7 @@ function targets(ledgerId: string, keyId: string): Target[] {
     { table: 'transactions', where: inLedger, set: `effective_at = effective_at + interval '1 day'` },
     { table: 'postings', where: inLedger, set: 'amount = amount * 2' },
     { table: 'idempotency_keys', where: inLedger, set: `request = '{}'::jsonb` },
+    { table: 'rejections', where: inLedger, set: `code = 'FORGIVEN'` },
     { table: 'api_keys', where: ofKey, set: `role = 'admin'` },
     { table: 'api_key_revocations', where: ofKey, set: `revoked_at = revoked_at + interval '1 day'` },
   ];
@@ -71,7 +72,7 @@ describe.each(DATABASES)('append-only tables on $name', ({ open }) => {
   beforeAll(async () => {
     database = await open();
     api = await testApi(database);
-    // A row in every append-only table: a ledger, an asset, accounts (one closed), a transaction, a revoked key.
+    // A row in every append-only table: a ledger, an asset, accounts (one closed), a transaction, a revoked key, a rejection.
     ledgerId = await api.seedLedger({ accounts: [
       { id: 'bank', normalBalance: 'debit', currency: 'USD' },
       { id: 'alice', normalBalance: 'credit', currency: 'USD' },
@@ -85,8 +86,13 @@ describe.each(DATABASES)('append-only tables on $name', ({ open }) => {
       ] } }),
       await api.call('POST', `/v1/ledgers/${ledgerId}/accounts/spare/close`),
       await api.call('POST', '/v1/keys', { body: { name: 'doomed', role: 'reader', ledgerIds: [ledgerId] } }),
+      // Refused, so the rejection log has a row.
+      await api.call('POST', `/v1/ledgers/${ledgerId}/transactions`, { body: { id: 'dep-1', postings: [
+        { accountId: 'bank', direction: 'debit', amount: '99.00' },
+        { accountId: 'alice', direction: 'credit', amount: '99.00' },
+      ] } }),
     ];
-    expect(steps.map((s) => s.status)).toEqual([201, 201, 201, 201]);
+    expect(steps.map((s) => s.status)).toEqual([201, 201, 201, 201, 409]);
     keyId = steps[3]!.body.id;
     expect((await api.call('POST', `/v1/keys/${keyId}/revoke`)).status).toBe(200);
   });

@@ -5,7 +5,8 @@ import type { IdempotencyClaim, LedgerInfo } from '../../app/ports.ts';
 import { naturalClaim, type WriteRequest } from '../../app/write-request.ts';
 import type { Command } from '../../domain/commands.ts';
 import type { RecordedEvent } from '../../domain/events.ts';
-import { isRejection } from '../../domain/rejection.ts';
+import { NO_LEDGER } from '../../domain/decide.ts';
+import { isRejection, type Rejection } from '../../domain/rejection.ts';
 import { parsePlainDate, parseTimestamp } from '../../domain/time.ts';
 import type { AppEnv } from './env.ts';
 import { pageSizeOr } from './limits.ts';
@@ -28,9 +29,16 @@ export async function runWrite(c: Ctx, ledgerId: string, operation: string, comm
   }
   const extra = header ? [{ scope: `header:${operation}`, key: header }] : [];
   const outcome: WriteOutcome = await c.get('deps').committer.submit(ledgerId, writeRequest(c, command, request, extra));
-  if (isRejection(outcome)) throw ProblemError.of(outcome);
+  if (isRejection(outcome)) throw problemOfWrite(ledgerId, outcome);
   return outcome;
 }
+
+/** A refused write's problem; a missing ledger is answered as reads answer it, by its id. */
+export function problemOfWrite(ledgerId: string, rejection: Rejection): ProblemError {
+  return rejection === NO_LEDGER ? missingLedger(ledgerId) : ProblemError.of(rejection);
+}
+
+const missingLedger = (ledgerId: string) => new ProblemError('NOT_FOUND', `Ledger ${ledgerId} does not exist.`);
 
 /** A write as the use cases take it, from the calling key and request: idempotent by the command's natural id and `extraClaims`. */
 export function writeRequest(c: Ctx, command: Command, request: unknown, extraClaims: readonly IdempotencyClaim[] = []): WriteRequest {
@@ -49,7 +57,7 @@ export function written(c: Ctx, outcome: { events: readonly RecordedEvent[]; rep
 /** The ledger, or 404. */
 export async function ledgerOr404(c: Ctx, ledgerId: string): Promise<LedgerInfo> {
   const ledger = await c.get('deps').store.ledger(ledgerId);
-  if (!ledger) throw new ProblemError('NOT_FOUND', `Ledger ${ledgerId} does not exist.`);
+  if (!ledger) throw missingLedger(ledgerId);
   return ledger;
 }
 

@@ -6,7 +6,8 @@ import type { TransactionInput } from '../../../domain/commands.ts';
 import { parseInstantOrEndOfDay, parseInstantOrStartOfDay, parsePlainDate, parseTimestamp } from '../../../domain/time.ts';
 import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
-import { asOfInput, asOfOr400, ledgerOr404, positionKey, readPage, runWrite, writeRequest, written } from '../handler-kit.ts';
+import { NO_LEDGER } from '../../../domain/decide.ts';
+import { asOfInput, asOfOr400, ledgerOr404, positionKey, problemOfWrite, readPage, runWrite, writeRequest, written } from '../handler-kit.ts';
 import { body, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
 import { presentAsOf, presentRecordedTransaction, presentTransaction } from '../presenters.ts';
 import { problemBody, ProblemError, STATUS_OF } from '../problem.ts';
@@ -128,6 +129,7 @@ export const transactionRoutes = new OpenAPIHono<AppEnv>()
     const outcomes = atomic
       ? await committer.submitAtomic(ledgerId, requests)
       : await Promise.all(requests.map((request) => committer.submit(ledgerId, request)));
+    if (outcomes.includes(NO_LEDGER)) throw problemOfWrite(ledgerId, NO_LEDGER);
     const results = outcomes.map((outcome) => {
       if (isRejection(outcome)) return { status: STATUS_OF[outcome.code], problem: problemBody(outcome.code, outcome.detail, outcome.errors) };
       return { status: outcome.replayed ? 200 : 201, transaction: presentRecordedTransaction(outcome.events[0]!) };
