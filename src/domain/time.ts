@@ -127,6 +127,8 @@ export function parsePlainDate(text: string): PlainDate | undefined {
 }
 
 export function isValidTimeZone(timeZone: string): boolean {
+  // Intl also takes bare offsets such as "+14:00", which are not names of the IANA database.
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(timeZone)) return false;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone });
     return true;

@@ -57,6 +57,28 @@ describeOnEachDatabase('transaction batches', (api) => {
     expect(await api.head(ledgerId)).toBe(head + 1000);
   });
 
+  it('replays a batch sent again with the same Idempotency-Key, items without ids included, and names an item that changed', async () => {
+    const ledgerId = await api.seedLedger();
+    const head = await api.head(ledgerId);
+    const send = (body: Json, key: string) => api.call('POST', `/v1/ledgers/${ledgerId}/transactions/batch`, { body, headers: { 'Idempotency-Key': key } });
+    const items = [transfer(undefined, day(1), 'bank', 'alice', '1.00'), transfer(undefined, day(2), 'bank', 'nobody', '2.00'), transfer('k3', day(3), 'bank', 'alice', '3.00')];
+    const first = await send({ transactions: items }, 'batch-1');
+    expect(first.body.results.map((r: Json) => r.status)).toEqual([201, 422, 201]);
+    expect(await api.head(ledgerId)).toBe(head + 2);
+
+    const again = await send({ transactions: items }, 'batch-1');
+    expect(again.body.results.map((r: Json) => r.status)).toEqual([200, 422, 200]);
+    expect(again.body.results[0].transaction).toEqual(first.body.results[0].transaction);
+    expect(await api.head(ledgerId)).toBe(head + 2);
+
+    const changed = await send({ transactions: [items[0], items[1], transfer('k3', day(3), 'bank', 'alice', '4.00')] }, 'batch-1');
+    expect(changed.body.results.map((r: Json) => r.problem?.code ?? r.status)).toEqual([200, 'UNKNOWN_ACCOUNT', 'IDEMPOTENCY_CONFLICT']);
+    // Another key is another request: the item without an id is recorded again.
+    const other = await send({ transactions: [items[0]] }, 'batch-2');
+    expect(other.body.results.map((r: Json) => r.status)).toEqual([201]);
+    expect(await api.head(ledgerId)).toBe(head + 3);
+  });
+
   it('refuses more than 1000 items and an empty batch with 400', async () => {
     const ledgerId = await api.seedLedger();
     for (const transactions of [[], Array.from({ length: 1001 }, (_, i) => transfer(`y${i}`, day(1), 'bank', 'alice', '0.01'))]) {

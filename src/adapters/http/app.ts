@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
+import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
 import { isDatabaseUnavailable, isStatementTimeout } from '../db/errors.ts';
 import { identify } from './access.ts';
-import { unstorableJson } from './json-guard.ts';
+import { parseJsonMarkingInexact, unstorableJson } from './json-guard.ts';
 import type { AppDeps, AppEnv } from './env.ts';
 import { countsOverLimits, DEFAULT_LIMITS, type Limits } from './limits.ts';
 import { RequestCounters } from './metrics.ts';
@@ -32,11 +33,20 @@ function fieldErrors(error: ZodError) {
   return error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(body)', message: issue.message }));
 }
 
-/** The parsed body, or a 400 for malformed JSON and for what the database cannot store. */
-async function storableJsonBody(parsing: Promise<unknown>): Promise<unknown> {
+/**
+ * A POST's JSON body, or a 400: for a body that is not JSON, malformed JSON, numbers JavaScript
+ * cannot hold exactly, and what the database cannot store. Undefined when there is no body.
+ */
+async function storableJsonBody(c: Context<AppEnv>): Promise<unknown> {
+  if (c.req.method !== 'POST' || !c.req.raw.body) return undefined;
+  const text = await c.req.text();
+  if (!/\bjson\b/i.test(c.req.header('Content-Type') ?? '')) {
+    if (text.length === 0) return undefined;
+    throw new ProblemError('VALIDATION_FAILED', 'The request body must be JSON, sent with Content-Type: application/json.', [{ path: '(body)', message: 'not JSON' }]);
+  }
   let parsed: unknown;
   try {
-    parsed = await parsing;
+    parsed = parseJsonMarkingInexact(text);
   } catch {
     throw new ProblemError('VALIDATION_FAILED', 'The request body is not valid JSON.', [{ path: '(body)', message: 'malformed JSON' }]);
   }
@@ -99,7 +109,7 @@ export function createApp(deps: AppDeps) {
   app.use('/v1/*', async (c, next) => {
     // Without a key, the route answers 401 before looking at the body.
     if (!c.get('key')) return next();
-    const body = c.req.method === 'POST' && /\bjson\b/i.test(c.req.header('Content-Type') ?? '') ? await storableJsonBody(c.req.json()) : undefined;
+    const body = await storableJsonBody(c);
     const over = countsOverLimits(body, c.req.query('limit'), limits);
     if (over.length > 0) throw new ProblemError('VALIDATION_FAILED', `The request is over this service's limits: ${over.map((o) => `${o.path} ${o.message}`).join('; ')}.`, over);
     await next();

@@ -23,14 +23,19 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
  * `Idempotency-Key` header, scoped to the operation; `request` is what a retry must repeat.
  */
 export async function runWrite(c: Ctx, ledgerId: string, operation: string, command: Command, request: unknown) {
-  const header = c.req.header('Idempotency-Key');
-  if (header !== undefined && !IDEMPOTENCY_KEY.test(header)) {
-    throw new ProblemError('VALIDATION_FAILED', 'Idempotency-Key is 1 to 255 visible ASCII characters.', [{ path: 'Idempotency-Key', message: 'invalid' }]);
-  }
-  const extra = header ? [{ scope: `header:${operation}`, key: header }] : [];
-  const outcome: WriteOutcome = await c.get('deps').committer.submit(ledgerId, writeRequest(c, command, request, extra));
+  const outcome: WriteOutcome = await c.get('deps').committer.submit(ledgerId, writeRequest(c, command, request, headerClaims(c, operation)));
   if (isRejection(outcome)) throw problemOfWrite(ledgerId, outcome);
   return outcome;
+}
+
+/** The `Idempotency-Key` header as a claim scoped to the operation (and to an item of a batch), or none. */
+export function headerClaims(c: Ctx, operation: string, item?: number): IdempotencyClaim[] {
+  const header = c.req.header('Idempotency-Key');
+  if (header === undefined) return [];
+  if (!IDEMPOTENCY_KEY.test(header)) {
+    throw new ProblemError('VALIDATION_FAILED', 'Idempotency-Key is 1 to 255 visible ASCII characters.', [{ path: 'Idempotency-Key', message: 'invalid' }]);
+  }
+  return [{ scope: `header:${operation}`, key: item === undefined ? header : `${header}#${item}` }];
 }
 
 /** A refused write's problem; a missing ledger is answered as reads answer it, by its id. */

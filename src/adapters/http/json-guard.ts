@@ -1,3 +1,4 @@
+import { Decimal } from '../../domain/money.ts';
 import type { FieldError } from '../../domain/rejection.ts';
 
 /** Deeper than any request of this API needs; canonical JSON and jsonb recurse per level. */
@@ -16,6 +17,9 @@ function badText(text: string): string | null {
  * so that it is refused with a 400 before any work: PostgreSQL text and jsonb refuse U+0000.
  */
 export function unstorableJson(value: unknown, path = '', depth = 0): FieldError | null {
+  if (value instanceof InexactNumber) {
+    return { path: path || '(body)', message: `the number ${value.source.slice(0, 40)} has no exact JavaScript value; send it as a string` };
+  }
   if (typeof value === 'string') {
     const why = badText(value);
     return why ? { path: path || '(body)', message: why } : null;
@@ -30,4 +34,23 @@ export function unstorableJson(value: unknown, path = '', depth = 0): FieldError
     if (found) return found;
   }
   return null;
+}
+
+/** A JSON number that a JavaScript number would change (1e400, or more than 17 digits): kept out of storage. */
+class InexactNumber {
+  readonly source: string;
+  constructor(source: string) {
+    this.source = source;
+  }
+}
+
+/**
+ * JSON.parse, marking every number whose value JavaScript cannot hold exactly, so that
+ * `unstorableJson` refuses it rather than storing another number (or null) in its place.
+ */
+export function parseJsonMarkingInexact(text: string): unknown {
+  return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) => {
+    if (typeof value !== 'number' || context?.source === undefined) return value;
+    return Number.isFinite(value) && new Decimal(context.source).equals(value.toString()) ? value : new InexactNumber(context.source);
+  });
 }

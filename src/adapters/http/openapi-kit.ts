@@ -1,4 +1,4 @@
-import type { z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { Problem } from './schemas.ts';
 
 export function json<T extends z.ZodType>(schema: T, description: string) {
@@ -8,6 +8,9 @@ export function json<T extends z.ZodType>(schema: T, description: string) {
 export function body<T extends z.ZodType>(schema: T) {
   return { body: { content: { 'application/json': { schema } }, required: true } };
 }
+
+/** For a write that takes no body: nothing, or `{}`; any field is refused, like everywhere. */
+export const NO_BODY = { body: { content: { 'application/json': { schema: z.strictObject({}) } }, required: false } } as const;
 
 const problem = (description: string) => ({ content: { 'application/problem+json': { schema: Problem } }, description });
 

@@ -2,7 +2,7 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { createApiKey } from '../../../app/api-keys.ts';
 import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
-import { body, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
+import { body, json, ledgerTag, NO_BODY, PROBLEMS } from '../openapi-kit.ts';
 import { ProblemError } from '../problem.ts';
 import { ApiKey, CreateKeyBody, KeyId } from '../schemas.ts';
 
@@ -14,13 +14,16 @@ const createKey = route({
 
 const revokeKey = route({
   method: 'post', path: '/v1/keys/{id}/revoke', operationId: 'revokeKey', summary: 'Revoke an API key (admin)', ...ledgerTag('keys'),
-  request: { params: z.object({ id: KeyId }) },
+  request: { params: z.object({ id: KeyId }), ...NO_BODY },
   responses: { 200: json(ApiKey, 'Revoked'), ...PROBLEMS },
 });
 
 export const keyRoutes = new OpenAPIHono<AppEnv>()
   .openapi(createKey, async (c) => {
     const input = c.req.valid('json');
+    if (input.role === 'admin' && input.ledgerIds !== undefined) {
+      throw new ProblemError('VALIDATION_FAILED', 'An admin key has every ledger: omit ledgerIds.', [{ path: 'ledgerIds', message: 'not allowed for an admin key' }]);
+    }
     if (input.role !== 'admin' && (input.ledgerIds ?? []).length === 0) {
       throw new ProblemError('VALIDATION_FAILED', `A ${input.role} key needs the ledgers it may use.`, [{ path: 'ledgerIds', message: 'required for this role' }]);
     }

@@ -7,7 +7,7 @@ import { parseInstantOrEndOfDay, parseInstantOrStartOfDay, parsePlainDate, parse
 import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { NO_LEDGER } from '../../../domain/decide.ts';
-import { asOfInput, asOfOr400, ledgerOr404, positionKey, problemOfWrite, readPage, runWrite, writeRequest, written } from '../handler-kit.ts';
+import { asOfInput, asOfOr400, headerClaims, ledgerOr404, positionKey, problemOfWrite, readPage, runWrite, writeRequest, written } from '../handler-kit.ts';
 import { body, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
 import { presentAsOf, presentRecordedTransaction, presentTransaction } from '../presenters.ts';
 import { problemBody, ProblemError, STATUS_OF } from '../problem.ts';
@@ -123,8 +123,9 @@ export const transactionRoutes = new OpenAPIHono<AppEnv>()
   .openapi(recordBatch, async (c) => {
     const { ledgerId } = c.req.valid('param');
     const { transactions, atomic = false } = c.req.valid('json');
-    const requests = transactions.map((input) =>
-      writeRequest(c, { type: 'RecordTransaction', transaction: transactionInput(input, input.id ?? `tx_${randomUUID()}`) }, input));
+    // With an Idempotency-Key, each item is idempotent by the key and its index as well as by its id.
+    const requests = transactions.map((input, i) =>
+      writeRequest(c, { type: 'RecordTransaction', transaction: transactionInput(input, input.id ?? `tx_${randomUUID()}`) }, input, headerClaims(c, 'transactions.batch', i)));
     const { committer } = c.get('deps');
     const outcomes = atomic
       ? await committer.submitAtomic(ledgerId, requests)
