@@ -2,18 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
 import type { Context } from 'hono';
-import { createMiddleware } from 'hono/factory';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
 import { isDatabaseUnavailable, isStatementTimeout } from '../db/errors.ts';
-import { identify } from './access.ts';
-import { parseJsonMarkingInexact, unstorableJson } from './json-guard.ts';
 import type { AppDeps, AppEnv } from './env.ts';
-import { countsOverLimits, DEFAULT_LIMITS, type Limits } from './limits.ts';
+import { DEFAULT_LIMITS } from './limits.ts';
 import { RequestCounters } from './metrics.ts';
 import { problemResponse, ProblemError } from './problem.ts';
-import { RateLimiter } from './rate-limit.ts';
+import { requestGuards } from './request-guards.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { balanceRoutes } from './routes/balances.ts';
@@ -29,43 +25,26 @@ import { transactionRoutes } from './routes/transactions.ts';
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
+/** Every error leaves here: problems as they are, a database that cannot answer as 503, the rest as a logged 500. */
+function answerError(error: Error, c: Context<AppEnv>): Response {
+  c.header('X-Request-Id', c.get('requestId'));
+  if (error instanceof ProblemError) return problemResponse(c, error.code, error.detail, error.errors, { ...error.headers });
+  if (isDatabaseUnavailable(error)) {
+    const why = isStatementTimeout(error) ? 'The query ran past the statement timeout' : 'The database cannot answer now';
+    return problemResponse(c, 'UNAVAILABLE', `${why}; retry later. Nothing was recorded unless a retry says so.`, undefined, { 'Retry-After': '1' });
+  }
+  if (error instanceof HTTPException && error.status < 500) {
+    const code = error.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED';
+    return problemResponse(c, code, error.message || 'The request is malformed.');
+  }
+  console.error(JSON.stringify({ requestId: c.get('requestId'), error: String(error), stack: error.stack }));
+  return c.json({ type: 'about:blank', title: 'Internal error', status: 500, detail: 'An unexpected error; it has been logged.', code: 'INTERNAL' }, 500, {
+    'Content-Type': 'application/problem+json',
+  });
+}
+
 function fieldErrors(error: ZodError) {
   return error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(body)', message: issue.message }));
-}
-
-/**
- * A POST's JSON body, or a 400: for a body that is not JSON, malformed JSON, numbers JavaScript
- * cannot hold exactly, and what the database cannot store. Undefined when there is no body.
- */
-async function storableJsonBody(c: Context<AppEnv>): Promise<unknown> {
-  if (c.req.method !== 'POST' || !c.req.raw.body) return undefined;
-  const text = await c.req.text();
-  if (!/\bjson\b/i.test(c.req.header('Content-Type') ?? '')) {
-    if (text.length === 0) return undefined;
-    throw new ProblemError('VALIDATION_FAILED', 'The request body must be JSON, sent with Content-Type: application/json.', [{ path: '(body)', message: 'not JSON' }]);
-  }
-  let parsed: unknown;
-  try {
-    parsed = parseJsonMarkingInexact(text);
-  } catch {
-    throw new ProblemError('VALIDATION_FAILED', 'The request body is not valid JSON.', [{ path: '(body)', message: 'malformed JSON' }]);
-  }
-  const unstorable = unstorableJson(parsed);
-  if (unstorable) throw new ProblemError('VALIDATION_FAILED', `The request body ${unstorable.message}.`, [unstorable]);
-  return parsed;
-}
-
-/** 429 with Retry-After for a key over its request rate; off when the rate is 0. */
-function rateLimited(limits: Limits) {
-  const limiter = limits.ratePerSecond > 0 ? new RateLimiter(limits.ratePerSecond, limits.rateBurst) : null;
-  return createMiddleware<AppEnv>(async (c, next) => {
-    const key = c.get('key');
-    const waitSeconds = key && limiter ? limiter.take(key.keyId) : 0;
-    if (waitSeconds > 0) {
-      throw new ProblemError('RATE_LIMITED', `This key is over ${limits.ratePerSecond} requests a second.`, undefined, { 'Retry-After': String(Math.ceil(waitSeconds)) });
-    }
-    await next();
-  });
 }
 
 /** The whole HTTP API over its dependencies: the Node and Workers entries wire the same app. */
@@ -98,39 +77,9 @@ export function createApp(deps: AppDeps) {
       status: c.res.status, code: c.get('problem') ?? null, durationMs: Math.round((performance.now() - started) * 1000) / 1000,
     });
   });
-  app.use('/v1/*', bodyLimit({
-    maxSize: limits.maxBodyBytes,
-    onError: () => {
-      throw new ProblemError('PAYLOAD_TOO_LARGE', `The request body is larger than ${limits.maxBodyBytes} bytes.`);
-    },
-  }));
-  app.use('/v1/*', identify);
-  app.use('/v1/*', rateLimited(limits));
-  app.use('/v1/*', async (c, next) => {
-    // Without a key, the route answers 401 before looking at the body.
-    if (!c.get('key')) return next();
-    const body = await storableJsonBody(c);
-    const over = countsOverLimits(body, c.req.query('limit'), limits);
-    if (over.length > 0) throw new ProblemError('VALIDATION_FAILED', `The request is over this service's limits: ${over.map((o) => `${o.path} ${o.message}`).join('; ')}.`, over);
-    await next();
-  });
+  app.use('/v1/*', ...requestGuards(limits));
 
-  app.onError((error, c) => {
-    c.header('X-Request-Id', c.get('requestId'));
-    if (error instanceof ProblemError) return problemResponse(c, error.code, error.detail, error.errors, { ...error.headers });
-    if (isDatabaseUnavailable(error)) {
-      const why = isStatementTimeout(error) ? 'The query ran past the statement timeout' : 'The database cannot answer now';
-      return problemResponse(c, 'UNAVAILABLE', `${why}; retry later. Nothing was recorded unless a retry says so.`, undefined, { 'Retry-After': '1' });
-    }
-    if (error instanceof HTTPException && error.status < 500) {
-      const code = error.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED';
-      return problemResponse(c, code, error.message || 'The request is malformed.');
-    }
-    console.error(JSON.stringify({ requestId: c.get('requestId'), error: String(error), stack: (error as Error).stack }));
-    return c.json({ type: 'about:blank', title: 'Internal error', status: 500, detail: 'An unexpected error; it has been logged.', code: 'INTERNAL' }, 500, {
-      'Content-Type': 'application/problem+json',
-    });
-  });
+  app.onError(answerError);
   app.notFound((c) => problemResponse(c, 'NOT_FOUND', `No route for ${c.req.method} ${c.req.path}.`));
 
   app.get('/health', (c) => c.json({ ok: true }));
