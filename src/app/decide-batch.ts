@@ -75,7 +75,9 @@ export function decideBatch(units: readonly WriteUnit[], input: BatchInput): Bat
   };
 
   const result = units.map((unit) => {
-    const before = { state, position, events: events.length, newRecords: newRecords.length, records: new Map(records) };
+    // Only a unit of several writes is ever rolled back: copy the records for it alone.
+    const atomic = unit.requests.length > 1;
+    const before = { state, position, events: events.length, newRecords: newRecords.length, records: atomic ? new Map(records) : records };
     const recordedCommands: Command[] = [];
     const outcomes: BatchOutcome[] = [];
     for (const request of unit.requests) {
@@ -91,7 +93,7 @@ export function decideBatch(units: readonly WriteUnit[], input: BatchInput): Bat
       break;
     }
     const refused = outcomes.length - 1;
-    if (!isRejection(outcomes[refused]) || unit.requests.length === 1) return outcomes;
+    if (!isRejection(outcomes[refused]) || !atomic) return outcomes;
     ({ state, position, records } = before);
     events.length = before.events;
     newRecords.length = before.newRecords;
