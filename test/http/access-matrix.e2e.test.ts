@@ -27,6 +27,7 @@ const ALLOWED: Readonly<Record<string, readonly Role[]>> = {
   'POST /v1/keys': ADMIN,
   'POST /v1/keys/{id}/revoke': ADMIN,
   'GET /v1/metrics': ADMIN,
+  'GET /v1/keys/current': READ,
 
   [`POST ${L}/assets`]: WRITE,
   [`POST ${L}/accounts`]: WRITE,

@@ -8,7 +8,9 @@ const UNAVAILABLE_DRIVER_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE',
 /** True for an error a client should retry later: 503 with Retry-After. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (UNAVAILABLE_SQLSTATES.test(code) || UNAVAILABLE_DRIVER_CODES.has(code));
+  if (typeof code === 'string') return UNAVAILABLE_SQLSTATES.test(code) || UNAVAILABLE_DRIVER_CODES.has(code);
+  // On workerd, a refused connection surfaces as a plain Error without a code.
+  return error instanceof Error && error.message === 'connection attempt failed';
 }
 
 /** True when PostgreSQL cancelled a statement that ran past `statement_timeout`. */

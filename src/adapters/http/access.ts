@@ -28,6 +28,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   'POST /v1/keys': 'admin',
   'POST /v1/keys/{id}/revoke': 'admin',
   'GET /v1/metrics': 'admin',
+  'GET /v1/keys/current': 'read',
   [`GET ${L}`]: 'read',
   [`POST ${L}/assets`]: 'write',
   [`POST ${L}/accounts`]: 'write',

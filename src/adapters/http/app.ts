@@ -13,6 +13,7 @@ import { requestGuards } from './request-guards.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { balanceRoutes } from './routes/balances.ts';
+import { consoleRoutes } from './routes/console.ts';
 import { feedRoutes } from './routes/feed.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { ledgerRoutes } from './routes/ledgers.ts';
@@ -102,5 +103,6 @@ export function createApp(deps: AppDeps) {
     info: { title: 'Bitemporal ledger', version: '0.1.0', description: 'A double-entry ledger that never forgets: every balance as of any (recordedAsOf, effectiveAsOf).' },
   });
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  app.route('/', consoleRoutes);
   return app;
 }

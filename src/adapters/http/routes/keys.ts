@@ -18,7 +18,17 @@ const revokeKey = route({
   responses: { 200: json(ApiKey, 'Revoked'), ...PROBLEMS },
 });
 
+const currentKey = route({
+  method: 'get', path: '/v1/keys/current', operationId: 'getCurrentKey',
+  summary: 'The calling key: its id, name, role and ledgers (any role), so a client can tell what it may do', ...ledgerTag('keys'),
+  responses: { 200: json(ApiKey, 'The calling key, without its secret'), ...PROBLEMS },
+});
+
 export const keyRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(currentKey, (c) => {
+    const key = c.get('key')!;
+    return c.json({ id: key.keyId, name: key.name, role: key.role, ledgerIds: key.ledgerIds ? [...key.ledgerIds] : null }, 200);
+  })
   .openapi(createKey, async (c) => {
     const input = c.req.valid('json');
     if (input.role === 'admin' && input.ledgerIds !== undefined) {
