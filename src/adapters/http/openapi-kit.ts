@@ -12,6 +12,18 @@ export function body<T extends z.ZodType>(schema: T) {
 /** For a write that takes no body: nothing, or `{}`; any field is refused, like everywhere. */
 export const NO_BODY = { body: { content: { 'application/json': { schema: z.strictObject({}) } }, required: false } } as const;
 
+/**
+ * The `Idempotency-Key` header of a write that records events, for the OpenAPI document only:
+ * `headerClaims` checks it and answers 400 for a malformed one.
+ */
+export const IDEMPOTENCY_KEY_HEADER = {
+  headers: z.object({
+    'idempotency-key': z.string().optional().openapi({
+      description: 'Makes the write idempotent: the same key and body again answer the first result (200, Idempotent-Replayed: true); 1 to 255 visible ASCII characters',
+    }),
+  }),
+} as const;
+
 const problem = (description: string) => ({ content: { 'application/problem+json': { schema: Problem } }, description });
 
 /** The problems any route under /v1 may answer. */
@@ -21,7 +33,9 @@ export const PROBLEMS = {
   403: problem('The key may not do this'),
   404: problem('Not found, or outside the key\'s ledgers'),
   409: problem('Conflicts with what is recorded'),
+  413: problem('The request body is over the size limit (PAYLOAD_TOO_LARGE)'),
   422: problem('Refused by a business rule'),
+  429: problem('The key is over its request rate (RATE_LIMITED); see Retry-After'),
   // No content declared here, so handlers may answer any Response: bodies come from presenters.
   503: { description: 'The database is unavailable; retry (problem+json, UNAVAILABLE)' },
 } as const;

@@ -3,7 +3,7 @@ import { balancesAt } from '../../../app/balances.ts';
 import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { asOfInput, asOfOr400, ledgerOr404, accountIdKey, readPage, runWrite, written } from '../handler-kit.ts';
-import { body, json, ledgerTag, NO_BODY, PROBLEMS } from '../openapi-kit.ts';
+import { body, IDEMPOTENCY_KEY_HEADER, json, ledgerTag, NO_BODY, PROBLEMS } from '../openapi-kit.ts';
 import { presentAccount, presentAsOf, presentBalance } from '../presenters.ts';
 import { ProblemError } from '../problem.ts';
 import { Account, AccountPrefix, AsOfQuery, Balance, EntityId, LedgerId, OpenAccountBody, page, PageQuery } from '../schemas.ts';
@@ -13,7 +13,7 @@ const AccountParams = z.object({ ledgerId: LedgerId, accountId: EntityId });
 
 const openAccount = route({
   method: 'post', path: '/v1/ledgers/{ledgerId}/accounts', operationId: 'openAccount', summary: 'Open an account', ...ledgerTag('accounts'),
-  request: { params: LedgerParams, ...body(OpenAccountBody) },
+  request: { params: LedgerParams, ...body(OpenAccountBody), ...IDEMPOTENCY_KEY_HEADER },
   responses: { 201: json(Account, 'Opened'), 200: json(Account, 'Replayed'), ...PROBLEMS },
 });
 
@@ -31,7 +31,7 @@ const getAccount = route({
 
 const closeAccount = route({
   method: 'post', path: '/v1/ledgers/{ledgerId}/accounts/{accountId}/close', operationId: 'closeAccount', summary: 'Close an account', ...ledgerTag('accounts'),
-  request: { params: AccountParams, ...NO_BODY },
+  request: { params: AccountParams, ...NO_BODY, ...IDEMPOTENCY_KEY_HEADER },
   responses: { 201: json(Account, 'Closed'), 200: json(Account, 'Replayed'), ...PROBLEMS },
 });
 

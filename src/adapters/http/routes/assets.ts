@@ -2,13 +2,13 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { runWrite, written } from '../handler-kit.ts';
-import { body, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
+import { body, IDEMPOTENCY_KEY_HEADER, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
 import { presentDeclaredAsset } from '../presenters.ts';
 import { AssetResponse, DeclareAssetBody, LedgerId } from '../schemas.ts';
 
 const declareAsset = route({
   method: 'post', path: '/v1/ledgers/{ledgerId}/assets', operationId: 'declareAsset', summary: 'Declare a custom asset', ...ledgerTag('assets'),
-  request: { params: z.object({ ledgerId: LedgerId }), ...body(DeclareAssetBody) },
+  request: { params: z.object({ ledgerId: LedgerId }), ...body(DeclareAssetBody), ...IDEMPOTENCY_KEY_HEADER },
   responses: { 201: json(AssetResponse, 'Declared'), 200: json(AssetResponse, 'Replayed'), ...PROBLEMS },
 });
 

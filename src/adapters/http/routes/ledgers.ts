@@ -2,13 +2,13 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { asOfInput, ledgerOr404, runWrite, written, asOfOr400 } from '../handler-kit.ts';
-import { body, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
+import { body, IDEMPOTENCY_KEY_HEADER, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
 import { presentAsOf, presentCreatedLedger, presentLedger } from '../presenters.ts';
 import { AsOf, AsOfQuery, CreateLedgerBody, Ledger, LedgerId } from '../schemas.ts';
 
 const createLedger = route({
   method: 'post', path: '/v1/ledgers', operationId: 'createLedger', summary: 'Create a ledger (admin)', ...ledgerTag('ledgers'),
-  request: body(CreateLedgerBody),
+  request: { ...body(CreateLedgerBody), ...IDEMPOTENCY_KEY_HEADER },
   responses: { 201: json(Ledger, 'Created'), 200: json(Ledger, 'Replayed'), ...PROBLEMS },
 });
 

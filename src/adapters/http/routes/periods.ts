@@ -3,7 +3,7 @@ import { formatInstant as presentInstant } from '../../../domain/time.ts';
 import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { runWrite, written } from '../handler-kit.ts';
-import { body, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
+import { body, IDEMPOTENCY_KEY_HEADER, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
 import { ClosePeriodBody, LedgerId } from '../schemas.ts';
 
 const PeriodClose = z.object({ closedThrough: z.string(), position: z.number().int(), recordedAt: z.string() }).openapi('PeriodClose');
@@ -11,7 +11,7 @@ const PeriodClose = z.object({ closedThrough: z.string(), position: z.number().i
 const closePeriod = route({
   method: 'post', path: '/v1/ledgers/{ledgerId}/periods/close', operationId: 'closePeriod',
   summary: 'Close the books through a date: no later write may take effect on or before its end', ...ledgerTag('periods'),
-  request: { params: z.object({ ledgerId: LedgerId }), ...body(ClosePeriodBody) },
+  request: { params: z.object({ ledgerId: LedgerId }), ...body(ClosePeriodBody), ...IDEMPOTENCY_KEY_HEADER },
   responses: { 201: json(PeriodClose, 'Closed'), 200: json(PeriodClose, 'Replayed'), ...PROBLEMS },
 });
 

@@ -8,7 +8,7 @@ import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { NO_LEDGER } from '../../../domain/decide.ts';
 import { asOfInput, asOfOr400, headerClaims, ledgerOr404, positionKey, problemOfWrite, readPage, runWrite, writeRequest, written } from '../handler-kit.ts';
-import { body, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
+import { body, IDEMPOTENCY_KEY_HEADER, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
 import { presentAsOf, presentRecordedTransaction, presentTransaction } from '../presenters.ts';
 import { problemBody, ProblemError, STATUS_OF } from '../problem.ts';
 import { isRejection } from '../../../domain/rejection.ts';
@@ -20,7 +20,7 @@ const TransactionParams = z.object({ ledgerId: LedgerId, id: EntityId });
 const recordTransaction = route({
   method: 'post', path: '/v1/ledgers/{ledgerId}/transactions', operationId: 'recordTransaction',
   summary: 'Record a transaction (posted, or pending: a hold); its id is its idempotency key', ...ledgerTag('transactions'),
-  request: { params: LedgerParams, ...body(TransactionBody) },
+  request: { params: LedgerParams, ...body(TransactionBody), ...IDEMPOTENCY_KEY_HEADER },
   responses: { 201: json(Transaction, 'Recorded'), 200: json(Transaction, 'Replayed'), ...PROBLEMS },
 });
 
@@ -33,7 +33,7 @@ const BatchResult = z.object({
 const recordBatch = route({
   method: 'post', path: '/v1/ledgers/{ledgerId}/transactions/batch', operationId: 'recordTransactionBatch',
   summary: 'Record up to 1000 transactions, a result per item; with atomic: true, all of them in one commit or none', ...ledgerTag('transactions'),
-  request: { params: LedgerParams, ...body(BatchBody) },
+  request: { params: LedgerParams, ...body(BatchBody), ...IDEMPOTENCY_KEY_HEADER },
   responses: { 200: json(z.object({ atomic: z.boolean(), recorded: z.boolean(), results: z.array(BatchResult) }), 'A result per item, in order'), ...PROBLEMS },
 });
 
@@ -61,28 +61,28 @@ const getTransaction = route({
 const reverseTransaction = route({
   method: 'post', path: '/v1/ledgers/{ledgerId}/transactions/{id}/reverse', operationId: 'reverseTransaction',
   summary: 'Full reversal: every posting mirrored, effective by default when the original was', ...ledgerTag('transactions'),
-  request: { params: TransactionParams, ...body(ReverseBody) },
+  request: { params: TransactionParams, ...body(ReverseBody), ...IDEMPOTENCY_KEY_HEADER },
   responses: { 201: json(Transaction, 'The reversal'), 200: json(Transaction, 'Replayed'), ...PROBLEMS },
 });
 
 const correctTransaction = route({
   method: 'post', path: '/v1/ledgers/{ledgerId}/transactions/{id}/correct', operationId: 'correctTransaction',
   summary: 'Full reversal and a replacement, atomically at consecutive positions', ...ledgerTag('transactions'),
-  request: { params: TransactionParams, ...body(CorrectBody) },
+  request: { params: TransactionParams, ...body(CorrectBody), ...IDEMPOTENCY_KEY_HEADER },
   responses: { 201: json(z.object({ reversal: Transaction, replacement: Transaction }), 'The reversal and the replacement'), 200: json(z.object({ reversal: Transaction, replacement: Transaction }), 'Replayed'), ...PROBLEMS },
 });
 
 const postHold = route({
   method: 'post', path: '/v1/ledgers/{ledgerId}/transactions/{id}/post', operationId: 'postHold',
   summary: 'Capture a hold, in full or for smaller amounts per (account, direction); the rest is released', ...ledgerTag('holds'),
-  request: { params: TransactionParams, ...body(PostHoldBody) },
+  request: { params: TransactionParams, ...body(PostHoldBody), ...IDEMPOTENCY_KEY_HEADER },
   responses: { 201: json(Transaction, 'The hold, now posted'), 200: json(Transaction, 'Replayed'), ...PROBLEMS },
 });
 
 const voidHold = route({
   method: 'post', path: '/v1/ledgers/{ledgerId}/transactions/{id}/void', operationId: 'voidHold',
   summary: 'Release a hold', ...ledgerTag('holds'),
-  request: { params: TransactionParams, ...body(VoidHoldBody) },
+  request: { params: TransactionParams, ...body(VoidHoldBody), ...IDEMPOTENCY_KEY_HEADER },
   responses: { 201: json(Transaction, 'The hold, now voided'), 200: json(Transaction, 'Replayed'), ...PROBLEMS },
 });
 
