@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, type Limits } from '../../src/adapters/http/limits.ts';
 import { MAX_BATCH, MAX_PAGE_SIZE, MAX_POSTINGS } from '../../src/adapters/http/schemas.ts';
 import { configFrom, DEFAULT_STATEMENT_TIMEOUT_MS } from '../../src/entry/config.ts';
-import { describeOnEachDatabase, expectProblem, testApi, transfer, type Answer, type Json, type TestApi } from '../support/http.ts';
+import { answerOf, describeOnEachDatabase, expectProblem, testApi, transfer, type Answer, type Json, type TestApi } from '../support/http.ts';
 
 // Spec sections 5 (413, 429, "no client input gets a 5xx", "a refused write records nothing")
 // and 8 (limits on body, postings, batch, page size, per-key rate; keys never shown again).
@@ -31,15 +31,7 @@ function paddedTo(body: Json, bytes: number): string {
 
 /** Sends a raw Request through the in-process app, answers like TestApi.call. */
 async function send(api: TestApi, request: Request): Promise<Answer> {
-  const response = await api.app.request(request);
-  const text = await response.text();
-  let body: Json;
-  try {
-    body = text ? JSON.parse(text) : {};
-  } catch {
-    body = {};
-  }
-  return { status: response.status, headers: response.headers, body, text };
+  return answerOf(await api.app.request(request));
 }
 
 /** A POST whose body arrives as a stream of chunks, without Content-Length (chunked upload). */

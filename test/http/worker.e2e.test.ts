@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRIVATE_DATABASES, type PrivateDatabase } from '../support/private-database.ts';
 import { call, startServer, stopAllServers, type Json, type Server } from '../support/server.ts';
-import { QUIET_WRANGLER_ENV, startWorker, stopAllWorkers, WRANGLER } from '../support/worker.ts';
+import { QUIET_WRANGLER_ENV, startWorker, WRANGLER } from '../support/worker.ts';
 
 // The Workers entry (src/entry/worker.ts) as Cloudflare would run it: bundled by wrangler and
 // served by workerd under `wrangler dev`, on PostgreSQL through a local Hyperdrive binding. It
@@ -17,7 +17,6 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 const NODE = join(ROOT, 'node_modules/.bin/node');
 
 afterAll(() => {
-  stopAllWorkers();
   stopAllServers();
 });
 

@@ -15,7 +15,7 @@ export interface TestApi {
   readonly app: ReturnType<typeof createApp>;
   readonly adminKey: string;
   /** Sends a request in-process (`app.request`) and parses a JSON answer. */
-  call(method: string, path: string, options?: { body?: unknown; rawBody?: string; key?: string | null; headers?: Record<string, string> }): Promise<{ status: number; headers: Headers; body: Json; text: string }>;
+  call(method: string, path: string, options?: { body?: unknown; rawBody?: string; key?: string | null; headers?: Record<string, string> }): Promise<Answer>;
   /** The ledger's head position. */
   head(ledgerId: string): Promise<number>;
   /** Creates a ledger with a USD debit-normal `bank` and credit-normal `alice` and `merchant`. */
@@ -42,15 +42,7 @@ export async function testApi(database: Database, options: { limits?: Partial<Li
       let body: string | undefined = options.rawBody;
       if (options.body !== undefined) body = JSON.stringify(options.body);
       if (body !== undefined) headers['Content-Type'] ??= 'application/json';
-      const response = await app.request(path, { method, headers, body });
-      const text = await response.text();
-      let parsed: Json;
-      try {
-        parsed = text ? JSON.parse(text) : {};
-      } catch {
-        parsed = {};
-      }
-      return { status: response.status, headers: response.headers, body: parsed, text };
+      return answerOf(await app.request(path, { method, headers, body }));
     },
     async head(ledgerId) {
       const ledger = await api.call('GET', `/v1/ledgers/${ledgerId}`);
@@ -76,7 +68,25 @@ export async function testApi(database: Database, options: { limits?: Partial<Li
   return api;
 }
 
-export type Answer = Awaited<ReturnType<TestApi['call']>>;
+export interface Answer {
+  readonly status: number;
+  readonly headers: Headers;
+  /** The JSON answer, or {} when there is none. */
+  readonly body: Json;
+  readonly text: string;
+}
+
+/** A response as the tests read it: status, headers, the parsed JSON body and its text. */
+export async function answerOf(response: Response): Promise<Answer> {
+  const text = await response.text();
+  let body: Json;
+  try {
+    body = text ? JSON.parse(text) : {};
+  } catch {
+    body = {};
+  }
+  return { status: response.status, headers: response.headers, body, text };
+}
 
 /** An RFC 9457 answer with this status and code. */
 export function expectProblem(answer: Answer, status: number, code: string): void {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -19,7 +19,31 @@ export interface Server {
   stop(): Promise<number | null>;
 }
 
-const running = new Set<ChildProcess>();
+/** Children still running, each with how to kill it: alone, or with its process group. */
+const running = new Map<ChildProcess, (signal: NodeJS.Signals) => void>();
+
+/** Sends `signal` to a child started `detached`, and to every process it started (its group). */
+export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Spawns Node on `args`, kept in the list `stopAllServers` kills, and when it exits. A `detached`
+ * child is a group leader: it is killed with its group.
+ */
+export function spawnTracked(args: readonly string[], options: SpawnOptions): { child: ChildProcess; exited: Promise<number | null> } {
+  const child = spawn(NODE, args, options);
+  running.set(child, options.detached ? (signal) => signalGroup(child, signal) : (signal) => child.kill(signal));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
+    running.delete(child);
+    resolve(code);
+  }));
+  return { child, exited };
+}
 
 /** A port nothing listens on now. */
 export async function freePort(): Promise<number> {
@@ -38,12 +62,7 @@ export async function startServer(env: Record<string, string>): Promise<Server> 
   const port = await freePort();
   const childEnv: Record<string, string | undefined> = { ...process.env, DATABASE_URL: undefined, LEDGER_BOOTSTRAP_ADMIN_KEY: undefined, PORT: String(port), ...env };
   for (const name of Object.keys(childEnv)) if (childEnv[name] === undefined) delete childEnv[name];
-  const child = spawn(NODE, [ENTRY], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
-    running.delete(child);
-    resolve(code);
-  }));
+  const { child, exited } = spawnTracked([ENTRY], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
@@ -77,7 +96,7 @@ export async function call(server: Server, key: string, method: string, path: st
 }
 
 
-/** Kills every server still running: for afterAll. */
+/** Kills every server and Worker still running: for afterAll. */
 export function stopAllServers(): void {
-  for (const child of running) child.kill('SIGKILL');
+  for (const kill of running.values()) kill('SIGKILL');
 }

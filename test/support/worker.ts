@@ -1,30 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, type Server } from './server.ts';
+import { freePort, signalGroup, spawnTracked, type Server } from './server.ts';
 
 // The Worker as `wrangler dev` runs it: src/entry/worker.ts bundled by wrangler, served by
 // workerd from npm, its Hyperdrive binding connecting straight to a PostgreSQL database.
 const ROOT = new URL('../../', import.meta.url).pathname;
-const NODE = join(ROOT, 'node_modules/.bin/node');
 export const WRANGLER = join(ROOT, 'node_modules/wrangler/bin/wrangler.js');
 const START_TIMEOUT_MS = 45_000;
 const STOP_TIMEOUT_MS = 5_000;
 
 /** wrangler with nothing sent anywhere: no metrics, no error reports; and no .env of the developer's. */
 export const QUIET_WRANGLER_ENV = { WRANGLER_SEND_METRICS: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false', CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: 'false' };
-
-const running = new Set<ChildProcess>();
-
-/** Signals wrangler and the workerd processes it started: they share its process group. */
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-child.pid!, signal);
-  } catch {
-    // already gone
-  }
-}
 
 /**
  * Starts `wrangler dev` on a free port, its Hyperdrive binding on `databaseUrl`, with `vars` over
@@ -41,12 +28,8 @@ export async function startWorker(databaseUrl: string, vars: Record<string, stri
     ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
   ];
   const env = { ...process.env, ...QUIET_WRANGLER_ENV, WRANGLER_LOG_PATH: dir, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: databaseUrl };
-  const child = spawn(NODE, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
-    running.delete(child);
-    resolve(code);
-  }));
+  // detached: wrangler leads a process group with the workerd processes it starts.
+  const { child, exited } = spawnTracked(args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   let output = '';
   const collect = (chunk: Buffer) => {
@@ -85,9 +68,4 @@ async function untilHealthy(port: number, exited: Promise<number | null>, output
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`the Worker did not answer /health within ${START_TIMEOUT_MS} ms; wrangler said:\n${output()}`);
-}
-
-/** Kills every wrangler still running, with its workerd processes: for afterAll. */
-export function stopAllWorkers(): void {
-  for (const child of running) signalGroup(child, 'SIGKILL');
 }
