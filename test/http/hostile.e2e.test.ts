@@ -1010,6 +1010,9 @@ describeOnEachDatabase('hostile requests the corpus found accepted', (api) => {
     // A body that is not JSON is refused too, and so is a field on a key's revocation.
     const text = await api.call('POST', `/v1/ledgers/${ledgerId}/accounts/merchant/close`, { rawBody: 'now', headers: { 'Content-Type': 'text/plain' } });
     expectProblem(text, 400, 'VALIDATION_FAILED');
+    // A media type that only looks like JSON is refused too (the routes' validators take application/json).
+    const lookalike = await api.call('POST', `/v1/ledgers/${ledgerId}/accounts/merchant/close`, { rawBody: '{"position":1}', headers: { 'Content-Type': 'text/json' } });
+    expectProblem(lookalike, 400, 'VALIDATION_FAILED');
     expect(await api.head(ledgerId)).toBe(head);
     const key = await api.call('POST', '/v1/keys', { body: { name: 'kept', role: 'reader', ledgerIds: [ledgerId] } });
     expectProblem(await api.call('POST', `/v1/keys/${key.body.id}/revoke`, { body: { revoked: false } }), 400, 'VALIDATION_FAILED');
