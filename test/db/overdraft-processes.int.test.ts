@@ -39,8 +39,8 @@ describe.skipIf(!url)('noOverdraft across two API processes on PostgreSQL', () =
       expect(statuses.filter((s) => s === 201)).toHaveLength(25);
       expect(statuses.filter((s) => s === 422)).toHaveLength(75);
       expect(answers.filter((x) => x.status === 422).every((x) => x.body.code === 'INSUFFICIENT_FUNDS')).toBe(true);
-      // Both processes recorded some of the 25.
-      expect(new Set(answers.map((x, i) => (x.status === 201 ? i % 2 : -1)).filter((s) => s >= 0)).size).toBe(2);
+      // Each process took 50 of the requests. Which one wins each debit is a race, so neither is
+      // required to record any of the 25 (CI once saw one process win them all).
 
       const head = (await call(a, key, 'GET', path)).body.head as number;
       for (let position = 4; position <= head; position++) {
