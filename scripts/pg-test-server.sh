@@ -3,6 +3,10 @@
 #
 #   scripts/pg-test-server.sh [start]   start (or reuse) it, recreate the database `ledger_test`,
 #                                       print its DATABASE_URL as the only line on stdout
+#   scripts/pg-test-server.sh up        start (or reuse) it and print the URL, keeping the database:
+#                                       after a crash, this is PostgreSQL's crash recovery
+#   scripts/pg-test-server.sh crash     SIGKILL the postmaster and every backend (kill -9), for
+#                                       fault tests
 #   scripts/pg-test-server.sh stop      stop it; the data directory stays for the next start
 #   scripts/pg-test-server.sh reset     stop it and delete its data directory
 #
@@ -134,6 +138,36 @@ create database ledger_test owner ledger;
 SQL
 }
 
+# The pids whose parent is $1, from /proc (field 4 of stat, after the parenthesised name).
+children_of() {
+  local stat rest
+  for stat in /proc/[0-9]*/stat; do
+    rest=$(cat "$stat" 2>/dev/null) || continue
+    rest=${rest##*) }
+    [[ $(cut -d ' ' -f 2 <<<"$rest") == "$1" ]] && basename "$(dirname "$stat")"
+  done
+  return 0
+}
+
+# kill -9 of the whole server: the postmaster is stopped first so that it forks no new backend,
+# then its children and itself are killed, and we wait until all of them are gone.
+crash_server() {
+  local pid
+  pid=$(head -n 1 "$DATA_DIR/postmaster.pid" 2>/dev/null) || { log "no server running in $DATA_DIR"; return; }
+  kill -0 "$pid" 2>/dev/null || { log "no server running in $DATA_DIR"; return; }
+  log "killing (SIGKILL) the server in $DATA_DIR: postmaster $pid and its children"
+  kill -STOP "$pid"
+  local child
+  for child in $(children_of "$pid"); do kill -KILL "$child" 2>/dev/null || true; done
+  kill -KILL "$pid"
+  local attempt
+  for attempt in {1..100}; do
+    if ! kill -0 "$pid" 2>/dev/null && [[ -z $(children_of "$pid") ]]; then return; fi
+    sleep 0.1
+  done
+  die "the server in $DATA_DIR is still there after SIGKILL"
+}
+
 stop_server() {
   if [[ -d $DATA_DIR ]] && is_running; then
     log "stopping the server in $DATA_DIR"
@@ -152,6 +186,15 @@ case ${1:-start} in
     create_database
     echo "$DB_URL"
     ;;
+  up)
+    check_settings
+    [[ -f $DATA_DIR/$MARKER ]] || die "no cluster in $DATA_DIR; '$0 start' makes one"
+    start_server
+    echo "$DB_URL"
+    ;;
+  crash)
+    crash_server
+    ;;
   stop)
     [[ -x $PG_BIN/pg_ctl ]] || { log "PostgreSQL 15 is not installed"; exit 0; }
     stop_server
@@ -165,6 +208,6 @@ case ${1:-start} in
     fi
     ;;
   *)
-    die "usage: $0 [start|stop|reset]"
+    die "usage: $0 [start|up|crash|stop|reset]"
     ;;
 esac

@@ -11,10 +11,11 @@ export const SQL_DIR = fileURLToPath(new URL('../../sql/', import.meta.url));
  * PostgreSQL when a URL is given, else PGlite under `dataDir` (in memory for `memory://`);
  * migrated, then acting as the run-time role that may only read and insert. The statement
  * timeout holds on PostgreSQL only: PGlite, in-process WebAssembly, has no timer to cancel with.
+ * On PostgreSQL, `synchronous_commit = off` is overridden to `on`: a 201 must survive a crash.
  */
 export async function openDatabase(options: { databaseUrl?: string | undefined; dataDir?: string | undefined; statementTimeoutMs?: number }): Promise<Database> {
   const database = options.databaseUrl
-    ? await openPostgres(options.databaseUrl, { statementTimeoutMs: options.statementTimeoutMs })
+    ? await openPostgres(options.databaseUrl, { statementTimeoutMs: options.statementTimeoutMs, ensureSynchronousCommit: true })
     : await openPglite(options.dataDir === 'memory://' ? undefined : options.dataDir);
   try {
     await migrate(database, await readMigrations(SQL_DIR));

@@ -17,6 +17,8 @@ export interface Server {
   readonly lines: readonly string[];
   /** SIGTERM, then the exit code once it has exited. */
   stop(): Promise<number | null>;
+  /** SIGKILL (kill -9: no shutdown at all), resolved once it has exited. */
+  crash(): Promise<void>;
 }
 
 /** Children still running, each with how to kill it: alone, or with its process group. */
@@ -81,6 +83,10 @@ export async function startServer(env: Record<string, string>): Promise<Server> 
     async stop() {
       child.kill('SIGTERM');
       return exited;
+    },
+    async crash() {
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }

@@ -54,7 +54,12 @@ export async function startWorker(databaseUrl: string, vars: Record<string, stri
     await stop();
     throw error;
   }
-  return { port, lines, stop };
+  const crash = async () => {
+    signalGroup(child, 'SIGKILL');
+    await exited;
+    await rm(dir, { recursive: true, force: true });
+  };
+  return { port, lines, stop, crash };
 }
 
 async function untilHealthy(port: number, exited: Promise<number | null>, output: () => string): Promise<void> {

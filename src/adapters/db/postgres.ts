@@ -16,15 +16,37 @@ export interface PostgresOptions {
   readonly poolSize?: number;
   /** `statement_timeout` of the run-time pool (not of migrations); 0 or absent is none. */
   readonly statementTimeoutMs?: number | undefined;
+  /**
+   * Ask the database for `synchronous_commit` first, and turn it back `on` for the run-time
+   * sessions if it is `off` (one extra connection at start; the Workers entry, which opens per
+   * request, leaves it to the operator).
+   */
+  readonly ensureSynchronousCommit?: boolean;
+}
+
+/**
+ * The session settings that keep a commit durable: none when the URL's user gets a durable
+ * `synchronous_commit` already, else `on`. With `off`, PostgreSQL acknowledges a commit before
+ * its WAL is written, so a crash of PostgreSQL could lose a write the service answered 201 for.
+ */
+async function durableCommitSettings(url: string): Promise<Record<string, string>> {
+  const probe = postgres(url, { max: 1, onnotice: () => {}, connection: SESSION_SETTINGS });
+  try {
+    const [row] = await probe<{ value: string }[]>`select current_setting('synchronous_commit') as value`;
+    return row!.value === 'off' ? { synchronous_commit: 'on' } : {};
+  } finally {
+    await probe.end();
+  }
 }
 
 /** PostgreSQL through the `postgres` driver: migrations as the URL's user, run time as `ledger_app`. */
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<Database> {
+  const durable = options.ensureSynchronousCommit ? await durableCommitSettings(url) : {};
   const pool = postgres(url, {
     max: options.poolSize ?? 10,
     types: TEXT_TYPES,
     onnotice: () => {},
-    connection: { ...SESSION_SETTINGS, role: APP_ROLE, statement_timeout: options.statementTimeoutMs ?? 0 },
+    connection: { ...SESSION_SETTINGS, ...durable, role: APP_ROLE, statement_timeout: options.statementTimeoutMs ?? 0 },
   });
   const db = new Kysely<Tables>({ dialect: new PostgresJSDialect({ postgres: pool }) });
   return {
