@@ -3,7 +3,11 @@ import { formatInstant, parseTimestamp } from '../domain/time.ts';
 
 /** An event as the feed and `npm run export` write it (one NDJSON line), checked for what the hash covers. */
 export function eventFromFeedJson(line: string): RecordedEvent {
-  const e = JSON.parse(line) as Record<string, unknown>;
+  return eventFromFeed(JSON.parse(line) as Record<string, unknown>);
+}
+
+/** An event of the feed, parsed from its JSON already, checked for what the hash covers. */
+export function eventFromFeed(e: Readonly<Record<string, unknown>>): RecordedEvent {
   const recordedAt = typeof e.recordedAt === 'string' ? parseTimestamp(e.recordedAt) : undefined;
   if (recordedAt === undefined) throw new Error('no valid recordedAt');
   // The hash covers recordedAt as the API writes it: another spelling of the same instant is not that text.
