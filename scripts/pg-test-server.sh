@@ -7,6 +7,10 @@
 #                                       after a crash, this is PostgreSQL's crash recovery
 #   scripts/pg-test-server.sh crash     SIGKILL the postmaster and every backend (kill -9), for
 #                                       fault tests
+#   scripts/pg-test-server.sh standby   make it a streaming replica (hot standby) of the server in
+#                                       PG_TEST_PRIMARY_DIR on PG_TEST_PRIMARY_PORT, start it and
+#                                       print its URL (the primary's database, read-only)
+#   scripts/pg-test-server.sh sql 'SQL' run SQL as the superuser (e.g. pg_wal_replay_pause())
 #   scripts/pg-test-server.sh stop      stop it; the data directory stays for the next start
 #   scripts/pg-test-server.sh reset     stop it and delete its data directory
 #
@@ -168,6 +172,24 @@ crash_server() {
   die "the server in $DATA_DIR is still there after SIGKILL"
 }
 
+# A copy of a running primary that follows its WAL: pg_basebackup -R writes standby.signal and
+# primary_conninfo (through the primary's socket, as the superuser).
+make_standby() {
+  local primary_dir=${PG_TEST_PRIMARY_DIR:?PG_TEST_PRIMARY_DIR is needed} primary_port=${PG_TEST_PRIMARY_PORT:?PG_TEST_PRIMARY_PORT is needed}
+  if [[ ! -f $DATA_DIR/standby.signal ]]; then
+    [[ -e $DATA_DIR ]] && die "$DATA_DIR exists and is not a standby; '$0 reset' it first"
+    log "copying the server in $primary_dir to a standby in $DATA_DIR"
+    mkdir -p "$DATA_DIR"
+    [[ $EUID -eq 0 ]] && chown postgres:postgres "$DATA_DIR"
+    chmod 0700 "$DATA_DIR"
+    as_owner "$PG_BIN/pg_basebackup" -h "$primary_dir" -p "$primary_port" -U postgres -D "$DATA_DIR" -R -X stream -c fast --no-sync >&2
+    local socket_dir=${DATA_DIR//\'/\'\'}
+    as_owner tee -a "$DATA_DIR/postgresql.conf" >/dev/null <<<"unix_socket_directories = '$socket_dir'"
+    as_owner touch "$DATA_DIR/$MARKER"
+  fi
+  start_server
+}
+
 stop_server() {
   if [[ -d $DATA_DIR ]] && is_running; then
     log "stopping the server in $DATA_DIR"
@@ -195,6 +217,15 @@ case ${1:-start} in
   crash)
     crash_server
     ;;
+  standby)
+    check_settings
+    make_standby
+    echo "$DB_URL"
+    ;;
+  sql)
+    [[ -n ${2:-} ]] || die "usage: $0 sql 'SQL'"
+    admin_sql <<<"$2"
+    ;;
   stop)
     [[ -x $PG_BIN/pg_ctl ]] || { log "PostgreSQL 15 is not installed"; exit 0; }
     stop_server
@@ -208,6 +239,6 @@ case ${1:-start} in
     fi
     ;;
   *)
-    die "usage: $0 [start|up|crash|stop|reset]"
+    die "usage: $0 [start|up|crash|standby|sql SQL|stop|reset]"
     ;;
 esac

@@ -5,6 +5,8 @@ import { MAX_BATCH, MAX_PAGE_SIZE, MAX_POSTINGS } from '../adapters/http/schemas
 export interface Config {
   readonly port: number;
   readonly databaseUrl: string | undefined;
+  /** A streaming replica of `databaseUrl` for reads pinned to a past point; PostgreSQL only. */
+  readonly replicaUrl: string | undefined;
   readonly dataDir: string;
   readonly bootstrapAdminKey: string | undefined;
   readonly limits: Limits;
@@ -38,9 +40,11 @@ function limitsFrom(env: Env): Limits {
 }
 
 export function configFrom(env: Env): Config {
+  if (env.DATABASE_REPLICA_URL && !env.DATABASE_URL) throw new Error('DATABASE_REPLICA_URL needs DATABASE_URL: a replica of which database?');
   return {
     port: whole(env, 'PORT', 3000, 0, 65535),
     databaseUrl: env.DATABASE_URL || undefined,
+    replicaUrl: env.DATABASE_REPLICA_URL || undefined,
     dataDir: env.DATA_DIR || './data',
     bootstrapAdminKey: env.LEDGER_BOOTSTRAP_ADMIN_KEY || undefined,
     limits: limitsFrom(env),

@@ -3,6 +3,7 @@ import { serve } from '@hono/node-server';
 import { bootstrapAdminKey } from '../app/api-keys.ts';
 import { GroupCommitter } from '../app/group-commit.ts';
 import { createLedgerStore } from '../adapters/db/ledger-store.ts';
+import { openReadReplica } from '../adapters/db/read-replica.ts';
 import { createApp } from '../adapters/http/app.ts';
 import { configFrom } from './config.ts';
 import { openDatabase } from './open-database.ts';
@@ -11,6 +12,7 @@ const config = configFrom(process.env);
 if (!config.databaseUrl) mkdirSync(config.dataDir, { recursive: true });
 const database = await openDatabase(config);
 const store = createLedgerStore(database.db);
+const readReplica = config.replicaUrl ? await openReadReplica(config.replicaUrl, { statementTimeoutMs: config.statementTimeoutMs }) : undefined;
 const firstKey = await bootstrapAdminKey(store, config.bootstrapAdminKey);
 if (firstKey) {
   console.log(`First start: an admin API key was created. It is shown only this once; keep it safe:\n\n  ${firstKey}\n`);
@@ -18,9 +20,10 @@ if (firstKey) {
 const stopping = new AbortController();
 const app = createApp({
   store, committer: new GroupCommitter(store), log: (line) => console.log(JSON.stringify(line)), shutdown: stopping.signal, limits: config.limits,
+  ...(readReplica ? { readReplica } : {}),
 });
 const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
-  const where = config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}`;
+  const where = config.databaseUrl ? `PostgreSQL${readReplica ? ' with a read replica' : ''}` : `PGlite in ${config.dataDir}`;
   console.log(JSON.stringify({ msg: 'listening', port: info.port, database: where }));
 });
 
@@ -32,6 +35,7 @@ async function shutdown(signal: string) {
   const cut = setTimeout(() => (server as unknown as { closeAllConnections(): void }).closeAllConnections(), 10_000);
   cut.unref();
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  await readReplica?.close();
   await database.close();
   process.exit(0);
 }

@@ -9,6 +9,7 @@ import type { AppDeps, AppEnv } from './env.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
 import { RequestCounters } from './metrics.ts';
 import { problemResponse, ProblemError } from './problem.ts';
+import { pinnedReadsToReplica } from './replica-reads.ts';
 import { requestGuards } from './request-guards.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { assetRoutes } from './routes/assets.ts';
@@ -70,15 +71,18 @@ export function createApp(deps: AppDeps) {
     c.set('counters', counters);
     c.set('key', null);
     c.set('problem', undefined);
+    c.set('readFrom', 'primary');
     await next();
     c.header('X-Request-Id', c.get('requestId'));
-    counters.count(c.res.status, c.get('problem'));
+    counters.count(c.res.status, c.get('problem'), c.get('readFrom'));
     deps.log?.({
       requestId: c.get('requestId'), keyId: c.get('key')?.keyId ?? null, method: c.req.method, route: c.req.routePath,
       status: c.res.status, code: c.get('problem') ?? null, durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      ...(c.get('readFrom') === 'replica' ? { readFrom: 'replica' } : {}),
     });
   });
   app.use('/v1/*', ...requestGuards(limits));
+  if (deps.readReplica) app.use('/v1/ledgers/:ledgerId/*', pinnedReadsToReplica);
 
   app.onError(answerError);
   app.notFound((c) => problemResponse(c, 'NOT_FOUND', `No route for ${c.req.method} ${c.req.path}.`));

@@ -1,6 +1,7 @@
 import type { ApiKeyRow, LedgerStore } from '../../app/ports.ts';
 import type { GroupCommitter } from '../../app/group-commit.ts';
 import type { ErrorCode } from '../../domain/rejection.ts';
+import type { ReadReplica } from '../db/read-replica.ts';
 import type { Limits } from './limits.ts';
 import type { RequestCounters } from './metrics.ts';
 
@@ -15,6 +16,8 @@ export interface AppDeps {
   readonly shutdown?: AbortSignal;
   /** DEFAULT_LIMITS when not given. */
   readonly limits?: Limits;
+  /** A streaming replica for reads pinned to a past point (`DATABASE_REPLICA_URL`). */
+  readonly readReplica?: ReadReplica;
 }
 
 export interface AppEnv {
@@ -26,5 +29,7 @@ export interface AppEnv {
     counters: RequestCounters;
     /** The code of the problem this request is answered with, for the log and the counters. */
     problem: ErrorCode | undefined;
+    /** Where a read was answered from: the replica when it was pinned and the replica had it. */
+    readFrom: 'primary' | 'replica';
   };
 }

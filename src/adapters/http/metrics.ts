@@ -3,10 +3,12 @@ export class RequestCounters {
   private readonly since = new Date().toISOString();
   private readonly byStatus = new Map<number, number>();
   private readonly byCode = new Map<string, number>();
+  private replicaReads = 0;
 
-  count(status: number, code: string | undefined): void {
+  count(status: number, code: string | undefined, readFrom: 'primary' | 'replica' = 'primary'): void {
     this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + 1);
     if (code !== undefined) this.byCode.set(code, (this.byCode.get(code) ?? 0) + 1);
+    if (readFrom === 'replica') this.replicaReads++;
   }
 
   snapshot() {
@@ -16,6 +18,7 @@ export class RequestCounters {
       requests: [...this.byStatus.values()].reduce((a, b) => a + b, 0),
       byStatus: sorted(this.byStatus),
       byCode: sorted(this.byCode),
+      replicaReads: this.replicaReads,
     };
   }
 }

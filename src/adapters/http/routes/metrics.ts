@@ -8,6 +8,7 @@ const Metrics = z.object({
   requests: z.number().int(),
   byStatus: z.record(z.string(), z.number().int()),
   byCode: z.record(z.string(), z.number().int()).openapi({ description: 'Problems answered, by code: malformed requests are VALIDATION_FAILED' }),
+  replicaReads: z.number().int().openapi({ description: 'Pinned reads answered from the read replica (DATABASE_REPLICA_URL)' }),
 }).openapi('Metrics');
 
 const getMetrics = route({
