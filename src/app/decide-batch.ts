@@ -2,7 +2,7 @@ import { canonicalJson, differingPaths } from '../domain/canonical-json.ts';
 import { decide } from '../domain/decide.ts';
 import type { Command } from '../domain/commands.ts';
 import { isBusinessRefusal, isRejection, reject, type Rejection } from '../domain/rejection.ts';
-import { evolve } from '../domain/state.ts';
+import { LedgerFold } from '../domain/state.ts';
 import type { BatchInput, BatchOutput, IdempotencyRecord, PendingEvent, RejectionRecord } from './ports.ts';
 import type { WriteRequest } from './write-request.ts';
 
@@ -42,13 +42,20 @@ function abortedBy(index: number, cause: Rejection): Rejection {
   return reject(cause.code, `Not recorded: item ${index} of the atomic batch was refused (${cause.detail})`, cause.errors?.map((e) => ({ ...e, path: `transactions.${index}.${e.path}` })));
 }
 
+/** The state after the batch's events so far: how a refused atomic unit is undone, as refusals are rare. */
+function foldOf(input: BatchInput, events: readonly PendingEvent[]): LedgerFold {
+  const fold = new LedgerFold(input.state);
+  events.forEach(({ event }, i) => fold.add(event, { position: input.headPosition + i + 1, recordedAt: input.recordedAt }));
+  return fold;
+}
+
 /**
  * Decides a batch of units in order against one evolving state: each write sees the events of
  * those before it; a unit with a refused write records none of its writes. Business refusals go
  * to the rejection log. Pure; the store runs it under the ledger's append lock.
  */
 export function decideBatch(units: readonly WriteUnit[], input: BatchInput): BatchOutput<BatchOutcome[][]> {
-  let state = input.state;
+  let fold = new LedgerFold(input.state);
   let position = input.headPosition;
   let records = new Map(input.records.map((r) => [claimKey(r), r]));
   const events: PendingEvent[] = [];
@@ -58,12 +65,12 @@ export function decideBatch(units: readonly WriteUnit[], input: BatchInput): Bat
   const decideOne = (request: WriteRequest): BatchOutcome => {
     const earlier = checkIdempotency(request, records);
     if (earlier) return earlier;
-    const decision = decide(request.command, state, { recordedAt: input.recordedAt });
+    const decision = decide(request.command, fold.state, { recordedAt: input.recordedAt });
     if (isRejection(decision)) return decision;
     const firstPosition = position + 1;
     for (const event of decision) {
       position += 1;
-      state = evolve(state, event, { position, recordedAt: input.recordedAt });
+      fold.add(event, { position, recordedAt: input.recordedAt });
       events.push({ event, actor: request.actor, requestId: request.requestId });
     }
     for (const claim of request.claims) {
@@ -77,7 +84,7 @@ export function decideBatch(units: readonly WriteUnit[], input: BatchInput): Bat
   const result = units.map((unit) => {
     // Only a unit of several writes is ever rolled back: copy the records for it alone.
     const atomic = unit.requests.length > 1;
-    const before = { state, position, events: events.length, newRecords: newRecords.length, records: atomic ? new Map(records) : records };
+    const before = { position, events: events.length, newRecords: newRecords.length, records: atomic ? new Map(records) : records };
     const recordedCommands: Command[] = [];
     const outcomes: BatchOutcome[] = [];
     for (const request of unit.requests) {
@@ -94,9 +101,10 @@ export function decideBatch(units: readonly WriteUnit[], input: BatchInput): Bat
     }
     const refused = outcomes.length - 1;
     if (!isRejection(outcomes[refused]) || !atomic) return outcomes;
-    ({ state, position, records } = before);
+    ({ position, records } = before);
     events.length = before.events;
     newRecords.length = before.newRecords;
+    fold = foldOf(input, events);
     const cause = outcomes[refused];
     return unit.requests.map((_, i) => (i === refused ? cause : abortedBy(refused, cause)));
   });

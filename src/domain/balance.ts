@@ -61,21 +61,26 @@ export function postingFacts(events: readonly RecordedEvent[]): PostingFact[] {
   return appendFacts([], events);
 }
 
-/** `facts` (earlier postings) followed by those of `events`, whose posts and voids also resolve earlier holds. */
-export function appendFacts(earlierFacts: readonly PostingFact[], events: readonly Pick<RecordedEvent, 'event' | 'position' | 'recordedAt'>[]): PostingFact[] {
+/**
+ * `facts` (earlier postings) followed by those of `events`, whose posts and voids also resolve
+ * earlier holds; only the postings on `accountId`, when one is given.
+ */
+export function appendFacts(earlierFacts: readonly PostingFact[], events: readonly Pick<RecordedEvent, 'event' | 'position' | 'recordedAt'>[], accountId?: string): PostingFact[] {
   const facts = [...earlierFacts];
-  const holds = new Map<string, number[]>();
-  facts.forEach((f, i) => {
-    if (f.status === 'pending') holds.set(f.transactionId, [...(holds.get(f.transactionId) ?? []), i]);
-  });
+  addFacts(facts, events, accountId);
+  return facts;
+}
+
+/** `appendFacts` in place, for a fold that owns `facts`. */
+export function addFacts(facts: PostingFact[], events: readonly Pick<RecordedEvent, 'event' | 'position' | 'recordedAt'>[], accountId?: string): void {
+  const mine = (p: { readonly accountId: string }) => accountId === undefined || p.accountId === accountId;
   for (const e of events) {
     const { event } = e;
     if (event.type === 'TransactionRecorded') {
       const t = event.data;
       const effectiveAt = parseTimestamp(t.effectiveAt)!;
       const expiresAt = t.expiresAt === null ? null : parseTimestamp(t.expiresAt)!;
-      if (t.status === 'pending') holds.set(t.id, t.postings.map((_, i) => facts.length + i));
-      for (const p of t.postings) {
+      for (const p of t.postings.filter(mine)) {
         facts.push({
           position: e.position, transactionId: t.id, accountId: p.accountId, direction: p.direction, amount: new Decimal(p.amount),
           status: t.status, effectiveAt, recordedAt: e.recordedAt, expiresAt, resolution: null,
@@ -84,9 +89,11 @@ export function appendFacts(earlierFacts: readonly PostingFact[], events: readon
     } else if (event.type === 'HoldPosted' || event.type === 'HoldVoided') {
       const effectiveAt = parseTimestamp(event.data.effectiveAt)!;
       const resolution = { position: e.position, knownFrom: earlier(e.recordedAt, effectiveAt) };
-      for (const i of holds.get(event.data.holdId) ?? []) facts[i] = { ...facts[i]!, resolution };
+      facts.forEach((f, i) => {
+        if (f.status === 'pending' && f.transactionId === event.data.holdId) facts[i] = { ...f, resolution };
+      });
       if (event.type === 'HoldPosted') {
-        for (const p of event.data.postings) {
+        for (const p of event.data.postings.filter(mine)) {
           facts.push({
             position: e.position, transactionId: event.data.holdId, accountId: p.accountId, direction: p.direction,
             amount: new Decimal(p.amount), status: 'posted', effectiveAt, recordedAt: e.recordedAt, expiresAt: null, resolution: null,
@@ -95,7 +102,6 @@ export function appendFacts(earlierFacts: readonly PostingFact[], events: readon
       }
     }
   }
-  return facts;
 }
 
 const NO_SIDES: Sides = { debits: ZERO, credits: ZERO };

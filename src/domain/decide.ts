@@ -4,7 +4,7 @@ import { assertNever, type LedgerEvent, type Posting } from './events.ts';
 import { Decimal, formatAmount, parseAmount, ZERO } from './money.ts';
 import { isRejection, reject, type FieldError, type Rejection } from './rejection.ts';
 import { appendFacts, lowestAvailableFrom } from './balance.ts';
-import { evolve, type LedgerState } from './state.ts';
+import type { LedgerState } from './state.ts';
 import { dateOf, endOfDay, formatInstant, nextDate, startOfDay, type Instant, type PlainDate } from './time.ts';
 import { decidePost, decideVoid } from './hold.ts';
 import { decideCorrection, decideReversal } from './reverse.ts';
@@ -38,14 +38,14 @@ export function decide(command: Command, state: LedgerState, context: DecisionCo
 function checkNoOverdraft(state: LedgerState, events: readonly LedgerEvent[], context: DecisionContext): Rejection | null {
   if (state.facts.size === 0) return null;
   const at = { position: Number.MAX_SAFE_INTEGER, recordedAt: context.recordedAt };
-  const after = events.reduce((s, e) => evolve(s, e, at), state);
-  const fresh = appendFacts([], events.map((event) => ({ event, ...at })));
-  for (const [accountId, facts] of after.facts) {
+  const recorded = events.map((event) => ({ event, ...at }));
+  const fresh = appendFacts([], recorded);
+  for (const [accountId, earlierFacts] of state.facts) {
     const account = state.accounts.get(accountId)!;
     const outgoing = fresh.filter((f) => f.accountId === accountId && f.direction !== account.normalBalance);
     if (outgoing.length === 0) continue;
     const from = outgoing.map((f) => (f.recordedAt < f.effectiveAt ? f.recordedAt : f.effectiveAt)).reduce((a, b) => (a < b ? a : b));
-    const lowest = lowestAvailableFrom(facts, accountId, account.normalBalance, from);
+    const lowest = lowestAvailableFrom(appendFacts(earlierFacts, recorded, accountId), accountId, account.normalBalance, from);
     if (lowest.availableBalance.isNegative()) {
       const scale = assetOf(state, account.currency)?.scale ?? 0;
       return reject('INSUFFICIENT_FUNDS', `Account ${accountId} would have an available balance of ${formatAmount(lowest.availableBalance, scale)} ${account.currency} effective at ${formatInstant(lowest.effectiveAt)}.`, [

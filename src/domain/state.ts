@@ -1,7 +1,7 @@
 import type { Asset } from './assets.ts';
 import type { LedgerEvent, NormalBalance, Posting, TransactionData } from './events.ts';
 import { assertNever } from './events.ts';
-import { appendFacts, type PostingFact } from './balance.ts';
+import { addFacts, appendFacts, type PostingFact } from './balance.ts';
 import type { Instant, PlainDate } from './time.ts';
 
 export interface AccountState {
@@ -53,10 +53,6 @@ export const initialState: LedgerState = {
   facts: new Map(),
 };
 
-function withEntry<V>(map: ReadonlyMap<string, V>, key: string, value: V): ReadonlyMap<string, V> {
-  return new Map(map).set(key, value);
-}
-
 /** Where an event stands in the log. */
 export interface LogPoint {
   readonly position: number;
@@ -65,28 +61,78 @@ export interface LogPoint {
 
 /** The fold: the state after one more event. */
 export function evolve(state: LedgerState, event: LedgerEvent, at: LogPoint): LedgerState {
-  const evolved = evolveEntities(state, event, at.position);
-  return state.facts.size === 0 ? evolved : { ...evolved, facts: withFacts(state.facts, event, at) };
+  return step(state, event, at, COPYING);
+}
+
+/**
+ * A fold in progress over many events: `events.reduce(evolve, state)`, without copying a map per
+ * event. It owns copies of the state's maps and writes into them, so `state` (the fold so far)
+ * holds only until the next `add`.
+ */
+export class LedgerFold {
+  #state: LedgerState;
+
+  constructor(start: LedgerState) {
+    this.#state = {
+      ...start,
+      assets: new Map(start.assets),
+      accounts: new Map(start.accounts),
+      transactions: new Map(start.transactions),
+      facts: new Map([...start.facts].map(([accountId, facts]) => [accountId, [...facts]])),
+    };
+  }
+
+  get state(): LedgerState {
+    return this.#state;
+  }
+
+  add(event: LedgerEvent, at: LogPoint): void {
+    this.#state = step(this.#state, event, at, IN_PLACE);
+  }
 }
 
 /**
  * The fold of a whole log from the initial state, tracking the postings of every `noOverdraft`
- * account as the store loads them under the append lock. Quadratic in those postings: for replays.
+ * account as the store loads them under the append lock. For replays.
  */
 export function foldLog(events: readonly (LogPoint & { readonly event: LedgerEvent })[]): LedgerState {
   const tracked = events.flatMap(({ event }) => (event.type === 'AccountOpened' && event.data.noOverdraft ? [event.data.accountId] : []));
-  const start: LedgerState = { ...initialState, facts: new Map(tracked.map((accountId) => [accountId, []])) };
-  return events.reduce((state, e) => evolve(state, e.event, e), start);
+  const fold = new LedgerFold({ ...initialState, facts: new Map(tracked.map((accountId) => [accountId, []])) });
+  for (const e of events) fold.add(e.event, e);
+  return fold.state;
 }
 
-/** The postings of the tracked (`noOverdraft`) accounts, with the event's added. */
-function withFacts(facts: ReadonlyMap<string, readonly PostingFact[]>, event: LedgerEvent, at: LogPoint): ReadonlyMap<string, readonly PostingFact[]> {
-  const next = new Map(facts);
-  for (const [accountId, accountFacts] of facts) next.set(accountId, appendFacts(accountFacts, [{ event, ...at }]).filter((f) => f.accountId === accountId));
-  return next;
+/** How a step of the fold writes: into copies of the state's maps (`evolve`), or into maps it owns (`LedgerFold`). */
+interface Writes {
+  entry<V>(map: ReadonlyMap<string, V>, key: string, value: V): ReadonlyMap<string, V>;
+  /** The postings of the tracked (`noOverdraft`) accounts, with the event's added. */
+  facts(facts: ReadonlyMap<string, readonly PostingFact[]>, event: LedgerEvent, at: LogPoint): ReadonlyMap<string, readonly PostingFact[]>;
 }
 
-function evolveEntities(state: LedgerState, event: LedgerEvent, position: number): LedgerState {
+const COPYING: Writes = {
+  entry: (map, key, value) => new Map(map).set(key, value),
+  facts(facts, event, at) {
+    const next = new Map(facts);
+    for (const [accountId, accountFacts] of facts) next.set(accountId, appendFacts(accountFacts, [{ event, ...at }], accountId));
+    return next;
+  },
+};
+
+const IN_PLACE: Writes = {
+  entry: (map, key, value) => (map as Map<string, typeof value>).set(key, value),
+  facts(facts, event, at) {
+    for (const [accountId, accountFacts] of facts) addFacts(accountFacts as PostingFact[], [{ event, ...at }], accountId);
+    return facts;
+  },
+};
+
+function step(state: LedgerState, event: LedgerEvent, at: LogPoint, writes: Writes): LedgerState {
+  const evolved = evolveEntities(state, event, at.position, writes);
+  return state.facts.size === 0 ? evolved : { ...evolved, facts: writes.facts(state.facts, event, at) };
+}
+
+function evolveEntities(state: LedgerState, event: LedgerEvent, position: number, writes: Writes): LedgerState {
+  const withEntry = writes.entry;
   switch (event.type) {
     case 'LedgerCreated':
       return { ...state, ledger: event.data };

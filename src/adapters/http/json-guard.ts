@@ -45,10 +45,18 @@ class InexactNumber {
 }
 
 /**
+ * Where a JSON number that JavaScript may not hold exactly could be: 16 digits or more (a point
+ * may split them) or an exponent. A number of 15 digits at most and no exponent is always exact.
+ */
+const MAYBE_INEXACT_NUMBER = /\d(?:\.?\d){15}|\d[eE]/;
+
+/**
  * JSON.parse, marking every number whose value JavaScript cannot hold exactly, so that
  * `unstorableJson` refuses it rather than storing another number (or null) in its place.
  */
 export function parseJsonMarkingInexact(text: string): unknown {
+  // The reviver costs more than the parse: skip it when no number can be inexact.
+  if (!MAYBE_INEXACT_NUMBER.test(text)) return JSON.parse(text);
   return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) => {
     if (typeof value !== 'number' || context?.source === undefined) return value;
     return Number.isFinite(value) && new Decimal(context.source).equals(value.toString()) ? value : new InexactNumber(context.source);
