@@ -137,6 +137,8 @@ begin
 end $$;
 -- Not a superuser: the migrations create the NOLOGIN role ledger_app and grant it to themselves.
 alter role ledger login nosuperuser createrole createdb password 'ledger';
+-- The suites drop their private databases WITH (FORCE): that may end sessions of other roles.
+grant pg_signal_backend to ledger;
 drop database if exists ledger_test with (force);
 create database ledger_test owner ledger;
 SQL

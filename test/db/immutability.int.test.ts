@@ -29,6 +29,7 @@ function targets(ledgerId: string, keyId: string): Target[] {
     { table: 'postings', where: inLedger, set: 'amount = amount * 2' },
     { table: 'idempotency_keys', where: inLedger, set: `request = '{}'::jsonb` },
     { table: 'rejections', where: inLedger, set: `code = 'FORGIVEN'` },
+    { table: 'balance_checkpoints', where: inLedger, set: 'debits = debits + 1' },
     { table: 'api_keys', where: ofKey, set: `role = 'admin'` },
     { table: 'api_key_revocations', where: ofKey, set: `revoked_at = revoked_at + interval '1 day'` },
   ];
@@ -71,8 +72,9 @@ describe.each(DATABASES)('append-only tables on $name', ({ open }) => {
 
   beforeAll(async () => {
     database = await open();
-    api = await testApi(database);
-    // A row in every append-only table: a ledger, an asset, accounts (one closed), a transaction, a revoked key, a rejection.
+    api = await testApi(database, { checkpointEvery: 1 });
+    // A row in every append-only table: a ledger, an asset, accounts (one closed), transactions,
+    // a revoked key, a rejection, and a balance checkpoint (built by a read after two postings).
     ledgerId = await api.seedLedger({ accounts: [
       { id: 'bank', normalBalance: 'debit', currency: 'USD' },
       { id: 'alice', normalBalance: 'credit', currency: 'USD' },
@@ -84,6 +86,11 @@ describe.each(DATABASES)('append-only tables on $name', ({ open }) => {
         { accountId: 'bank', direction: 'debit', amount: '10.00' },
         { accountId: 'alice', direction: 'credit', amount: '10.00' },
       ] } }),
+      await api.call('POST', `/v1/ledgers/${ledgerId}/transactions`, { body: { id: 'dep-0', postings: [
+        { accountId: 'bank', direction: 'debit', amount: '5.00' },
+        { accountId: 'alice', direction: 'credit', amount: '5.00' },
+      ] } }),
+      await api.call('GET', `/v1/ledgers/${ledgerId}/accounts/bank/balance`),
       await api.call('POST', `/v1/ledgers/${ledgerId}/accounts/spare/close`),
       await api.call('POST', '/v1/keys', { body: { name: 'doomed', role: 'reader', ledgerIds: [ledgerId] } }),
       // Refused, so the rejection log has a row.
@@ -92,8 +99,9 @@ describe.each(DATABASES)('append-only tables on $name', ({ open }) => {
         { accountId: 'alice', direction: 'credit', amount: '99.00' },
       ] } }),
     ];
-    expect(steps.map((s) => s.status)).toEqual([201, 201, 201, 201, 409]);
-    keyId = steps[3]!.body.id;
+    expect(steps.map((s) => s.status)).toEqual([201, 201, 201, 200, 201, 201, 409]);
+    expect(steps[3]!.body.ledgerBalance).toBe('15.00');
+    keyId = steps[5]!.body.id;
     expect((await api.call('POST', `/v1/keys/${keyId}/revoke`)).status).toBe(200);
   });
   afterAll(() => database.close());

@@ -26,8 +26,15 @@ export interface TestApi {
  * The in-process app over `database`, with an admin key. The request rate is not limited unless
  * `limits` says so: suites send far more requests a second than any client should.
  */
-export async function testApi(database: Database, options: { limits?: Partial<Limits>; log?: RequestLog } = {}): Promise<TestApi> {
-  const store = createLedgerStore(database.db);
+export interface TestApiOptions {
+  readonly limits?: Partial<Limits>;
+  readonly log?: RequestLog;
+  /** The store's balance checkpoint spacing (sql/009); small values make reads build many. */
+  readonly checkpointEvery?: number;
+}
+
+export async function testApi(database: Database, options: TestApiOptions = {}): Promise<TestApi> {
+  const store = createLedgerStore(database.db, { checkpointEvery: options.checkpointEvery });
   const limits = { ...DEFAULT_LIMITS, ratePerSecond: 0, ...options.limits };
   const app = createApp({ store, committer: new GroupCommitter(store), limits, ...(options.log ? { log: options.log } : {}) });
   const adminKey = (await createApiKey(store, { name: 'test admin', role: 'admin', ledgerIds: null })).key;
@@ -111,7 +118,7 @@ export function transfer(id: string | undefined, effectiveAt: string, debit: str
  * Runs a suite once per database (PGlite always, PostgreSQL when DATABASE_URL is set) against
  * the in-process app; `api` is ready inside the tests and closed after them.
  */
-export function describeOnEachDatabase(title: string, suite: (api: TestApi) => void): void {
+export function describeOnEachDatabase(title: string, suite: (api: TestApi) => void, options: TestApiOptions = {}): void {
   describe.each(DATABASES)(`${title} on $name`, ({ open }) => {
     let current: TestApi | undefined;
     const ready = (): TestApi => {
@@ -119,7 +126,7 @@ export function describeOnEachDatabase(title: string, suite: (api: TestApi) => v
       return current;
     };
     beforeAll(async () => {
-      current = await testApi(await open());
+      current = await testApi(await open(), options);
     });
     afterAll(() => current?.database.close());
     suite({

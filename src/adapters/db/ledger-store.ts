@@ -1,4 +1,4 @@
-import { sql, type RawBuilder, type Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type {
   AccountRow, ApiKeyRow, BalanceSums, BatchInput, BatchOutput, IdempotencyRecord, LedgerInfo,
   LedgerStore, ReadPoint, RejectionRecord, RejectionRow, StateNeeds, TransactionFilter, TransactionRow,
@@ -24,29 +24,12 @@ const toTimestamp = (t: Instant) => formatInstant(t);
 
 type SumsRow = Record<'posted_debits' | 'posted_credits' | 'pending_debits' | 'pending_credits' | 'scheduled_debits' | 'scheduled_credits', string>;
 
-const NO_SUMS: BalanceSums = { postedDebits: '0', postedCredits: '0', pendingDebits: '0', pendingCredits: '0', scheduledDebits: '0', scheduledCredits: '0' };
+/** Reads build a balance checkpoint once an account's tail after the last one is longer than this (sql/009). */
+export const DEFAULT_CHECKPOINT_EVERY = 1000;
 
-/**
- * The six sums of section 4 over `postings` at effective time `e`: posted (effective by e),
- * scheduled (known by e, effective after it) and pending (active holds at e).
- */
-function sideSums(e: RawBuilder<unknown>, position: number) {
-  const sum = (condition: RawBuilder<unknown>) => sql<string>`coalesce(sum(amount) filter (where ${condition}), 0)::text`;
-  const posted = sql`status = 'posted' and effective_at <= ${e}`;
-  const scheduled = sql`status = 'posted' and effective_at > ${e} and recorded_at <= ${e}`;
-  const pending = sql`status = 'pending' and least(recorded_at, effective_at) <= ${e} and (expires_at is null or expires_at > ${e})
-    and not exists (select 1 from hold_resolutions h
-                     where h.ledger_id = postings.ledger_id and h.hold_id = postings.transaction_id
-                       and h.position <= ${position} and least(h.recorded_at, h.effective_at) <= ${e})`;
-  return sql.join([
-    sql`${sum(sql`${posted} and direction = 'debit'`)} as posted_debits`,
-    sql`${sum(sql`${posted} and direction = 'credit'`)} as posted_credits`,
-    sql`${sum(sql`${pending} and direction = 'debit'`)} as pending_debits`,
-    sql`${sum(sql`${pending} and direction = 'credit'`)} as pending_credits`,
-    sql`${sum(sql`${scheduled} and direction = 'debit'`)} as scheduled_debits`,
-    sql`${sum(sql`${scheduled} and direction = 'credit'`)} as scheduled_credits`,
-  ]);
-}
+/** The six sums of section 4 as text, from `ledger_balance_sums` (sql/009). */
+const SUMS_COLUMNS = sql.raw(`posted_debits::text, posted_credits::text, pending_debits::text, pending_credits::text,
+  scheduled_debits::text, scheduled_credits::text`);
 
 function toSums(r: SumsRow): BalanceSums {
   return {
@@ -203,7 +186,13 @@ function toTransactionRow(t: TransactionSelection): TransactionRow {
   };
 }
 
-export function createLedgerStore(db: Db): LedgerStore {
+export interface LedgerStoreOptions {
+  /** DEFAULT_CHECKPOINT_EVERY unless given; tests make it small to build checkpoints often. */
+  readonly checkpointEvery?: number;
+}
+
+export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): LedgerStore {
+  const checkpointEvery = options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
   return {
     async write<T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>) {
       return db.transaction().execute(async (trx) => {
@@ -324,21 +313,19 @@ export function createLedgerStore(db: Db): LedgerStore {
     async balanceSums(ledgerId, accountIds, position, effectiveAsOf) {
       if (accountIds.length === 0) return new Map();
       const { rows } = await sql<SumsRow & { account_id: string }>`
-        select account_id, ${sideSums(sql`${toTimestamp(effectiveAsOf)}::timestamptz`, position)}
-        from postings
-        where ledger_id = ${ledgerId} and account_id in (${sql.join([...accountIds])}) and position <= ${position}
-        group by account_id`.execute(db);
-      const sums = new Map<string, BalanceSums>(accountIds.map((id) => [id, NO_SUMS]));
-      for (const r of rows) sums.set(r.account_id, toSums(r));
-      return sums;
+        select account_id, ${SUMS_COLUMNS}
+        from ledger_balance_sums(${ledgerId}, array(select jsonb_array_elements_text(${JSON.stringify(accountIds)}::text::jsonb)),
+                                 ${position}, ${toTimestamp(effectiveAsOf)}::timestamptz, ${checkpointEvery})`.execute(db);
+      return new Map(rows.map((r) => [r.account_id, toSums(r)]));
     },
 
     async balanceSeries(ledgerId, accountId, position, effectiveInstants) {
-      const { rows } = await sql<SumsRow & { t: string }>`
-        select e.t, ${sideSums(sql`e.t`, position)}
-        from unnest(${sql.raw('array[')}${sql.join(effectiveInstants.map((t) => sql`${toTimestamp(t)}::timestamptz`))}${sql.raw(']')}) with ordinality as e(t, n)
-        left join postings on ledger_id = ${ledgerId} and account_id = ${accountId} and position <= ${position}
-        group by e.n, e.t order by e.n`.execute(db);
+      const { rows } = await sql<SumsRow>`
+        select ${SUMS_COLUMNS}
+        from unnest(array(select jsonb_array_elements_text(${JSON.stringify(effectiveInstants.map(toTimestamp))}::text::jsonb)::timestamptz))
+               with ordinality as e(t, n)
+        cross join lateral ledger_balance_sums(${ledgerId}, array[${accountId}::text], ${position}, e.t, ${checkpointEvery})
+        order by e.n`.execute(db);
       return rows.map(toSums);
     },
 

@@ -16,7 +16,8 @@ export async function rebuildProjections(database: Database, onProgress: (done: 
     await run('begin');
     try {
       // The append-only triggers also refuse TRUNCATE: lift them for this transaction only.
-      for (const table of PROJECTION_TABLES) {
+      // The balance checkpoints (sql/009) go too: reads build them again from the new rows.
+      for (const table of [...PROJECTION_TABLES, 'balance_checkpoints']) {
         await run(`alter table ${table} disable trigger user; truncate ${table}; alter table ${table} enable trigger user`);
       }
       const total = Number((await run('select count(*) as n from events'))[0]!.n);
