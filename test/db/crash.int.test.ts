@@ -205,38 +205,51 @@ afterAll(async () => {
   await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
+/** The API process under test: killed with SIGKILL, started again on the same database. */
+interface Api {
+  crash(): Promise<void>;
+  start(): Promise<void>;
+}
+
+/** Starts the server on `database`, runs the writers while `faults` strikes, then checks the outcome. */
+async function survives(database: Record<string, string>, faults: (load: Load, api: Api) => Promise<void>) {
+  const key = `lk_${randomBytes(24).toString('base64url')}`;
+  const env = { ...database, LEDGER_BOOTSTRAP_ADMIN_KEY: key, LEDGER_RATE_LIMIT: '0' };
+  let server = await startServer(env);
+  const ledgerId = 'crash';
+  await openBooks(server, key, ledgerId);
+  const load = new Load(() => server, key, `/v1/ledgers/${ledgerId}`);
+  const api: Api = {
+    crash: () => server.crash(),
+    start: async () => {
+      server = await startServer(env);
+    },
+  };
+  await Promise.all([load.run(), faults(load, api)]);
+  // The killed API processes cut connections the writers had to retry.
+  expect(load.unreachable).toBeGreaterThan(0);
+  await expectNothingLostOrDoubled(server, key, ledgerId, load);
+}
+
 describe.skipIf(!url)('kill -9 under load, on PostgreSQL', () => {
   it('loses and doubles nothing when PostgreSQL, the API, then both are killed', { timeout: 240_000 }, async () => {
     const cluster = await privateCluster();
     clusters.push(cluster);
-    const key = `lk_${randomBytes(24).toString('base64url')}`;
-    const env = { DATABASE_URL: cluster.databaseUrl, LEDGER_BOOTSTRAP_ADMIN_KEY: key, LEDGER_RATE_LIMIT: '0' };
-    let server = await startServer(env);
-    const ledgerId = 'crash';
-    await openBooks(server, key, ledgerId);
-
-    const load = new Load(() => server, key, `/v1/ledgers/${ledgerId}`);
-    const writing = load.run();
-    const faults = (async () => {
+    await survives({ DATABASE_URL: cluster.databaseUrl }, async (load, api) => {
       await load.acknowledged(TOTAL * 0.2);
       await cluster.crash();
       await sleep(500);
       await cluster.restart();
 
       await load.acknowledged(TOTAL * 0.45);
-      await server.crash();
-      server = await startServer(env);
+      await api.crash();
+      await api.start();
 
       await load.acknowledged(TOTAL * 0.7);
-      await Promise.all([server.crash(), cluster.crash()]);
+      await Promise.all([api.crash(), cluster.crash()]);
       await cluster.restart();
-      server = await startServer(env);
-    })();
-    await Promise.all([writing, faults]);
-
-    // The killed API processes cut connections the writers had to retry.
-    expect(load.unreachable).toBeGreaterThan(0);
-    await expectNothingLostOrDoubled(server, key, ledgerId, load);
+      await api.start();
+    });
   });
 });
 
@@ -244,24 +257,12 @@ describe('kill -9 of the API under load, on PGlite', () => {
   it('loses and doubles nothing when the process holding the embedded database is killed twice', { timeout: 240_000 }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ledger-crash-'));
     dataDirs.push(dir);
-    const key = `lk_${randomBytes(24).toString('base64url')}`;
-    const env = { DATA_DIR: join(dir, 'data'), LEDGER_BOOTSTRAP_ADMIN_KEY: key, LEDGER_RATE_LIMIT: '0' };
-    let server = await startServer(env);
-    const ledgerId = 'crash';
-    await openBooks(server, key, ledgerId);
-
-    const load = new Load(() => server, key, `/v1/ledgers/${ledgerId}`);
-    const writing = load.run();
-    const faults = (async () => {
+    await survives({ DATA_DIR: join(dir, 'data') }, async (load, api) => {
       for (const share of [0.25, 0.6]) {
         await load.acknowledged(TOTAL * share);
-        await server.crash();
-        server = await startServer(env);
+        await api.crash();
+        await api.start();
       }
-    })();
-    await Promise.all([writing, faults]);
-
-    expect(load.unreachable).toBeGreaterThan(0);
-    await expectNothingLostOrDoubled(server, key, ledgerId, load);
+    });
   });
 });
