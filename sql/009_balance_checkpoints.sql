@@ -66,8 +66,11 @@ declare
   checkpoint bigint;
   next_position bigint;
 begin
-  select coalesce(max(b.position), 0) into checkpoint from balance_checkpoints b
-   where b.ledger_id = p_ledger_id and b.account_id = p_account_id and b.position <= p_position;
+  -- A backward probe of the primary key (max() would read every day row of every checkpoint).
+  select b.position into checkpoint from balance_checkpoints b
+   where b.ledger_id = p_ledger_id and b.account_id = p_account_id and b.position <= p_position
+   order by b.position desc limit 1;
+  checkpoint := coalesce(checkpoint, 0);
   if p_tail_max <= 0 or pg_is_in_recovery() then
     return checkpoint;
   end if;
@@ -129,12 +132,18 @@ declare
   known_total record;
   known_by_e record;
 begin
-  select coalesce(max(e.position), 0) into known from events e where e.ledger_id = p_ledger_id and e.recorded_at <= p_effective_at;
-  known := least(known, p_position);
+  -- A probe of events_by_recorded_at (positions follow recorded times), not a max over the log.
+  select e.position into known from events e where e.ledger_id = p_ledger_id and e.recorded_at <= p_effective_at
+   order by e.recorded_at desc, e.position desc limit 1;
+  known := least(coalesce(known, 0), p_position);
   foreach account in array p_account_ids loop
     select * into posted from ledger_posted_sums(p_ledger_id, account, p_position, p_effective_at, p_tail_max);
     select * into known_total from ledger_posted_sums(p_ledger_id, account, known, end_of_time, p_tail_max);
-    select * into known_by_e from ledger_posted_sums(p_ledger_id, account, known, p_effective_at, p_tail_max);
+    if known = p_position then
+      known_by_e := posted; -- the usual case: E is not before P was recorded
+    else
+      select * into known_by_e from ledger_posted_sums(p_ledger_id, account, known, p_effective_at, p_tail_max);
+    end if;
     return query
     select account, posted.debits, posted.credits,
            coalesce(sum(p.amount) filter (where p.direction = 'debit'), 0),
