@@ -59,12 +59,15 @@ returns void language sql volatile as $$
 $$;
 
 -- The latest checkpoint of the account at or before p_position, after building the ones its
--- tail calls for: one every p_tail_max posted postings (0 builds none).
+-- tail calls for: one every p_tail_max posted postings (0 builds none). At most 100 per call, so
+-- that the first read of a long history stays well inside a statement timeout (each build is a
+-- few milliseconds, and what one read builds stays built); the reads after it build the rest.
 create function ledger_checkpoint_for(p_ledger_id text, p_account_id text, p_position bigint, p_tail_max integer)
 returns bigint language plpgsql volatile as $$
 declare
   checkpoint bigint;
   next_position bigint;
+  builds_left integer := 100;
 begin
   -- A backward probe of the primary key (max() would read every day row of every checkpoint).
   select b.position into checkpoint from balance_checkpoints b
@@ -74,7 +77,8 @@ begin
   if p_tail_max <= 0 or pg_is_in_recovery() then
     return checkpoint;
   end if;
-  loop
+  while builds_left > 0 loop
+    builds_left := builds_left - 1;
     -- The position of the (p_tail_max + 1)th posted posting after the checkpoint, if the tail is that long.
     select p.position into next_position from postings p
      where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status = 'posted'
