@@ -83,4 +83,28 @@ describe.each(DATABASES)('balance checkpoints on $name', ({ open }) => {
       await database.close();
     }
   });
+
+  it('builds at most 100 checkpoints per call, and later calls build the rest', { timeout: 120_000 }, async () => {
+    const database = await open();
+    try {
+      const api = await testApi(database, { checkpointEvery: 1 });
+      const ledgerId = await api.seedLedger();
+      const transactions = Array.from({ length: 250 }, (_, i) => ({
+        id: `t${i}`, postings: [{ accountId: 'bank', direction: 'debit', amount: '1.00' }, { accountId: 'alice', direction: 'credit', amount: '1.00' }],
+      }));
+      expect((await api.call('POST', `/v1/ledgers/${ledgerId}/transactions/batch`, { body: { transactions } })).status).toBe(200);
+      const head = await api.head(ledgerId);
+      const checkpoints = async () => Number((await sql<{ n: string }>`select count(distinct position)::text as n from balance_checkpoints
+        where ledger_id = ${ledgerId} and account_id = 'bank'`.execute(database.db)).rows[0]!.n);
+      const latest = async () => Number((await sql<{ c: string }>`select ledger_checkpoint_for(${ledgerId}, 'bank', ${head}, 1)::text as c`.execute(database.db)).rows[0]!.c);
+      // A tail of at most 1 posting: a checkpoint every 2 postings, 125 in all, 100 per call.
+      expect(await latest()).toBeLessThan(head);
+      expect(await checkpoints()).toBe(100);
+      expect(await latest()).toBe(head);
+      expect(await checkpoints()).toBe(125);
+      expect((await api.call('GET', `/v1/ledgers/${ledgerId}/accounts/bank/balance?recordedAsOfPosition=${head - 1}`)).body.ledgerBalance).toBe('249.00');
+    } finally {
+      await database.close();
+    }
+  });
 });
