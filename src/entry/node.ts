@@ -34,6 +34,11 @@ async function shutdown(signal: string) {
   stopping.abort();
   const cut = setTimeout(() => (server as unknown as { closeAllConnections(): void }).closeAllConnections(), 10_000);
   cut.unref();
+  // A database that does not answer (a replica gone, say) must not keep the process alive.
+  setTimeout(() => {
+    console.log(JSON.stringify({ msg: 'stopped without closing the database', signal }));
+    process.exit(1);
+  }, 20_000).unref();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await readReplica?.close();
   await database.close();

@@ -18,6 +18,10 @@ const run = promisify(execFile);
 const EFFECTIVE = '2029-12-31T00:00:00Z'; // pinned too: the default, now, moves between two reads
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const started = Date.now();
+/** Where the test is, with the time since it started: a test timed out in CI shows its last step. */
+const step = (what: string) => console.log(`replica test +${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`);
+
 const clusters: ((command: string) => Promise<unknown>)[] = [];
 afterAll(async () => {
   stopAllServers();
@@ -26,7 +30,8 @@ afterAll(async () => {
 
 async function cluster(extraEnv: Record<string, string> = {}) {
   const env = { ...process.env, PG_TEST_PORT: String(await freePort()), PG_TEST_DIR: join('/tmp', `ledger-rep-${randomBytes(4).toString('hex')}`), ...extraEnv };
-  const script = (command: string, ...args: string[]) => run('bash', [join(ROOT, 'scripts/pg-test-server.sh'), command, ...args], { env });
+  // Bounded, so that a step that hangs fails as itself rather than as the test's timeout.
+  const script = (command: string, ...args: string[]) => run('bash', [join(ROOT, 'scripts/pg-test-server.sh'), command, ...args], { env, timeout: 90_000 });
   clusters.push(script);
   return { env, script };
 }
@@ -38,12 +43,16 @@ const transfer = (id: string, amount: string) => ({
 describe.skipIf(!url)('pinned reads on a streaming replica', () => {
   it('answers pinned reads from the standby when it has them, and from the primary otherwise', { timeout: 180_000 }, async () => {
     const primary = await cluster();
+    step('starting the primary');
     const primaryUrl = (await primary.script('start')).stdout.trim();
     const standby = await cluster({ PG_TEST_PRIMARY_DIR: primary.env.PG_TEST_DIR, PG_TEST_PRIMARY_PORT: primary.env.PG_TEST_PORT });
     // The service migrates the primary at start; the standby follows.
     const key = `lk_${randomBytes(24).toString('base64url')}`;
+    step('starting a server without a replica');
     const plain = await startServer({ DATABASE_URL: primaryUrl, LEDGER_BOOTSTRAP_ADMIN_KEY: key });
+    step('making the standby');
     const standbyUrl = (await standby.script('standby')).stdout.trim();
+    step('starting the server with the replica');
     const server = await startServer({ DATABASE_URL: primaryUrl, DATABASE_REPLICA_URL: standbyUrl, LEDGER_BOOTSTRAP_ADMIN_KEY: key });
     const standbySql = postgres(standbyUrl, { max: 1, onnotice: () => {} });
     try {
@@ -67,7 +76,9 @@ describe.skipIf(!url)('pinned reads on a streaming replica', () => {
       let last: Json = {};
       for (let i = 1; i <= 4; i++) last = (await call(server, key, 'POST', `${L}/transactions`, transfer(`t${i}`, `${i}.00`))).body;
       const p1 = last.position as number;
+      step('waiting for the standby to catch up');
       await caughtUp(p1);
+      step('pinned reads');
 
       // Pinned to a point the standby holds: answered there, byte for byte the primary's answer.
       const pinned = [
@@ -87,6 +98,7 @@ describe.skipIf(!url)('pinned reads on a streaming replica', () => {
       expect(await replicaReads()).toBe(before);
 
       // The standby falls behind: reads pinned past it go to the primary, and are right.
+      step('pausing replay');
       await standby.script('sql', 'select pg_wal_replay_pause()');
       const p2 = (await call(server, key, 'POST', `${L}/transactions`, transfer('t5', '5.00'))).body.position as number;
       await sleep(300);
@@ -98,19 +110,21 @@ describe.skipIf(!url)('pinned reads on a streaming replica', () => {
       expect((await get(server, `${L}/accounts/alice/balance?recordedAsOfPosition=${p1}`)).ledgerBalance).toBe('10.00');
       expect(await replicaReads()).toBe(before + 1);
 
+      step('resuming replay');
       await standby.script('sql', 'select pg_wal_replay_resume()');
       await caughtUp(p2);
       expect((await get(server, `${L}/accounts/alice/balance?recordedAsOfPosition=${p2}`)).ledgerBalance).toBe('15.00');
       expect(await replicaReads()).toBe(before + 2);
 
       // The standby gone: pinned reads fall back to the primary.
-      await standbySql.end();
+      await standbySql.end({ timeout: 1 });
+      step('killing the standby');
       await standby.script('crash');
       expect((await get(server, `${L}/accounts/alice/balance?recordedAsOfPosition=${p1}`)).ledgerBalance).toBe('10.00');
       expect(await replicaReads()).toBe(before + 2);
     } finally {
-      await standbySql.end();
-      await Promise.all([plain.stop(), server.stop()]);
+      await standbySql.end({ timeout: 1 });
+      await Promise.all([plain.crash(), server.crash()]); // a graceful stop is not what this tests
     }
   });
 });

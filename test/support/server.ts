@@ -8,6 +8,7 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 const NODE = join(ROOT, 'node_modules/.bin/node');
 const ENTRY = 'src/entry/node.ts';
 const START_TIMEOUT_MS = 45_000;
+const CALL_TIMEOUT_MS = 30_000;
 
 export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -97,6 +98,7 @@ export async function call(server: Server, key: string, method: string, path: st
     method,
     headers: { Authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(CALL_TIMEOUT_MS), // a hung server fails the test here, naming the request
   });
   return { status: response.status, body: (await response.json()) as Json };
 }
