@@ -5,6 +5,7 @@ import { APP_ROLE, SESSION_SETTINGS, type Database } from './database.ts';
 import type { Tables } from './schema.ts';
 
 const asText = (value: string) => value;
+const CLOSE_TIMEOUT_S = 5;
 
 // timestamptz, timestamp and date stay text: a JS Date would drop the microseconds.
 const TEXT_TYPES = {
@@ -62,6 +63,10 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     },
     async actAsAppRole() {},
     async close() {
+      // Queries get 5 s to finish, then connections are cut: a database that is gone (a replica
+      // killed, say) would otherwise keep end() waiting forever. Kysely's destroy then finds the
+      // pool ended.
+      await pool.end({ timeout: CLOSE_TIMEOUT_S });
       await db.destroy();
     },
   };
