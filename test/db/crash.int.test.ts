@@ -1,11 +1,11 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { call, freePort, startServer, stopAllServers, type Json, type Server } from '../support/server.ts';
+import { privateCluster, removeAllClusters } from '../support/pg-cluster.ts';
+import { call, startServer, stopAllServers, type Json, type Server } from '../support/server.ts';
 
 // kill -9 under load loses and doubles nothing. Writers send transactions (singles and batches)
 // to the real server over HTTP and retry every answer that is not final (a refused connection,
@@ -16,9 +16,6 @@ import { call, freePort, startServer, stopAllServers, type Json, type Server } f
 // Anything else (a 500, a 409 for a retried write) fails the test at once.
 
 const url = process.env.DATABASE_URL;
-const ROOT = new URL('../../', import.meta.url).pathname;
-const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const WRITERS = 6;
 const SINGLES_PER_WRITER = 40;
@@ -27,21 +24,6 @@ const BATCH_SIZE = 10;
 const TOTAL = WRITERS * SINGLES_PER_WRITER + BATCHES * BATCH_SIZE;
 const REQUEST_TIMEOUT_MS = 20_000;
 const GIVE_UP_MS = 90_000;
-
-/** A PostgreSQL of the test's own (scripts/pg-test-server.sh), durable for a crash of its processes. */
-async function privateCluster() {
-  const env = { ...process.env, PG_TEST_PORT: String(await freePort()), PG_TEST_DIR: join('/tmp', `ledger-crash-${randomBytes(4).toString('hex')}`) };
-  const script = (command: string) => run('bash', [join(ROOT, 'scripts/pg-test-server.sh'), command], { env });
-  const databaseUrl = (await script('start')).stdout.trim();
-  return {
-    databaseUrl,
-    /** SIGKILL of the postmaster and every backend. */
-    crash: () => script('crash'),
-    /** Starts it again on the same data: PostgreSQL's crash recovery. */
-    restart: () => script('up'),
-    remove: () => script('reset'),
-  };
-}
 
 type Ack = { readonly id: string; readonly position: number; readonly amount: string };
 
@@ -197,11 +179,10 @@ async function expectNothingLostOrDoubled(server: Server, key: string, ledgerId:
 }
 
 const dataDirs: string[] = [];
-const clusters: { remove(): Promise<unknown> }[] = [];
 
 afterAll(async () => {
   stopAllServers();
-  await Promise.all(clusters.map((c) => c.remove()));
+  await removeAllClusters();
   await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
@@ -233,21 +214,22 @@ async function survives(database: Record<string, string>, faults: (load: Load, a
 
 describe.skipIf(!url)('kill -9 under load, on PostgreSQL', () => {
   it('loses and doubles nothing when PostgreSQL, the API, then both are killed', { timeout: 240_000 }, async () => {
+    // Its own PostgreSQL, to kill: `crash` is SIGKILL of the postmaster and every backend, `up`
+    // starts it again on the same data (PostgreSQL's crash recovery).
     const cluster = await privateCluster();
-    clusters.push(cluster);
-    await survives({ DATABASE_URL: cluster.databaseUrl }, async (load, api) => {
+    await survives({ DATABASE_URL: await cluster.script('start') }, async (load, api) => {
       await load.acknowledged(TOTAL * 0.2);
-      await cluster.crash();
+      await cluster.script('crash');
       await sleep(500);
-      await cluster.restart();
+      await cluster.script('up');
 
       await load.acknowledged(TOTAL * 0.45);
       await api.crash();
       await api.start();
 
       await load.acknowledged(TOTAL * 0.7);
-      await Promise.all([api.crash(), cluster.crash()]);
-      await cluster.restart();
+      await Promise.all([api.crash(), cluster.script('crash')]);
+      await cluster.script('up');
       await api.start();
     });
   });

@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
-import { call, freePort, startServer, stopAllServers, type Json, type Server } from '../support/server.ts';
+import { privateCluster, removeAllClusters } from '../support/pg-cluster.ts';
+import { call, startServer, stopAllServers, type Json, type Server } from '../support/server.ts';
 
 // Read replicas with real PostgreSQL streaming replication: a primary and a hot standby of it
 // (scripts/pg-test-server.sh start, then standby), and the server started with DATABASE_URL and
@@ -13,28 +12,16 @@ import { call, freePort, startServer, stopAllServers, type Json, type Server } f
 // reads, are answered by the primary, correctly; with the standby gone, everything still answers.
 
 const url = process.env.DATABASE_URL;
-const ROOT = new URL('../../', import.meta.url).pathname;
-const run = promisify(execFile);
 const EFFECTIVE = '2029-12-31T00:00:00Z'; // pinned too: the default, now, moves between two reads
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const started = Date.now();
 /** Where the test is, with the time since it started: a test timed out in CI shows its last step. */
 const step = (what: string) => console.log(`replica test +${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`);
 
-const clusters: ((command: string) => Promise<unknown>)[] = [];
 afterAll(async () => {
   stopAllServers();
-  for (const script of clusters.reverse()) await script('reset');
+  await removeAllClusters();
 });
-
-async function cluster(extraEnv: Record<string, string> = {}) {
-  const env = { ...process.env, PG_TEST_PORT: String(await freePort()), PG_TEST_DIR: join('/tmp', `ledger-rep-${randomBytes(4).toString('hex')}`), ...extraEnv };
-  // Bounded, so that a step that hangs fails as itself rather than as the test's timeout.
-  const script = (command: string, ...args: string[]) => run('bash', [join(ROOT, 'scripts/pg-test-server.sh'), command, ...args], { env, timeout: 90_000 });
-  clusters.push(script);
-  return { env, script };
-}
 
 const transfer = (id: string, amount: string) => ({
   id, postings: [{ accountId: 'bank', direction: 'debit', amount }, { accountId: 'alice', direction: 'credit', amount }],
@@ -42,16 +29,16 @@ const transfer = (id: string, amount: string) => ({
 
 describe.skipIf(!url)('pinned reads on a streaming replica', () => {
   it('answers pinned reads from the standby when it has them, and from the primary otherwise', { timeout: 180_000 }, async () => {
-    const primary = await cluster();
+    const primary = await privateCluster();
     step('starting the primary');
-    const primaryUrl = (await primary.script('start')).stdout.trim();
-    const standby = await cluster({ PG_TEST_PRIMARY_DIR: primary.env.PG_TEST_DIR, PG_TEST_PRIMARY_PORT: primary.env.PG_TEST_PORT });
+    const primaryUrl = await primary.script('start');
+    const standby = await privateCluster({ PG_TEST_PRIMARY_DIR: primary.env.PG_TEST_DIR!, PG_TEST_PRIMARY_PORT: primary.env.PG_TEST_PORT! });
     // The service migrates the primary at start; the standby follows.
     const key = `lk_${randomBytes(24).toString('base64url')}`;
     step('starting a server without a replica');
     const plain = await startServer({ DATABASE_URL: primaryUrl, LEDGER_BOOTSTRAP_ADMIN_KEY: key });
     step('making the standby');
-    const standbyUrl = (await standby.script('standby')).stdout.trim();
+    const standbyUrl = await standby.script('standby');
     step('starting the server with the replica');
     const server = await startServer({ DATABASE_URL: primaryUrl, DATABASE_REPLICA_URL: standbyUrl, LEDGER_BOOTSTRAP_ADMIN_KEY: key });
     const standbySql = postgres(standbyUrl, { max: 1, onnotice: () => {} });
