@@ -92,11 +92,11 @@ begin
   return checkpoint;
 end $$;
 
--- Posted debits and credits of the account at positions <= p_position effective by p_effective_at.
-create function ledger_posted_sums(p_ledger_id text, p_account_id text, p_position bigint, p_effective_at timestamptz, p_tail_max integer)
-returns table (debits numeric, credits numeric) language plpgsql volatile as $$
+-- Posted debits and credits of the account at positions <= p_position effective by
+-- p_effective_at, through `checkpoint`: ledger_checkpoint_for's answer for p_position.
+create function ledger_posted_sums(p_ledger_id text, p_account_id text, p_position bigint, checkpoint bigint, p_effective_at timestamptz)
+returns table (debits numeric, credits numeric) language plpgsql stable as $$
 declare
-  checkpoint bigint := ledger_checkpoint_for(p_ledger_id, p_account_id, p_position, p_tail_max);
   day_of_e bigint := ledger_effective_day(p_effective_at);
 begin
   return query
@@ -135,6 +135,8 @@ declare
   end_of_time constant timestamptz := '10001-01-01 00:00:00+00';
   known bigint;
   account text;
+  checkpoint bigint;
+  known_checkpoint bigint;
   posted record;
   known_total record;
   known_by_e record;
@@ -144,13 +146,17 @@ begin
    order by e.recorded_at desc, e.position desc limit 1;
   known := least(coalesce(known, 0), p_position);
   foreach account in array p_account_ids loop
-    select * into posted from ledger_posted_sums(p_ledger_id, account, p_position, p_effective_at, p_tail_max);
-    select * into known_total from ledger_posted_sums(p_ledger_id, account, known, end_of_time, p_tail_max);
+    checkpoint := ledger_checkpoint_for(p_ledger_id, account, p_position, p_tail_max);
+    select * into posted from ledger_posted_sums(p_ledger_id, account, p_position, checkpoint, p_effective_at);
     if known = p_position then
-      known_by_e := posted; -- the usual case: E is not before P was recorded
+      -- The usual case: E is not before P was recorded.
+      known_checkpoint := checkpoint;
+      known_by_e := posted;
     else
-      select * into known_by_e from ledger_posted_sums(p_ledger_id, account, known, p_effective_at, p_tail_max);
+      known_checkpoint := ledger_checkpoint_for(p_ledger_id, account, known, p_tail_max);
+      select * into known_by_e from ledger_posted_sums(p_ledger_id, account, known, known_checkpoint, p_effective_at);
     end if;
+    select * into known_total from ledger_posted_sums(p_ledger_id, account, known, known_checkpoint, end_of_time);
     return query
     select account, posted.debits, posted.credits,
            coalesce(sum(p.amount) filter (where p.direction = 'debit'), 0),
