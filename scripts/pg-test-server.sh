@@ -16,7 +16,9 @@
 #
 # PG_TEST_DIR (default /tmp/ledger-pg) is the data directory, PG_TEST_PORT (default 55432) the
 # port on 127.0.0.1. Progress goes to stderr. As root, the server runs as the `postgres` user,
-# because PostgreSQL refuses to run as root. Durability is off: the data is disposable.
+# because PostgreSQL refuses to run as root. Durability is off (the data is disposable), unless
+# PG_TEST_DURABLE=1 when the cluster is made: then fsync, synchronous_commit and
+# full_page_writes are on, as in production, for fault tests and benchmarks.
 set -euo pipefail
 
 PG_BIN=/usr/lib/postgresql/15/bin
@@ -81,16 +83,17 @@ init_cluster() {
   chmod 0700 "$DATA_DIR"
   as_owner "$PG_BIN/initdb" -D "$DATA_DIR" -U postgres -E UTF8 --no-locale --no-sync \
     --auth-local=trust --auth-host=scram-sha-256 >&2
-  local socket_dir=${DATA_DIR//\'/\'\'}
+  local socket_dir=${DATA_DIR//\'/\'\'} durability=off
+  [[ ${PG_TEST_DURABLE:-0} == 1 ]] && durability=on
   as_owner tee -a "$DATA_DIR/postgresql.conf" >/dev/null <<CONF
 
-# pg-test-server.sh: a disposable test server, tuned for speed over durability
+# pg-test-server.sh: a test server; durability $durability (PG_TEST_DURABLE)
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$socket_dir'
 max_connections = 200
-fsync = off
-synchronous_commit = off
-full_page_writes = off
+fsync = $durability
+synchronous_commit = $durability
+full_page_writes = $durability
 CONF
   as_owner touch "$DATA_DIR/$MARKER"
 }

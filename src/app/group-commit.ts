@@ -24,9 +24,16 @@ export const MAX_GROUP = 1000;
 export class GroupCommitter {
   private readonly queues = new Map<string, Waiting[]>();
   private readonly store: LedgerStore;
+  private readonly isUnavailable: (error: unknown) => boolean;
 
-  constructor(store: LedgerStore) {
+  /**
+   * `isUnavailable` tells an error that says the database cannot answer now (a lost connection):
+   * a group that fails so fails whole, with every write queued behind it, since trying them one
+   * by one would only fail again, each after the other.
+   */
+  constructor(store: LedgerStore, options: { isUnavailable?: (error: unknown) => boolean } = {}) {
     this.store = store;
+    this.isUnavailable = options.isUnavailable ?? (() => false);
   }
 
   async submit(ledgerId: string, request: WriteRequest): Promise<WriteOutcome> {
@@ -66,6 +73,13 @@ export class GroupCommitter {
       const outcomes = await this.commit(ledgerId, group.map((w) => w.unit));
       group.forEach((w, i) => w.resolve(outcomes[i]!));
     } catch (error) {
+      if (this.isUnavailable(error)) {
+        // The database cannot answer: the writes waiting behind this group would only fail
+        // after it, one commit at a time. They fail now, and their clients retry.
+        const waiting = this.queues.get(ledgerId)?.splice(0) ?? [];
+        for (const w of [...group, ...waiting]) w.fail(error);
+        return;
+      }
       if (group.length === 1) {
         group[0]!.fail(error);
         return;

@@ -12,11 +12,14 @@ export interface Config {
   readonly limits: Limits;
   /** PostgreSQL's `statement_timeout` for the service's queries; 0 is none. */
   readonly statementTimeoutMs: number;
+  /** How long a start waits for PostgreSQL to answer before it gives up (`LEDGER_DB_WAIT_S`). */
+  readonly databaseWaitS: number;
 }
 
 type Env = Record<string, string | undefined>;
 
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
+export const DEFAULT_DATABASE_WAIT_S = 60;
 
 /** A whole number from the environment in [min, max], or the default when unset. */
 function whole(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -49,5 +52,6 @@ export function configFrom(env: Env): Config {
     bootstrapAdminKey: env.LEDGER_BOOTSTRAP_ADMIN_KEY || undefined,
     limits: limitsFrom(env),
     statementTimeoutMs: whole(env, 'LEDGER_STATEMENT_TIMEOUT_MS', DEFAULT_STATEMENT_TIMEOUT_MS, 0, 3_600_000),
+    databaseWaitS: whole(env, 'LEDGER_DB_WAIT_S', DEFAULT_DATABASE_WAIT_S, 0, 86_400),
   };
 }

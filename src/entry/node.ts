@@ -1,16 +1,27 @@
 import { mkdirSync } from 'node:fs';
 import { serve } from '@hono/node-server';
 import { bootstrapAdminKey } from '../app/api-keys.ts';
+import { DatabaseAvailability } from '../app/database-availability.ts';
 import { GroupCommitter } from '../app/group-commit.ts';
+import { isDatabaseUnavailable } from '../adapters/db/errors.ts';
 import { createLedgerStore } from '../adapters/db/ledger-store.ts';
 import { openReadReplica } from '../adapters/db/read-replica.ts';
 import { createApp } from '../adapters/http/app.ts';
 import { configFrom } from './config.ts';
-import { openDatabase } from './open-database.ts';
+import { openDatabaseWhenReachable } from './open-database.ts';
 
+const log = (line: Record<string, unknown>) => console.log(JSON.stringify(line));
 const config = configFrom(process.env);
 if (!config.databaseUrl) mkdirSync(config.dataDir, { recursive: true });
-const database = await openDatabase(config);
+const database = await openDatabaseWhenReachable(config, log).catch((error: unknown) => {
+  console.error(JSON.stringify({ msg: 'cannot start: the database cannot be opened', error: String(error) }));
+  process.exit(1);
+});
+const availability = config.databaseUrl
+  ? new DatabaseAvailability(() => database.ping(), {
+    onChange: (state) => log(state.reachable ? { msg: 'database reachable again' } : { msg: 'database unreachable', reason: state.reason }),
+  })
+  : undefined;
 const store = createLedgerStore(database.db);
 const readReplica = config.replicaUrl ? await openReadReplica(config.replicaUrl, { statementTimeoutMs: config.statementTimeoutMs }) : undefined;
 const firstKey = await bootstrapAdminKey(store, config.bootstrapAdminKey);
@@ -19,8 +30,8 @@ if (firstKey) {
 }
 const stopping = new AbortController();
 const app = createApp({
-  store, committer: new GroupCommitter(store), log: (line) => console.log(JSON.stringify(line)), shutdown: stopping.signal, limits: config.limits,
-  ...(readReplica ? { readReplica } : {}),
+  store, committer: new GroupCommitter(store, { isUnavailable: isDatabaseUnavailable }), log, shutdown: stopping.signal, limits: config.limits,
+  ...(readReplica ? { readReplica } : {}), ...(availability ? { availability } : {}),
 });
 const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
   const where = config.databaseUrl ? `PostgreSQL${readReplica ? ' with a read replica' : ''}` : `PGlite in ${config.dataDir}`;
@@ -32,6 +43,7 @@ async function shutdown(signal: string) {
   // End the streams, finish the requests in flight (their commits included), then close the
   // database; connections still open after 10 s are cut.
   stopping.abort();
+  availability?.close();
   const cut = setTimeout(() => (server as unknown as { closeAllConnections(): void }).closeAllConnections(), 10_000);
   cut.unref();
   // A database that does not answer (a replica gone, say) must not keep the process alive.

@@ -1,5 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { describeError } from '../app/database-availability.ts';
 import type { Database } from '../adapters/db/database.ts';
+import { isDatabaseUnavailable } from '../adapters/db/errors.ts';
 import { migrate } from '../adapters/db/migrate.ts';
 import { readMigrations } from '../adapters/db/migrations-dir.ts';
 import { openPglite } from '../adapters/db/pglite.ts';
@@ -25,4 +28,41 @@ export async function openDatabase(options: { databaseUrl?: string | undefined; 
     throw error;
   }
   return database;
+}
+
+/** The first pause between tries when PostgreSQL does not answer at start, doubled each time up to the last. */
+const WAIT_PAUSES_MS = { first: 250, last: 5000 } as const;
+
+/**
+ * `openDatabase`, tried again while PostgreSQL does not answer (refused, starting up, shutting
+ * down, out of connections), with a doubling pause, each try logged, for at most `waitS`
+ * seconds; then it fails with the last error. Any other error (a wrong password, a failed
+ * migration) fails at once.
+ */
+export async function openDatabaseWhenReachable(
+  options: { databaseUrl?: string | undefined; dataDir?: string | undefined; statementTimeoutMs?: number; databaseWaitS: number },
+  log: (line: Record<string, unknown>) => void,
+): Promise<Database> {
+  const deadlineMs = Date.now() + options.databaseWaitS * 1000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openDatabase(options);
+    } catch (error) {
+      if (!options.databaseUrl || !causes(error).some(isDatabaseUnavailable)) throw error;
+      const leftMs = deadlineMs - Date.now();
+      if (leftMs <= 0) {
+        throw new Error(`PostgreSQL did not answer within LEDGER_DB_WAIT_S=${options.databaseWaitS} s (${attempt} tries); the last error: ${describeError(error)}`, { cause: error });
+      }
+      const pauseMs = Math.min(WAIT_PAUSES_MS.first * 2 ** (attempt - 1), WAIT_PAUSES_MS.last, leftMs);
+      log({ msg: 'waiting for PostgreSQL', attempt, error: describeError(error), retryInMs: pauseMs, giveUpInS: Math.ceil(leftMs / 1000) });
+      await sleep(pauseMs);
+    }
+  }
+}
+
+/** An error and the errors it wraps (a failed migration wraps the driver's). */
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e = error; e !== undefined && chain.length < 10; e = (e as { cause?: unknown } | null)?.cause) chain.push(e);
+  return chain;
 }

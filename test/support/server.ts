@@ -14,8 +14,13 @@ export type Json = Record<string, any>; // eslint-disable-line @typescript-eslin
 
 export interface Server {
   readonly port: number;
+  readonly pid: number;
+  /** Resolves with the exit code when the process exits, for whatever reason. */
+  readonly exited: Promise<number | null>;
   /** Everything the process wrote to stdout so far, line by line. */
   readonly lines: readonly string[];
+  /** Everything it wrote to stderr so far. */
+  stderr(): string;
   /** SIGTERM, then the exit code once it has exited. */
   stop(): Promise<number | null>;
   /** SIGKILL (kill -9: no shutdown at all), resolved once it has exited. */
@@ -80,7 +85,10 @@ export async function startServer(env: Record<string, string>): Promise<Server> 
   await listening;
   return {
     port,
+    pid: child.pid!,
+    exited,
     lines,
+    stderr: () => stderr,
     async stop() {
       child.kill('SIGTERM');
       return exited;

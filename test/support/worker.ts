@@ -59,7 +59,7 @@ export async function startWorker(databaseUrl: string, vars: Record<string, stri
     await exited;
     await rm(dir, { recursive: true, force: true });
   };
-  return { port, lines, stop, crash };
+  return { port, pid: child.pid!, exited, lines, stderr: () => output, stop, crash };
 }
 
 async function untilHealthy(port: number, exited: Promise<number | null>, output: () => string): Promise<void> {

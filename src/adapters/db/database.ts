@@ -15,6 +15,8 @@ export interface Database {
   asOwner<T>(work: (run: OwnerRun) => Promise<T>): Promise<T>;
   /** From now on, act as the run-time role, which may only read and insert (sql/002). */
   actAsAppRole(): Promise<void>;
+  /** A trivial query, rejecting when the database does not answer: the availability probe. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

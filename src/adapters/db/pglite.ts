@@ -1,5 +1,5 @@
 import { PGlite, types } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
+import { Kysely, sql, PostgresDialect, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
 import { APP_ROLE, SESSION_SETTINGS, type Database } from './database.ts';
 import type { Tables } from './schema.ts';
 
@@ -85,6 +85,9 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     async actAsAppRole() {
       role = `set role ${APP_ROLE}`;
       await pool.exclusive(() => pglite.exec(role));
+    },
+    async ping() {
+      await sql`select 1`.execute(db);
     },
     async close() {
       await db.destroy();

@@ -6,6 +6,16 @@ import type { Tables } from './schema.ts';
 
 const asText = (value: string) => value;
 const CLOSE_TIMEOUT_S = 5;
+/** A connection attempt gives up after this: a database that is gone must not hold a request. */
+const CONNECT_TIMEOUT_S = 5;
+/**
+ * Seconds before a connection that failed tries again, by failures in a row: at most a quarter
+ * of a second, so the pool is back within a second of PostgreSQL accepting connections, and a
+ * query never waits long to learn that it is still gone (the driver's default grows to 20 s).
+ */
+const reconnectDelayS = (failures: number) => Math.min(0.025 * 2 ** failures, 0.25);
+/** How the service's connections reconnect; the same for the pool, the owner and the probe. */
+const RECONNECT = { connect_timeout: CONNECT_TIMEOUT_S, backoff: reconnectDelayS, onnotice: () => {} } as const;
 
 // timestamptz, timestamp and date stay text: a JS Date would drop the microseconds.
 const TEXT_TYPES = {
@@ -31,7 +41,7 @@ export interface PostgresOptions {
  * its WAL is written, so a crash of PostgreSQL could lose a write the service answered 201 for.
  */
 async function durableCommitSettings(url: string): Promise<Record<string, string>> {
-  const probe = postgres(url, { max: 1, onnotice: () => {}, connection: SESSION_SETTINGS });
+  const probe = postgres(url, { ...RECONNECT, max: 1, connection: SESSION_SETTINGS });
   try {
     const [row] = await probe<{ value: string }[]>`select current_setting('synchronous_commit') as value`;
     return row!.value === 'off' ? { synchronous_commit: 'on' } : {};
@@ -44,17 +54,20 @@ async function durableCommitSettings(url: string): Promise<Record<string, string
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<Database> {
   const durable = options.ensureSynchronousCommit ? await durableCommitSettings(url) : {};
   const pool = postgres(url, {
+    ...RECONNECT,
     max: options.poolSize ?? 10,
     types: TEXT_TYPES,
-    onnotice: () => {},
     connection: { ...SESSION_SETTINGS, ...durable, role: APP_ROLE, statement_timeout: options.statementTimeoutMs ?? 0 },
   });
   const db = new Kysely<Tables>({ dialect: new PostgresJSDialect({ postgres: pool }) });
+  // Pings run on a connection of their own, so that a pool busy with long queries does not look
+  // like a database that is gone. Its failures are the availability monitor's to pace.
+  const pinger = postgres(url, { ...RECONNECT, backoff: () => 0, max: 1, connection: SESSION_SETTINGS });
   return {
     kind: 'postgres',
     db,
     async asOwner(work) {
-      const owner = postgres(url, { max: 1, types: TEXT_TYPES, onnotice: () => {}, connection: SESSION_SETTINGS });
+      const owner = postgres(url, { ...RECONNECT, max: 1, types: TEXT_TYPES, connection: SESSION_SETTINGS });
       try {
         return await work(async (script, parameters) => [...(await owner.unsafe(script, parameters as never))] as Record<string, unknown>[]);
       } finally {
@@ -62,11 +75,14 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       }
     },
     async actAsAppRole() {},
+    async ping() {
+      await pinger`select 1`;
+    },
     async close() {
       // Queries get 5 s to finish, then connections are cut: a database that is gone (a replica
       // killed, say) would otherwise keep end() waiting forever. Kysely's destroy then finds the
       // pool ended.
-      await pool.end({ timeout: CLOSE_TIMEOUT_S });
+      await Promise.all([pool.end({ timeout: CLOSE_TIMEOUT_S }), pinger.end({ timeout: 0 })]);
       await db.destroy();
     },
   };

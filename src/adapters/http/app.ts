@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
 import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
 import { isDatabaseUnavailable, isStatementTimeout } from '../db/errors.ts';
@@ -32,6 +33,8 @@ function answerError(error: Error, c: Context<AppEnv>): Response {
   c.header('X-Request-Id', c.get('requestId'));
   if (error instanceof ProblemError) return problemResponse(c, error.code, error.detail, error.errors, { ...error.headers });
   if (isDatabaseUnavailable(error)) {
+    // A lost connection may be a database that is gone: find out now (a timeout is only slow).
+    if (!isStatementTimeout(error)) c.get('deps').availability?.suspect();
     const why = isStatementTimeout(error) ? 'The query ran past the statement timeout' : 'The database cannot answer now';
     return problemResponse(c, 'UNAVAILABLE', `${why}; retry later. Nothing was recorded unless a retry says so.`, undefined, { 'Retry-After': '1' });
   }
@@ -43,6 +46,24 @@ function answerError(error: Error, c: Context<AppEnv>): Response {
   return c.json({ type: 'about:blank', title: 'Internal error', status: 500, detail: 'An unexpected error; it has been logged.', code: 'INTERNAL' }, 500, {
     'Content-Type': 'application/problem+json',
   });
+}
+
+/** While the database is known not to answer, /v1 answers 503 at once instead of trying. */
+const refuseWhileDatabaseUnreachable = createMiddleware<AppEnv>(async (c, next) => {
+  const state = c.get('deps').availability?.state;
+  if (state && !state.reachable) {
+    throw new ProblemError('UNAVAILABLE', `The database has not answered since ${new Date(state.sinceMs).toISOString()} (${state.reason}); retry later. Nothing was recorded.`, undefined, { 'Retry-After': '1' });
+  }
+  await next();
+});
+
+/** 200 while the database answers; 503 with the reason while it does not, so a load balancer takes this process out. */
+async function health(c: Context<AppEnv>): Promise<Response> {
+  const state = await c.get('deps').availability?.check();
+  if (!state || state.reachable) return c.json({ ok: true, database: 'reachable' });
+  return c.json({
+    ok: false, database: 'unreachable', unreachableSince: new Date(state.sinceMs).toISOString(), reason: state.reason,
+  }, 503, { 'Retry-After': '1' });
 }
 
 function fieldErrors(error: ZodError) {
@@ -81,13 +102,13 @@ export function createApp(deps: AppDeps) {
       ...(c.get('readFrom') === 'replica' ? { readFrom: 'replica' } : {}),
     });
   });
-  app.use('/v1/*', ...requestGuards(limits));
+  app.use('/v1/*', refuseWhileDatabaseUnreachable, ...requestGuards(limits));
   if (deps.readReplica) app.use('/v1/ledgers/:ledgerId/*', pinnedReadsToReplica);
 
   app.onError(answerError);
   app.notFound((c) => problemResponse(c, 'NOT_FOUND', `No route for ${c.req.method} ${c.req.path}.`));
 
-  app.get('/health', (c) => c.json({ ok: true }));
+  app.get('/health', health);
   app.route('/', ledgerRoutes);
   app.route('/', assetRoutes);
   app.route('/', accountRoutes);

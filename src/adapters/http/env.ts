@@ -1,3 +1,4 @@
+import type { DatabaseAvailability } from '../../app/database-availability.ts';
 import type { ApiKeyRow, LedgerStore } from '../../app/ports.ts';
 import type { GroupCommitter } from '../../app/group-commit.ts';
 import type { ErrorCode } from '../../domain/rejection.ts';
@@ -18,6 +19,8 @@ export interface AppDeps {
   readonly limits?: Limits;
   /** A streaming replica for reads pinned to a past point (`DATABASE_REPLICA_URL`). */
   readonly readReplica?: ReadReplica;
+  /** Whether the database answers (PostgreSQL): /v1 is refused at once while it does not, and /health says so. */
+  readonly availability?: DatabaseAvailability;
 }
 
 export interface AppEnv {
