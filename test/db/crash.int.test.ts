@@ -4,18 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { privateCluster, removeAllClusters } from '../support/pg-cluster.ts';
 import { call, startServer, stopAllServers, type Json, type Server } from '../support/server.ts';
 
-// kill -9 under load loses and doubles nothing. Writers send transactions (singles and batches)
-// to the real server over HTTP and retry every answer that is not final (a refused connection,
-// a connection cut mid-answer, 503) with the same body, as the spec tells clients to. Meanwhile
-// PostgreSQL, the API process, or both are killed with SIGKILL and started again. Afterwards the
+// kill -9 under load loses and doubles nothing, on the embedded database. Writers send
+// transactions (singles and batches) to the real server over HTTP and retry every answer that is
+// not final (a refused connection, a connection cut mid-answer, 503) with the same body, as the
+// spec tells clients to. Meanwhile the API process, which holds PGlite, is killed with SIGKILL
+// and started again. (On PostgreSQL, test/db/faults.int.test.ts does this and more.) Afterwards the
 // feed holds every transaction exactly once, at the position its acknowledgement named, without
 // a gap, the hash chain verifies, and the balances are the sums of what was acknowledged.
 // Anything else (a 500, a 409 for a retried write) fails the test at once.
-
-const url = process.env.DATABASE_URL;
 
 const WRITERS = 6;
 const SINGLES_PER_WRITER = 40;
@@ -182,7 +180,6 @@ const dataDirs: string[] = [];
 
 afterAll(async () => {
   stopAllServers();
-  await removeAllClusters();
   await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
@@ -211,29 +208,6 @@ async function survives(database: Record<string, string>, faults: (load: Load, a
   expect(load.unreachable).toBeGreaterThan(0);
   await expectNothingLostOrDoubled(server, key, ledgerId, load);
 }
-
-describe.skipIf(!url)('kill -9 under load, on PostgreSQL', () => {
-  it('loses and doubles nothing when PostgreSQL, the API, then both are killed', { timeout: 240_000 }, async () => {
-    // Its own PostgreSQL, to kill: `crash` is SIGKILL of the postmaster and every backend, `up`
-    // starts it again on the same data (PostgreSQL's crash recovery).
-    const cluster = await privateCluster();
-    await survives({ DATABASE_URL: await cluster.script('start') }, async (load, api) => {
-      await load.acknowledged(TOTAL * 0.2);
-      await cluster.script('crash');
-      await sleep(500);
-      await cluster.script('up');
-
-      await load.acknowledged(TOTAL * 0.45);
-      await api.crash();
-      await api.start();
-
-      await load.acknowledged(TOTAL * 0.7);
-      await Promise.all([api.crash(), cluster.script('crash')]);
-      await cluster.script('up');
-      await api.start();
-    });
-  });
-});
 
 describe('kill -9 of the API under load, on PGlite', () => {
   it('loses and doubles nothing when the process holding the embedded database is killed twice', { timeout: 240_000 }, async () => {

@@ -1,5 +1,5 @@
 import { Kysely } from 'kysely';
-import { PostgresJSDialect } from 'kysely-postgres-js';
+import { PostgresJsDialect } from './postgres-js-dialect.ts';
 import postgres from 'postgres';
 import { APP_ROLE, SESSION_SETTINGS, type Database } from './database.ts';
 import type { Tables } from './schema.ts';
@@ -59,7 +59,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     types: TEXT_TYPES,
     connection: { ...SESSION_SETTINGS, ...durable, role: APP_ROLE, statement_timeout: options.statementTimeoutMs ?? 0 },
   });
-  const db = new Kysely<Tables>({ dialect: new PostgresJSDialect({ postgres: pool }) });
+  const db = new Kysely<Tables>({ dialect: new PostgresJsDialect(pool) });
   // Pings run on a connection of their own, so that a pool busy with long queries does not look
   // like a database that is gone. Its failures are the availability monitor's to pace.
   const pinger = postgres(url, { ...RECONNECT, backoff: () => 0, max: 1, connection: SESSION_SETTINGS });

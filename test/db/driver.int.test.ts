@@ -1,0 +1,64 @@
+import postgres from 'postgres';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// The `postgres` driver as patched at install (scripts/patches/postgres+3.4.10.patch): a
+// connection whose backend dies settles every query sent to it with CONNECTION_CLOSED, instead
+// of throwing where nobody can catch it (the process died) or leaving the query pending forever
+// (a request hung), and the pool goes on with fresh connections. Unpatched, the second query
+// below never settles (the driver's issues 1066, 1154 and 1208 report the crash).
+
+const url = process.env.DATABASE_URL;
+const SETTLE_MS = 5000;
+
+/** Resolves with how `query` settled, or 'pending' if it had not within SETTLE_MS. */
+function settled(query: Promise<unknown>): Promise<string> {
+  return Promise.race([
+    query.then(() => 'resolved', (error: { code?: string }) => `rejected ${error.code}`),
+    new Promise<string>((resolve) => setTimeout(() => resolve('pending'), SETTLE_MS).unref()),
+  ]);
+}
+
+describe.skipIf(!url)('the postgres driver when a backend dies', () => {
+  const pools: postgres.Sql[] = [];
+  const open = (max: number) => {
+    const pool = postgres(url!, { max, onnotice: () => {} });
+    pools.push(pool);
+    return pool;
+  };
+  afterAll(async () => {
+    await Promise.all(pools.map((pool) => pool.end({ timeout: 1 })));
+  });
+
+  it('settles the queries of a reserved connection whose backend was terminated, and the pool goes on', { timeout: 30_000 }, async () => {
+    const pool = open(2);
+    const killer = open(1);
+    const reserved = await pool.reserve();
+    const { pid } = (await reserved<{ pid: number }[]>`select pg_backend_pid() as pid`)[0]!;
+    await killer`select pg_terminate_backend(${pid})`;
+    expect(await settled(reserved`select 1`)).toMatch(/^rejected (CONNECTION_CLOSED|ECONNRESET|57P01)$/);
+    expect(await settled(reserved`select 2`)).toBe('rejected CONNECTION_CLOSED');
+    reserved.release();
+    const { n } = (await pool<{ n: number }[]>`select 3 as n`)[0]!;
+    expect(n).toBe(3);
+    expect(await settled(pool.end())).toBe('resolved');
+  });
+
+  it('does not give a reservation lost to a close back to the pool, nor let it reach the connection again', { timeout: 30_000 }, async () => {
+    const pool = open(1);
+    const killer = open(1);
+    const reserved = await pool.reserve();
+    const { pid } = (await reserved<{ pid: number }[]>`select pg_backend_pid() as pid`)[0]!;
+    // Another query waits for the only connection; the close hands the connection to it.
+    const waiting = pool<{ pid: number }[]>`select pg_backend_pid() as pid`;
+    void waiting.catch(() => {});
+    await killer`select pg_terminate_backend(${pid})`;
+    expect(await settled(reserved`select 1`)).toMatch(/^rejected /);
+    const [other] = await waiting;
+    expect(other!.pid).not.toBe(pid);
+    // The old reservation's statements never run on the connection someone else now holds.
+    expect(await settled(reserved`rollback`)).toBe('rejected CONNECTION_CLOSED');
+    reserved.release();
+    const { n } = (await pool<{ n: number }[]>`select 4 as n`)[0]!;
+    expect(n).toBe(4);
+  });
+});
