@@ -12,8 +12,8 @@ import type { Json } from './server.ts';
 const TRY_TIMEOUT_MS = 30_000;
 /** A write that has had no final answer for this long fails the test. */
 const GIVE_UP_MS = 120_000;
-/** The pause before trying again; short, to press on the service while it recovers. */
-const RETRY_PAUSE_MS = 25;
+/** The pause before trying again, 25 to 75 ms: short, to press on the service while it recovers. */
+const retryPauseMs = () => 25 + Math.random() * 50;
 const BATCH_SIZE = 10;
 
 /** The accounts the load writes to: `wallet` is noOverdraft, spent by some writers, funded by others. */
@@ -162,13 +162,13 @@ export class FaultLoad {
         answer = await this.send(path, body);
       } catch {
         this.unreachable++; // the process is down, or was killed while answering
-        await sleep(RETRY_PAUSE_MS);
+        await sleep(retryPauseMs());
         continue;
       }
       if (answer.status === 503) {
         this.unavailable++;
         this.slowest503Ms = Math.max(this.slowest503Ms, Date.now() - sentAtMs);
-        await sleep(RETRY_PAUSE_MS);
+        await sleep(retryPauseMs());
         continue;
       }
       const batchDone = path.endsWith('/batch') && answer.status === 200;

@@ -9,11 +9,13 @@ const CLOSE_TIMEOUT_S = 5;
 /** A connection attempt gives up after this: a database that is gone must not hold a request. */
 const CONNECT_TIMEOUT_S = 5;
 /**
- * Seconds before a connection that failed tries again, by failures in a row: at most a quarter
- * of a second, so the pool is back within a second of PostgreSQL accepting connections, and a
- * query never waits long to learn that it is still gone (the driver's default grows to 20 s).
+ * Seconds before a connection that failed tries again, by failures in a row: at most a tenth of a
+ * second (the driver's default grows to 20 s). Queries queued for a connection when PostgreSQL
+ * dies each wait for one such try, in turn, so this bounds how long they take to fail; it also
+ * brings the pool back within moments of PostgreSQL accepting connections. What paces the tries
+ * while it is down is the availability probe: the service sends nothing else then.
  */
-const reconnectDelayS = (failures: number) => Math.min(0.025 * 2 ** failures, 0.25);
+const reconnectDelayS = (failures: number) => Math.min(0.01 * 2 ** failures, 0.1);
 /** How the service's connections reconnect; the same for the pool, the owner and the probe. */
 const RECONNECT = { connect_timeout: CONNECT_TIMEOUT_S, backoff: reconnectDelayS, onnotice: () => {} } as const;
 
