@@ -1,72 +1,61 @@
-// Benchmarks that print figures (never a pass or fail): the service against a raw-SQL baseline
-// on the same PostgreSQL, in one run, so the ratios hold on a shared, noisy machine.
-//   DATABASE_URL=postgres://... npm run bench
+// `npm run bench`: every speed and memory figure of the service, against the raw-SQL baseline of
+// ../shared/bench/ (pgbench) measured in the same run, so that the ratios hold on a shared,
+// noisy machine. It starts its own PostgreSQL 15 (scripts/pg-test-server.sh on a free port and
+// a fresh directory, with fsync, synchronous_commit and full_page_writes on) and the service as
+// `npm start` runs it, with its default settings. Write figures count the ledger head's growth,
+// not answers, so nothing is counted that was not recorded. It prints a table and, with
+// BENCH_JSON, writes the figures as JSON; progress goes to stderr. It never fails because a
+// target is missed: it exits 1 on an error (a non-2xx answer, a database error), 2 on bad
+// settings.
 //
-// It creates fresh databases beside DATABASE_URL's (its user needs CREATEDB) and drops them at
-// the end; the URL's own database is never touched. It starts the real server
-// (node src/entry/node.ts) as a child process with LEDGER_RATE_LIMIT=0.
-//
-//   1. baseline: raw-SQL double-entry transfers (pgledger style: one transaction inserts a
-//      transfer and two entries and updates two account balances, accounts locked in id order)
-//      through the `postgres` driver with C concurrent clients, N transfers, run just before and
-//      just after the service's single writes (drift shows): tx/s, and their mean.
-//   2. single writes: N POST .../transactions over HTTP (keep-alive) with C concurrent clients:
-//      tx/s, p50/p99 latency, and the ratio to the baseline's mean (target >= 1.2).
-//   3. batches: M POST .../transactions/batch of 1000, non-atomic and atomic: tx/s (target 20,000).
-//   4. as-of balance reads: one account with 1,000 postings and one with K, loaded through the
-//      batch endpoint with effective times spread over a year; R reads of each at random
-//      (recordedAsOf, effectiveAsOf), interleaved: mean/p99 latency and big/small mean (target ~1;
-//      "met" at 1.5 or less).
-//
-// Environment (defaults finish in a few minutes on 2 cores):
-//   DATABASE_URL             PostgreSQL, required (exit 2 without it)
-//   BENCH_CONCURRENCY        C, concurrent clients for single writes           default 16
-//   BENCH_WRITES             N, timed single writes, baseline and service      default 5000
-//   BENCH_WARMUP             untimed single writes before each timed run       default 500
-//   BENCH_ACCOUNTS           accounts the transfers pick random pairs from     default 100
-//   BENCH_BATCHES            M, timed batches of 1000 per mode                 default 20
-//   BENCH_BATCH_CONCURRENCY  batches in flight at once                         default 2
-//   BENCH_POSTINGS           K, postings on the big account (1000000: target)  default 100000
-//   BENCH_READS              R, timed balance reads per account                default 200
-//   BENCH_JSON               a path: also write the results there as JSON
-//
-// Exits 0 whatever the figures are, 1 on an error (such as a non-2xx answer), 2 on bad settings.
+// Settings (the defaults take a few minutes on 2 cores):
+//   BENCH_SECONDS            length of each throughput run (baseline, single writes)   15
+//   BENCH_CONCURRENCY        clients for the baseline and the single writes            16
+//   BENCH_ACCOUNTS           accounts the transfers pick pairs from                    1000
+//   BENCH_SERIAL_WRITES      writes sent one at a time, for their latency              1000
+//   BENCH_BATCHES            batches of 1000, two in flight                            30
+//   BENCH_WALLET_POSTINGS    postings on the long noOverdraft wallet (1000000: target) 100000
+//   BENCH_WALLET_WRITES      timed writes to each wallet, dated now and backdated      200
+//   BENCH_ONLY               some of: baseline,writes,serial,batches,wallet,pglite     all
+//   BENCH_BASELINE_DIR       where baseline_schema.sql and baseline_transfer.sql are   ../shared/bench
+//   BENCH_JSON               a path: the figures as JSON too
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
-import { cpus, platform, release } from 'node:os';
-import postgres from 'postgres';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cpus, platform, release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { baselineDir, openBaseline, type Baseline } from './bench/baseline.ts';
+import { runLoad, type HttpRequest } from './bench/http-load.ts';
+import { privateCluster, removeAllClusters } from '../test/support/pg-cluster.ts';
 import { startServer, type Server } from '../test/support/server.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+const ROOT = new URL('../', import.meta.url).pathname;
+const GROUPS = ['baseline', 'writes', 'serial', 'batches', 'wallet', 'pglite'] as const;
+type Group = (typeof GROUPS)[number];
+const BATCH_SIZE = 1000;
+const WALLET_SMALL = 1000;
+const DAY_MS = 86_400_000;
+
 interface Settings {
-  readonly databaseUrl: string;
+  readonly seconds: number;
   readonly concurrency: number;
-  readonly writeCount: number;
-  readonly warmupWriteCount: number;
-  readonly accountCount: number;
-  readonly batchCount: number;
-  readonly batchConcurrency: number;
-  readonly postingCountBig: number;
-  readonly readCount: number;
+  readonly accounts: number;
+  readonly serialWrites: number;
+  readonly batches: number;
+  readonly walletPostings: number;
+  readonly walletWrites: number;
+  readonly only: ReadonlySet<Group>;
   readonly jsonPath: string | undefined;
 }
 
-const BATCH_SIZE = 1000;
-const POSTINGS_SMALL = 1000;
-const TARGET_WRITE_RATIO = 1.2;
-const TARGET_BATCH_TX_PER_SECOND = 20_000;
-/** Reads count as flat when the big account's mean latency is at most this many times the small one's. */
-const FLAT_READ_RATIO_MAX = 1.5;
-const ADMIN_KEY = `lk_bench_${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
-const DAY_MS = 86_400_000;
-
 function usage(message: string): never {
-  console.error(`${message}\nusage: DATABASE_URL=postgres://... npm run bench (BENCH_* variables: see the header of scripts/bench.ts)`);
+  console.error(`bench: ${message}\n(the BENCH_* settings are listed at the top of scripts/bench.ts)`);
   process.exit(2);
 }
 
-function wholeFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
   const text = env[name];
   if (text === undefined || text === '') return fallback;
   if (!/^[0-9]+$/.test(text) || Number(text) < min) usage(`${name} must be a whole number of at least ${min}, not ${text}`);
@@ -74,459 +63,326 @@ function wholeFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: 
 }
 
 function settingsFrom(env: NodeJS.ProcessEnv): Settings {
-  if (!env.DATABASE_URL) usage('npm run bench needs DATABASE_URL: a PostgreSQL whose user may create databases');
+  const only = (env.BENCH_ONLY || GROUPS.join(',')).split(',').map((g) => g.trim());
+  for (const group of only) if (!(GROUPS as readonly string[]).includes(group)) usage(`BENCH_ONLY takes ${GROUPS.join(', ')}, not ${group}`);
   return {
-    databaseUrl: env.DATABASE_URL,
-    concurrency: wholeFrom(env, 'BENCH_CONCURRENCY', 16, 1),
-    writeCount: wholeFrom(env, 'BENCH_WRITES', 5000, 1),
-    warmupWriteCount: wholeFrom(env, 'BENCH_WARMUP', 500, 0),
-    accountCount: wholeFrom(env, 'BENCH_ACCOUNTS', 100, 2),
-    batchCount: wholeFrom(env, 'BENCH_BATCHES', 20, 1),
-    batchConcurrency: wholeFrom(env, 'BENCH_BATCH_CONCURRENCY', 2, 1),
-    postingCountBig: wholeFrom(env, 'BENCH_POSTINGS', 100_000, POSTINGS_SMALL),
-    readCount: wholeFrom(env, 'BENCH_READS', 200, 1),
+    seconds: whole(env, 'BENCH_SECONDS', 15, 1),
+    concurrency: whole(env, 'BENCH_CONCURRENCY', 16, 1),
+    accounts: whole(env, 'BENCH_ACCOUNTS', 1000, 2),
+    serialWrites: whole(env, 'BENCH_SERIAL_WRITES', 1000, 1),
+    batches: whole(env, 'BENCH_BATCHES', 30, 1),
+    walletPostings: whole(env, 'BENCH_WALLET_POSTINGS', 100_000, WALLET_SMALL),
+    walletWrites: whole(env, 'BENCH_WALLET_WRITES', 200, 1),
+    only: new Set(only as Group[]),
     jsonPath: env.BENCH_JSON || undefined,
   };
 }
 
 // ---- measuring ----
 
-interface Latencies {
-  readonly latencyMsMean: number;
-  readonly latencyMsP50: number;
-  readonly latencyMsP99: number;
-}
-
-function latenciesOf(samplesMs: readonly number[]): Latencies {
-  const sorted = [...samplesMs].sort((a, b) => a - b);
-  const at = (share: number) => sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)]!;
-  return { latencyMsMean: sorted.reduce((sum, ms) => sum + ms, 0) / sorted.length, latencyMsP50: at(0.5), latencyMsP99: at(0.99) };
-}
-
-interface Run {
-  readonly txPerSecond: number;
-  readonly latencies: Latencies;
-}
-
-/** Runs `work(0 .. count-1)` with `concurrency` in flight; `txPerUnit` transactions per call. */
-async function runConcurrently(count: number, concurrency: number, work: (index: number) => Promise<void>, txPerUnit = 1): Promise<Run> {
-  const samplesMs: number[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const index = next++;
-      const startedMs = performance.now();
-      await work(index);
-      samplesMs.push(performance.now() - startedMs);
-    }
-  };
-  const startedMs = performance.now();
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  const seconds = (performance.now() - startedMs) / 1000;
-  return { txPerSecond: (count * txPerUnit) / seconds, latencies: latenciesOf(samplesMs) };
-}
-
-interface Transfer {
-  readonly from: string;
-  readonly to: string;
-  readonly amount: string;
-}
-
-function randomBelow(n: number): number {
-  return Math.floor(Math.random() * n);
-}
-
-function randomAmount(): string {
-  return `${1 + randomBelow(9999)}.${String(randomBelow(100)).padStart(2, '0')}`;
-}
-
-/** Two distinct accounts out of `accountIds` and an amount with two fraction digits. */
-function randomTransfer(accountIds: readonly string[]): Transfer {
-  const from = randomBelow(accountIds.length);
-  const to = (from + 1 + randomBelow(accountIds.length - 1)) % accountIds.length;
-  return { from: accountIds[from]!, to: accountIds[to]!, amount: randomAmount() };
-}
-
-// ---- databases ----
-
-interface ScratchDatabase {
-  readonly url: string;
-  drop(): Promise<void>;
-}
-
-/** A new, empty database beside DATABASE_URL's, as test/support/private-database.ts makes them. */
-async function createScratchDatabase(admin: postgres.Sql, databaseUrl: string, label: string): Promise<ScratchDatabase> {
-  const name = `ledger_bench_${label}_${process.pid}_${Date.now().toString(36)}`;
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(databaseUrl);
-  url.pathname = `/${name}`;
-  return { url: url.href, drop: () => dropDatabase(admin, name) };
-}
-
-/**
- * Drops a scratch database. A backend that has not finished exiting (the server's, or an
- * autovacuum worker's) can make a forced drop fail for a moment: try again for a few seconds.
- */
-async function dropDatabase(admin: postgres.Sql, name: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      return;
-    } catch (error) {
-      if (attempt === 10) throw new Error(`could not drop the scratch database ${name}: ${(error as Error).message}`, { cause: error });
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  }
-}
-
-// ---- 1. the raw-SQL baseline ----
-
-// What a careful engineer writes without the service (pgledger's layout and create_transfer):
-// balances kept on the account rows, both rows locked in id order so transfers never deadlock,
-// the whole transfer one function call: one round trip, one transaction.
-const BASELINE_SCHEMA = `
-create table accounts (
-  id text primary key, currency text not null, balance numeric not null default 0, version bigint not null default 0
-);
-create table transfers (
-  id bigserial primary key, from_account_id text not null references accounts, to_account_id text not null references accounts,
-  amount numeric not null check (amount > 0), created_at timestamptz not null default now()
-);
-create table entries (
-  id bigserial primary key, account_id text not null references accounts, transfer_id bigint not null references transfers,
-  amount numeric not null, account_previous_balance numeric not null, account_current_balance numeric not null,
-  account_version bigint not null, created_at timestamptz not null default now()
-);
-create index entries_by_account on entries (account_id, id);
-create function create_transfer(p_from text, p_to text, p_amount numeric) returns bigint language plpgsql as $$
-declare
-  v_transfer_id bigint;
-  v_from accounts;
-  v_to accounts;
-begin
-  perform 1 from accounts where id in (p_from, p_to) order by id for update;
-  update accounts set balance = balance - p_amount, version = version + 1 where id = p_from returning * into v_from;
-  update accounts set balance = balance + p_amount, version = version + 1 where id = p_to returning * into v_to;
-  insert into transfers (from_account_id, to_account_id, amount) values (p_from, p_to, p_amount) returning id into v_transfer_id;
-  insert into entries (account_id, transfer_id, amount, account_previous_balance, account_current_balance, account_version)
-  values (p_from, v_transfer_id, -p_amount, v_from.balance + p_amount, v_from.balance, v_from.version),
-         (p_to, v_transfer_id, p_amount, v_to.balance - p_amount, v_to.balance, v_to.version);
-  return v_transfer_id;
-end $$;`;
-
-interface Baseline {
-  run(): Promise<Run>;
-  close(): Promise<void>;
-}
-
-/** The baseline's tables and accounts in their own database, warmed up; each `run` times N transfers. */
-async function openBaseline(url: string, settings: Settings): Promise<Baseline> {
-  const sql = postgres(url, { max: settings.concurrency, onnotice: () => {} });
-  await sql.unsafe(BASELINE_SCHEMA);
-  const accountIds = Array.from({ length: settings.accountCount }, (_, i) => `acct-${i}`);
-  await sql`insert into accounts ${sql(accountIds.map((id) => ({ id, currency: 'USD' })))}`;
-  const transfer = async () => {
-    const { from, to, amount } = randomTransfer(accountIds);
-    await sql`select create_transfer(${from}, ${to}, ${amount}::numeric)`;
-  };
-  await runConcurrently(settings.warmupWriteCount, settings.concurrency, transfer);
-  return { run: () => runConcurrently(settings.writeCount, settings.concurrency, transfer), close: () => sql.end() };
-}
-
-// ---- the service over HTTP ----
-
-interface Client {
-  call(method: string, path: string, body?: unknown): Promise<Json>;
-  close(): void;
-}
-
-/** JSON over keep-alive HTTP (node:http: less client CPU than fetch on a machine shared with the server). */
-function httpClient(port: number, key: string, maxSockets: number): Client {
-  const agent = new Agent({ keepAlive: true, maxSockets });
-  const call = (method: string, path: string, body?: unknown) => new Promise<Json>((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = { Authorization: `Bearer ${key}` };
-    if (payload !== undefined) headers['Content-Type'] = 'application/json';
-    const sent = request({ host: '127.0.0.1', port, method, path, agent, headers }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        const status = response.statusCode ?? 0;
-        if (status < 200 || status > 299) reject(new Error(`${method} ${path} answered ${status}: ${text.slice(0, 500)}`));
-        else resolve(JSON.parse(text) as Json);
-      });
-      response.on('error', reject);
-    });
-    sent.on('error', reject);
-    sent.end(payload);
-  });
-  return { call, close: () => agent.destroy() };
-}
-
-/** A ledger with `count` USD accounts `acct-0 ...`, half debit-normal and half credit-normal. */
-async function openLedger(client: Client, ledgerId: string, count: number): Promise<string[]> {
-  await client.call('POST', '/v1/ledgers', { id: ledgerId, name: `bench ${ledgerId}` });
-  const accountIds = Array.from({ length: count }, (_, i) => `acct-${i}`);
-  for (const [i, id] of accountIds.entries()) {
-    await client.call('POST', `/v1/ledgers/${ledgerId}/accounts`, { id, normalBalance: i % 2 === 0 ? 'debit' : 'credit', currency: 'USD' });
-  }
-  return accountIds;
-}
-
-function transactionBody({ from, to, amount }: Transfer, extra: Json = {}): Json {
-  return { ...extra, postings: [{ accountId: from, direction: 'credit', amount }, { accountId: to, direction: 'debit', amount }] };
-}
-
-/** Every item of a batch answer must have been recorded (201); anything else is an error. */
-function checkBatch(answer: Json, ledgerId: string): Json[] {
-  const refused = (answer.results as Json[]).find((r) => r.status !== 201);
-  if (refused) throw new Error(`a batch item on ${ledgerId} answered ${refused.status}: ${JSON.stringify(refused.problem)}`);
-  return answer.results as Json[];
-}
-
-// ---- 2. single writes ----
-
-async function benchServiceWrites(client: Client, settings: Settings): Promise<Run> {
-  const ledgerId = 'bench-writes';
-  const accountIds = await openLedger(client, ledgerId, settings.accountCount);
-  const write = (prefix: string) => async (i: number) => {
-    await client.call('POST', `/v1/ledgers/${ledgerId}/transactions`, transactionBody(randomTransfer(accountIds), { id: `${prefix}-${i}` }));
-  };
-  await runConcurrently(settings.warmupWriteCount, settings.concurrency, write('warmup'));
-  return runConcurrently(settings.writeCount, settings.concurrency, write('w'));
-}
-
-// ---- 3. batches ----
-
-async function benchBatches(client: Client, settings: Settings, atomic: boolean): Promise<Run> {
-  const ledgerId = atomic ? 'bench-batch-atomic' : 'bench-batch';
-  const accountIds = await openLedger(client, ledgerId, settings.accountCount);
-  const batch = (prefix: string) => async (b: number) => {
-    const transactions = Array.from({ length: BATCH_SIZE }, (_, i) => transactionBody(randomTransfer(accountIds), { id: `${prefix}-${b}-${i}` }));
-    checkBatch(await client.call('POST', `/v1/ledgers/${ledgerId}/transactions/batch`, { atomic, transactions }), ledgerId);
-  };
-  await runConcurrently(settings.batchConcurrency, settings.batchConcurrency, batch('warmup'));
-  return runConcurrently(settings.batchCount, settings.batchConcurrency, batch('b'), BATCH_SIZE);
-}
-
-// ---- 4. as-of balance reads ----
-
-interface LoadedAccount {
-  readonly ledgerId: string;
-  readonly accountId: string;
-  readonly postings: number;
-  readonly recordedMsFrom: number;
-  readonly recordedMsTo: number;
-  readonly effectiveMsFrom: number;
-  readonly effectiveMsTo: number;
-  readonly load: Run;
-}
-
-/**
- * A ledger whose account `target` gets `postings` postings (the other side on one of ten
- * counter accounts), effective at random times over the year before `nowMs`, through batches.
- */
-async function loadAccount(client: Client, ledgerId: string, postings: number, settings: Settings, nowMs: number): Promise<LoadedAccount> {
-  const counters = await openLedger(client, ledgerId, 10);
-  await client.call('POST', `/v1/ledgers/${ledgerId}/accounts`, { id: 'target', normalBalance: 'credit', currency: 'USD' });
-  const effectiveMsFrom = nowMs - 366 * DAY_MS;
-  const effectiveMsTo = nowMs - DAY_MS;
-  let recordedMsFrom = Infinity;
-  let recordedMsTo = -Infinity;
-  const batches = Math.ceil(postings / BATCH_SIZE);
-  const load = await runConcurrently(batches, settings.batchConcurrency, async (b) => {
-    const size = Math.min(BATCH_SIZE, postings - b * BATCH_SIZE);
-    const transactions = Array.from({ length: size }, (_, i) => transactionBody(
-      { from: counters[randomBelow(counters.length)]!, to: 'target', amount: randomAmount() },
-      { id: `load-${b}-${i}`, effectiveAt: new Date(effectiveMsFrom + randomBelow(effectiveMsTo - effectiveMsFrom)).toISOString() },
-    ));
-    const results = checkBatch(await client.call('POST', `/v1/ledgers/${ledgerId}/transactions/batch`, { transactions }), ledgerId);
-    for (const r of results) {
-      const recordedMs = Date.parse(r.transaction.recordedAt as string);
-      recordedMsFrom = Math.min(recordedMsFrom, recordedMs);
-      recordedMsTo = Math.max(recordedMsTo, recordedMs);
-    }
-  }, BATCH_SIZE);
-  return { ledgerId, accountId: 'target', postings, effectiveMsFrom, effectiveMsTo, recordedMsFrom, recordedMsTo, load };
-}
-
-function balancePath(account: LoadedAccount): string {
-  const between = (from: number, to: number) => new Date(from + randomBelow(Math.max(1, to - from))).toISOString();
-  const recordedAsOf = between(account.recordedMsFrom, account.recordedMsTo);
-  const effectiveAsOf = between(account.effectiveMsFrom, account.effectiveMsTo);
-  return `/v1/ledgers/${account.ledgerId}/accounts/${account.accountId}/balance?recordedAsOf=${recordedAsOf}&effectiveAsOf=${effectiveAsOf}`;
-}
-
-interface Reads {
-  readonly small: LoadedAccount;
-  readonly big: LoadedAccount;
-  readonly smallLatencies: Latencies;
-  readonly bigLatencies: Latencies;
-}
-
-/** One read at a time, small and big taking turns, so both see the same machine. */
-async function benchReads(client: Client, settings: Settings): Promise<Reads> {
-  const nowMs = Date.now();
-  const small = await loadAccount(client, 'bench-reads-small', POSTINGS_SMALL, settings, nowMs);
-  const big = await loadAccount(client, 'bench-reads-big', settings.postingCountBig, settings, nowMs);
-  const samplesMs = { small: [] as number[], big: [] as number[] };
-  const warmupReads = Math.min(20, settings.readCount);
-  for (let i = 0; i < warmupReads + settings.readCount; i++) {
-    for (const [name, account] of [['small', small], ['big', big]] as const) {
-      const startedMs = performance.now();
-      await client.call('GET', balancePath(account));
-      if (i >= warmupReads) samplesMs[name].push(performance.now() - startedMs);
-    }
-  }
-  return { small, big, smallLatencies: latenciesOf(samplesMs.small), bigLatencies: latenciesOf(samplesMs.big) };
-}
-
-// ---- the report ----
-
-interface Results {
-  /** Run just before and just after the service's single writes, so drift shows. */
-  readonly baselineBefore: Run;
-  readonly baselineAfter: Run;
-  readonly writes: Run;
-  readonly batch: Run;
-  readonly batchAtomic: Run;
-  readonly reads: Reads;
-}
-
-function baselineTxPerSecond(results: Results): number {
-  return (results.baselineBefore.txPerSecond + results.baselineAfter.txPerSecond) / 2;
-}
-
-interface Row {
-  readonly figure: string;
-  readonly value: string;
-  readonly target: string;
-  readonly ratio: string;
-  readonly met: string;
-}
-
-function reportRows(results: Results): Row[] {
-  const { baselineBefore, baselineAfter, writes, batch, batchAtomic, reads } = results;
-  const txPerSecond = (value: number) => `${Math.round(value).toLocaleString('en-US')} tx/s`;
-  const tx = (run: Run) => txPerSecond(run.txPerSecond);
-  const ms = (value: number) => `${value.toFixed(2)} ms`;
-  const none = { target: '', ratio: '', met: '' };
-  const writeRatio = writes.txPerSecond / baselineTxPerSecond(results);
-  const batchRow = (figure: string, run: Run): Row => ({
-    figure, value: tx(run), target: '>= 20,000 tx/s', ratio: (run.txPerSecond / TARGET_BATCH_TX_PER_SECOND).toFixed(2), met: run.txPerSecond >= TARGET_BATCH_TX_PER_SECOND ? 'yes' : 'no',
-  });
-  const readRatio = reads.bigLatencies.latencyMsMean / reads.smallLatencies.latencyMsMean;
-  const big = reads.big.postings.toLocaleString('en-US');
-  return [
-    { figure: 'baseline: raw-SQL transfers, mean', value: txPerSecond(baselineTxPerSecond(results)), ...none },
-    { figure: '  before / after the service\'s writes', value: `${tx(baselineBefore)} / ${tx(baselineAfter)}`, ...none },
-    { figure: 'single writes over HTTP', value: tx(writes), target: '>= 1.2 x baseline', ratio: writeRatio.toFixed(2), met: writeRatio >= TARGET_WRITE_RATIO ? 'yes' : 'no' },
-    { figure: '  latency p50 / p99', value: `${ms(writes.latencies.latencyMsP50)} / ${ms(writes.latencies.latencyMsP99)}`, ...none },
-    batchRow('batch of 1000, non-atomic', batch),
-    batchRow('batch of 1000, atomic', batchAtomic),
-    { figure: `  loading ${big} postings (batches)`, value: tx(reads.big.load), ...none },
-    { figure: 'balance read, 1,000 postings: mean / p99', value: `${ms(reads.smallLatencies.latencyMsMean)} / ${ms(reads.smallLatencies.latencyMsP99)}`, ...none },
-    { figure: `balance read, ${big} postings: mean / p99`, value: `${ms(reads.bigLatencies.latencyMsMean)} / ${ms(reads.bigLatencies.latencyMsP99)}`, ...none },
-    { figure: `  mean ${big} / 1,000`, value: '', target: `~ 1 (flat: <= ${FLAT_READ_RATIO_MAX})`, ratio: readRatio.toFixed(2), met: readRatio <= FLAT_READ_RATIO_MAX ? 'yes' : 'no' },
-  ];
-}
-
-function printTable(rows: readonly Row[]): void {
-  const header: Row = { figure: 'figure', value: 'measured', target: 'target', ratio: 'ratio', met: 'met' };
-  const columns = ['figure', 'value', 'target', 'ratio', 'met'] as const;
-  const widths = columns.map((c) => Math.max(...[header, ...rows].map((r) => r[c].length)));
-  const line = (r: Row) => columns.map((c, i) => (c === 'value' || c === 'ratio' ? r[c].padStart(widths[i]!) : r[c].padEnd(widths[i]!))).join('  ').trimEnd();
-  console.log(['', line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n'));
-}
-
-function resultsJson(settings: Settings, results: Results, rows: readonly Row[]): Json {
-  const { databaseUrl: _url, jsonPath: _path, ...sizes } = settings;
-  const { small, big, smallLatencies, bigLatencies } = results.reads;
-  const account = (loaded: LoadedAccount, latencies: Latencies) => ({ postings: loaded.postings, loadTxPerSecond: loaded.load.txPerSecond, ...latencies });
-  return {
-    date: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, platform: `${platform()} ${release()}`, node: process.version },
-    settings: sizes,
-    baseline: { txPerSecond: baselineTxPerSecond(results), before: results.baselineBefore, after: results.baselineAfter },
-    writes: { ...results.writes, ratioToBaseline: results.writes.txPerSecond / baselineTxPerSecond(results), target: TARGET_WRITE_RATIO },
-    batch: { ...results.batch, target: TARGET_BATCH_TX_PER_SECOND },
-    batchAtomic: { ...results.batchAtomic, target: TARGET_BATCH_TX_PER_SECOND },
-    reads: { small: account(small, smallLatencies), big: account(big, bigLatencies), ratioBigToSmall: bigLatencies.latencyMsMean / smallLatencies.latencyMsMean },
-    rows,
-  };
-}
-
-// ---- the run ----
-
 function progress(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
 }
 
-/** Every measurement, in order, with the baseline run on both sides of the service's single writes. */
-async function measure(baseline: Baseline, client: Client, settings: Settings): Promise<Results> {
-  const { concurrency, writeCount, batchCount, batchConcurrency, postingCountBig, readCount } = settings;
-  progress(`baseline: ${writeCount} raw-SQL transfers, ${concurrency} clients`);
-  const baselineBefore = await baseline.run();
-  progress(`single writes: ${writeCount} over HTTP, ${concurrency} clients`);
-  const writes = await benchServiceWrites(client, settings);
-  progress('baseline again');
-  const baselineAfter = await baseline.run();
-  progress(`batches: ${batchCount} of ${BATCH_SIZE}, non-atomic then atomic, ${batchConcurrency} in flight`);
-  const batch = await benchBatches(client, settings, false);
-  const batchAtomic = await benchBatches(client, settings, true);
-  progress(`balance reads: loading ${POSTINGS_SMALL} and ${postingCountBig} postings, then ${readCount} reads of each`);
-  const reads = await benchReads(client, settings);
-  return { baselineBefore, baselineAfter, writes, batch, batchAtomic, reads };
+/** A bar on stderr for a long phase: `done` of `total`. */
+function bar(label: string, done: number, total: number): void {
+  if (!process.stderr.isTTY) return;
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  process.stderr.write(`\rbench: ${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')}${done >= total ? '\n' : ''}`);
 }
 
-function report(settings: Settings, results: Results): void {
-  const rows = reportRows(results);
-  printTable(rows);
-  console.log(`\n${cpus().length} CPUs shared by this client, the server and PostgreSQL: compare ratios, not absolute figures, across machines.`);
-  if (settings.jsonPath) writeFileSync(settings.jsonPath, `${JSON.stringify(resultsJson(settings, results, rows), null, 2)}\n`);
+interface Latencies {
+  readonly p50Ms: number;
+  readonly p99Ms: number;
 }
 
-async function main(settings: Settings): Promise<void> {
-  const admin = postgres(settings.databaseUrl, { max: 1, onnotice: () => {} });
-  const cleanups: (() => Promise<unknown>)[] = [];
+function latencies(samplesMs: readonly number[]): Latencies {
+  const sorted = [...samplesMs].sort((a, b) => a - b);
+  const at = (share: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(share * sorted.length) - 1))] ?? NaN;
+  return { p50Ms: at(0.5), p99Ms: at(0.99) };
+}
+
+const randomBelow = (n: number) => Math.floor(Math.random() * n);
+const cents = (n: number) => `${Math.floor(n / 100)}.${String(n % 100).padStart(2, '0')}`;
+
+// ---- the service ----
+
+/** The service under test, as `npm start` runs it, with an admin key. */
+interface Service {
+  readonly server: Server;
+  readonly key: string;
+  call(method: string, path: string, body?: unknown): Promise<Json>;
+  head(ledgerId: string): Promise<number>;
+}
+
+async function startService(env: Record<string, string>): Promise<Service> {
+  const key = `lk_bench_${randomBytes(18).toString('base64url')}`;
+  const server = await startServer({ ...env, LEDGER_BOOTSTRAP_ADMIN_KEY: key });
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`http://127.0.0.1:${server.port}${path}`, {
+      method, headers: { Authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const answer = (await response.json()) as Json;
+    if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${JSON.stringify(answer).slice(0, 300)}`);
+    return answer;
+  };
+  return { server, key, call, head: async (ledgerId) => (await call('GET', `/v1/ledgers/${ledgerId}`)).head as number };
+}
+
+const authorization = (service: Service) => ({ Authorization: `Bearer ${service.key}` });
+
+/** Opens a ledger with accounts `a-0 ...` (USD, alternately debit- and credit-normal), 16 at a time. */
+async function openLedger(service: Service, ledgerId: string, accounts: number, extra: readonly Json[] = []): Promise<string[]> {
+  await service.call('POST', '/v1/ledgers', { id: ledgerId, name: `bench ${ledgerId}` });
+  const ids = Array.from({ length: accounts }, (_, i) => `a-${i}`);
+  const bodies = [...ids.map((id, i) => ({ id, normalBalance: i % 2 === 0 ? 'debit' : 'credit', currency: 'USD' })), ...extra];
+  await runLoad(service.server.port, authorization(service), 16, (i) => i < bodies.length ? { method: 'POST', path: `/v1/ledgers/${ledgerId}/accounts`, body: JSON.stringify(bodies[i]) } : null);
+  return ids;
+}
+
+/** A transfer between two random accounts of `ids`, with an id. */
+function transfer(id: string, ids: readonly string[], extra: Json = {}): Json {
+  const from = randomBelow(ids.length);
+  const to = (from + 1 + randomBelow(ids.length - 1)) % ids.length;
+  const amount = cents(1 + randomBelow(999_999));
+  return { id, ...extra, postings: [{ accountId: ids[from], direction: 'debit', amount }, { accountId: ids[to], direction: 'credit', amount }] };
+}
+
+/** Writes for `seconds` from `connections` clients; tx/s from the head's growth. */
+async function writeFor(service: Service, ledgerId: string, connections: number, seconds: number, body: (i: number) => Json) {
+  const before = await service.head(ledgerId);
+  const endMs = performance.now() + seconds * 1000;
+  const load = await runLoad(service.server.port, authorization(service), connections,
+    (i) => ({ method: 'POST', path: `/v1/ledgers/${ledgerId}/transactions`, body: JSON.stringify(body(i)) }), () => performance.now() >= endMs);
+  const recorded = (await service.head(ledgerId)) - before;
+  return { txPerSecond: recorded / load.seconds, recorded, ...latencies(load.samplesMs) };
+}
+
+// ---- the figures ----
+
+async function singleWrites(service: Service, settings: Settings) {
+  const ids = await openLedger(service, 'bench-writes', settings.accounts);
+  progress(`single writes: ${settings.concurrency} clients for ${settings.seconds} s (after 3 s of warm-up)`);
+  await writeFor(service, 'bench-writes', settings.concurrency, 3, (i) => transfer(`warm-${i}`, ids));
+  return writeFor(service, 'bench-writes', settings.concurrency, settings.seconds, (i) => transfer(`w-${i}`, ids));
+}
+
+async function serialWrites(service: Service, settings: Settings) {
+  const ids = await openLedger(service, 'bench-serial', settings.accounts);
+  progress(`one write at a time: ${settings.serialWrites}`);
+  const load = await runLoad(service.server.port, authorization(service), 1,
+    (i) => i < settings.serialWrites ? { method: 'POST', path: '/v1/ledgers/bench-serial/transactions', body: JSON.stringify(transfer(`s-${i}`, ids)) } : null);
+  return latencies(load.samplesMs.slice(Math.min(50, load.samplesMs.length - 1)));
+}
+
+/** Sends `count` batches of 1000 with two in flight; tx/s from the head's growth. */
+async function sendBatches(service: Service, ledgerId: string, count: number, items: (batch: number, item: number) => Json, label: string) {
+  const before = await service.head(ledgerId);
+  let done = 0;
+  const load = await runLoad(service.server.port, authorization(service), 2, (b) => {
+    if (b >= count) return null;
+    bar(label, done++, count);
+    return { method: 'POST', path: `/v1/ledgers/${ledgerId}/transactions/batch`, body: JSON.stringify({ transactions: Array.from({ length: BATCH_SIZE }, (_, i) => items(b, i)) }) } satisfies HttpRequest;
+  });
+  bar(label, count, count);
+  const recorded = (await service.head(ledgerId)) - before;
+  if (recorded !== count * BATCH_SIZE) throw new Error(`${label}: ${recorded} of ${count * BATCH_SIZE} recorded`);
+  return { txPerSecond: recorded / load.seconds, recorded };
+}
+
+async function batches(service: Service, settings: Settings) {
+  const ids = await openLedger(service, 'bench-batches', settings.accounts);
+  await sendBatches(service, 'bench-batches', 2, (b, i) => transfer(`warm-${b}-${i}`, ids), 'batches, warm-up');
+  return sendBatches(service, 'bench-batches', settings.batches, (b, i) => transfer(`b-${b}-${i}`, ids), `batches of ${BATCH_SIZE}`);
+}
+
+/** A ledger whose noOverdraft `wallet` has `postings` postings, funded over the past year. */
+async function loadWallet(service: Service, ledgerId: string, postings: number) {
+  await openLedger(service, ledgerId, 0, [
+    { id: 'funding', normalBalance: 'debit', currency: 'USD' },
+    { id: 'wallet', normalBalance: 'credit', currency: 'USD', noOverdraft: true },
+    { id: 'shop', normalBalance: 'credit', currency: 'USD' },
+  ]);
+  const nowMs = Date.now();
+  const fund = (b: number, i: number): Json => {
+    const amount = cents(100 + randomBelow(9_900));
+    const effectiveAt = new Date(nowMs - 365 * DAY_MS + randomBelow(364 * DAY_MS)).toISOString();
+    return { id: `fund-${b}-${i}`, effectiveAt, postings: [{ accountId: 'funding', direction: 'debit', amount }, { accountId: 'wallet', direction: 'credit', amount }] };
+  };
+  return sendBatches(service, ledgerId, Math.ceil(postings / BATCH_SIZE), fund, `loading ${postings.toLocaleString('en-US')} wallet postings`);
+}
+
+async function wallets(service: Service, settings: Settings) {
+  await loadWallet(service, 'bench-wallet-small', WALLET_SMALL);
+  const load = await loadWallet(service, 'bench-wallet-big', settings.walletPostings);
+  progress(`noOverdraft writes: ${settings.walletWrites} to each wallet, dated now and backdated by 1 to 5 days, one at a time`);
+  const samples: Record<'small' | 'big', Record<'now' | 'backdated', number[]>> = { small: { now: [], backdated: [] }, big: { now: [], backdated: [] } };
+  const plan = Array.from({ length: settings.walletWrites * 4 }, (_, i) => ({
+    size: i % 2 === 0 ? 'small' as const : 'big' as const, dated: i % 4 < 2 ? 'now' as const : 'backdated' as const, n: i,
+  }));
+  const spend = (p: (typeof plan)[number]): HttpRequest => {
+    const effectiveAt = p.dated === 'now' ? {} : { effectiveAt: new Date(Date.now() - (1 + randomBelow(4)) * DAY_MS - randomBelow(DAY_MS)).toISOString() };
+    const body = { id: `spend-${p.n}`, ...effectiveAt, postings: [{ accountId: 'wallet', direction: 'debit', amount: '0.01' }, { accountId: 'shop', direction: 'credit', amount: '0.01' }] };
+    return { method: 'POST', path: `/v1/ledgers/bench-wallet-${p.size}/transactions`, body: JSON.stringify(body) };
+  };
+  const started: number[] = [];
+  const result = await runLoad(service.server.port, authorization(service), 1, (i) => {
+    if (i >= plan.length) return null;
+    started.push(i);
+    return spend(plan[i]!);
+  });
+  result.samplesMs.forEach((ms, i) => samples[plan[started[i]!]!.size][plan[started[i]!]!.dated].push(ms));
+  return {
+    loadTxPerSecond: load.txPerSecond,
+    small: { now: latencies(samples.small.now), backdated: latencies(samples.small.backdated) },
+    big: { now: latencies(samples.big.now), backdated: latencies(samples.big.backdated) },
+  };
+}
+
+/** Peak resident memory of a process so far (VmHWM), in MiB. */
+async function peakRssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+([0-9]+) kB/.exec(status)![1]) / 1024;
+}
+
+async function embedded(settings: Settings) {
+  const dir = await mkdtemp(join(tmpdir(), 'ledger-bench-pglite-'));
   try {
-    const baselineDatabase = await createScratchDatabase(admin, settings.databaseUrl, 'baseline');
-    cleanups.unshift(baselineDatabase.drop);
-    const serviceDatabase = await createScratchDatabase(admin, settings.databaseUrl, 'service');
-    cleanups.unshift(serviceDatabase.drop);
-    progress('setting up the baseline and starting the server');
-    const baseline = await openBaseline(baselineDatabase.url, settings);
-    cleanups.unshift(baseline.close);
-    const server: Server = await startServer({ DATABASE_URL: serviceDatabase.url, LEDGER_RATE_LIMIT: '0', LEDGER_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY });
-    cleanups.unshift(async () => {
-      const exitCode = await server.stop();
-      if (exitCode !== 0) progress(`the server exited with ${exitCode}`);
-    });
-    const client = httpClient(server.port, ADMIN_KEY, Math.max(settings.concurrency, settings.batchConcurrency));
-    cleanups.unshift(async () => client.close());
-    report(settings, await measure(baseline, client, settings));
+    progress('embedded (PGlite): a cold start on a new data directory, then the first 200 writes');
+    const startedMs = performance.now();
+    const service = await startService({ DATA_DIR: join(dir, 'data') });
+    const listeningS = (performance.now() - startedMs) / 1000;
+    try {
+      const ids = await openLedger(service, 'bench-pglite', 100);
+      await runLoad(service.server.port, authorization(service), settings.concurrency, (i) => i < 200 ? { method: 'POST', path: '/v1/ledgers/bench-pglite/transactions', body: JSON.stringify(transfer(`first-${i}`, ids)) } : null);
+      const firstWritesS = (performance.now() - startedMs) / 1000;
+      progress(`embedded single writes: ${settings.concurrency} clients for ${settings.seconds} s`);
+      const writes = await writeFor(service, 'bench-pglite', settings.concurrency, settings.seconds, (i) => transfer(`w-${i}`, ids));
+      return { listeningS, firstWritesS, writes, peakRssMiB: await peakRssMiB(service.server.pid) };
+    } finally {
+      await service.server.stop();
+    }
   } finally {
-    if (!(await runAll(cleanups))) process.exitCode = 1;
-    await admin.end();
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
-/** Runs every cleanup, even after one fails, and says on stderr what failed: false if any did. */
-async function runAll(cleanups: readonly (() => Promise<unknown>)[]): Promise<boolean> {
-  let succeeded = true;
-  for (const cleanup of cleanups) {
-    await cleanup().catch((error: unknown) => {
-      succeeded = false;
-      console.error(`bench: cleaning up failed: ${error instanceof Error ? error.message : String(error)}`);
-    });
-  }
-  return succeeded;
+// ---- the run ----
+
+interface Results {
+  baseline?: { before: number; after: number; mean: number };
+  writes?: Awaited<ReturnType<typeof singleWrites>>;
+  serial?: Latencies;
+  batches?: Awaited<ReturnType<typeof batches>>;
+  wallets?: Awaited<ReturnType<typeof wallets>>;
+  peakRssMiB?: number;
+  embedded?: Awaited<ReturnType<typeof embedded>>;
 }
 
+async function measure(settings: Settings): Promise<Results> {
+  const results: Results = {};
+  const wants = (group: Group) => settings.only.has(group);
+  if (!GROUPS.slice(0, 5).some(wants)) return { ...results, embedded: await embedded(settings) };
+  progress('starting a durable PostgreSQL of its own (fsync, synchronous_commit, full_page_writes on)');
+  const cluster = await privateCluster({ PG_TEST_DURABLE: '1' });
+  try {
+    const databaseUrl = await cluster.script('start');
+    let baseline: Baseline | undefined;
+    if (wants('baseline')) {
+      baseline = await openBaseline(databaseUrl, baselineDir(ROOT, process.env), (name) => cluster.script('sql', `create database ${name} owner ledger`).then(() => {}));
+      progress(`baseline: pgbench, ${settings.concurrency} clients, ${settings.seconds} s`);
+      const before = await baseline.run(settings.seconds, settings.concurrency);
+      results.baseline = { before, after: NaN, mean: before };
+    }
+    const service = await startService({ DATABASE_URL: databaseUrl });
+    try {
+      if (wants('writes')) results.writes = await singleWrites(service, settings);
+      if (baseline && results.baseline) {
+        progress('baseline again');
+        const after = await baseline.run(settings.seconds, settings.concurrency);
+        results.baseline = { before: results.baseline.before, after, mean: (results.baseline.before + after) / 2 };
+      }
+      if (wants('serial')) results.serial = await serialWrites(service, settings);
+      if (wants('batches')) results.batches = await batches(service, settings);
+      if (wants('wallet')) results.wallets = await wallets(service, settings);
+      results.peakRssMiB = await peakRssMiB(service.server.pid);
+    } finally {
+      await service.server.stop();
+    }
+  } finally {
+    await removeAllClusters();
+  }
+  if (wants('pglite')) results.embedded = await embedded(settings);
+  return results;
+}
+
+// ---- the report ----
+
+interface Row {
+  readonly figure: string;
+  readonly measured: string;
+  readonly target: string;
+  readonly met: string;
+}
+
+const tx = (n: number) => `${Math.round(n).toLocaleString('en-US')} tx/s`;
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+const times = (n: number) => `${n.toFixed(2)}x`;
+const yes = (ok: boolean) => (ok ? 'yes' : 'no');
+
+function rows(r: Results, settings: Settings): Row[] {
+  const out: Row[] = [];
+  const row = (figure: string, measured: string, target = '', met = '') => out.push({ figure, measured, target, met });
+  if (r.baseline) row('baseline: pgbench transfers (before / after)', `${tx(r.baseline.mean)} (${tx(r.baseline.before)} / ${tx(r.baseline.after)})`);
+  if (r.writes) {
+    const ratio = r.baseline ? r.writes.txPerSecond / r.baseline.mean : NaN;
+    row(`single writes, ${settings.concurrency} clients, ratio to the baseline`, `${tx(r.writes.txPerSecond)}, ${times(ratio)}`, '>= 1.2x', yes(ratio >= 1.2));
+    row('  latency p50 / p99', `${ms(r.writes.p50Ms)} / ${ms(r.writes.p99Ms)}`);
+  }
+  if (r.serial) row('one write at a time: p50 / p99', `${ms(r.serial.p50Ms)} / ${ms(r.serial.p99Ms)}`, 'p50 <= 2 ms', yes(r.serial.p50Ms <= 2));
+  if (r.batches) row('batches of 1000, 2 in flight', tx(r.batches.txPerSecond), '>= 20,000 tx/s', yes(r.batches.txPerSecond >= 20_000));
+  if (r.wallets) {
+    const w = r.wallets;
+    const big = settings.walletPostings.toLocaleString('en-US');
+    for (const dated of ['now', 'backdated'] as const) {
+      const ratio = w.big[dated].p50Ms / w.small[dated].p50Ms;
+      row(`noOverdraft write dated ${dated}: p50 at 1,000 / ${big} postings`, `${ms(w.small[dated].p50Ms)} / ${ms(w.big[dated].p50Ms)}, ${times(ratio)}`, '<= 1.5x', yes(ratio <= 1.5));
+      row(`  p99 at ${big}`, ms(w.big[dated].p99Ms), '<= 25 ms', yes(w.big[dated].p99Ms <= 25));
+    }
+    row(`  loading the wallet (batches)`, tx(w.loadTxPerSecond));
+  }
+  if (r.peakRssMiB !== undefined) row('API process peak RSS (PostgreSQL, after the write load)', `${r.peakRssMiB.toFixed(0)} MiB`, '<= 300 MiB', yes(r.peakRssMiB <= 300));
+  if (r.embedded) {
+    const e = r.embedded;
+    row('embedded: cold start to listening / to the first 200 writes', `${e.listeningS.toFixed(2)} s / ${e.firstWritesS.toFixed(2)} s`, '<= 2 s', yes(e.firstWritesS <= 2));
+    row(`embedded: single writes, ${settings.concurrency} clients`, tx(e.writes.txPerSecond), '>= 1,000 tx/s', yes(e.writes.txPerSecond >= 1000));
+    row('embedded: API process peak RSS', `${e.peakRssMiB.toFixed(0)} MiB`, '<= 300 MiB', yes(e.peakRssMiB <= 300));
+  }
+  return out;
+}
+
+function printTable(table: readonly Row[]): void {
+  const header: Row = { figure: 'figure', measured: 'measured', target: 'target', met: 'met' };
+  const columns = ['figure', 'measured', 'target', 'met'] as const;
+  const widths = columns.map((c) => Math.max(...[header, ...table].map((r) => r[c].length)));
+  const line = (r: Row) => columns.map((c, i) => r[c].padEnd(widths[i]!)).join('  ').trimEnd();
+  console.log(['', line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...table.map(line)].join('\n'));
+  console.log(`\n${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}) shared by the clients, the service and PostgreSQL: compare ratios, not absolute figures, across machines.`);
+}
+
+const settings = settingsFrom(process.env);
 try {
-  await main(settingsFrom(process.env));
+  const results = await measure(settings);
+  const table = rows(results, settings);
+  printTable(table);
+  if (settings.jsonPath) {
+    const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, platform: `${platform()} ${release()}`, node: process.version };
+    writeFileSync(settings.jsonPath, `${JSON.stringify({ date: new Date().toISOString(), machine, settings: { ...settings, only: [...settings.only] }, results, table }, null, 2)}\n`);
+  }
 } catch (error) {
   console.error(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  await removeAllClusters().catch(() => {});
   process.exit(1);
 }
