@@ -23,10 +23,46 @@ export async function createApiKey(store: LedgerStore, input: NewApiKey): Promis
   return { ...row, revoked: false, key };
 }
 
-/** The key presented in a request, if it is known and not revoked. */
-export async function authenticate(store: LedgerStore, key: string): Promise<ApiKeyRow | null> {
-  const row = await store.apiKeyByHash(hashApiKey(key));
-  return row && !row.revoked ? row : null;
+/** How long a key found in the database is trusted without asking again: the bound on a revocation made elsewhere. */
+export const KEY_CACHE_MS = 1000;
+const KEY_CACHE_ENTRIES = 10_000;
+
+/**
+ * The keys presented in requests, each looked up in the database at most once every
+ * KEY_CACHE_MS: a key revoked by another process is refused here within that bound, one revoked
+ * by this process at once (`forget`). Unknown keys are not kept, so a key made by another process
+ * works at once. At most KEY_CACHE_ENTRIES keys are kept, the oldest dropped first.
+ */
+export class ApiKeyCache {
+  private readonly found = new Map<string, { readonly row: ApiKeyRow; readonly atMs: number }>();
+  private readonly lookup: (keyHash: string) => Promise<ApiKeyRow | null>;
+  private readonly nowMs: () => number;
+
+  constructor(lookup: (keyHash: string) => Promise<ApiKeyRow | null>, nowMs: () => number = Date.now) {
+    this.lookup = lookup;
+    this.nowMs = nowMs;
+  }
+
+  /** The key presented in a request, if it is known and not revoked. */
+  async authenticate(key: string): Promise<ApiKeyRow | null> {
+    const keyHash = hashApiKey(key);
+    const cached = this.found.get(keyHash);
+    let row = cached && this.nowMs() - cached.atMs < KEY_CACHE_MS ? cached.row : undefined;
+    if (row === undefined) {
+      const fetched = await this.lookup(keyHash);
+      if (fetched === null) return null;
+      row = fetched;
+      this.found.delete(keyHash);
+      this.found.set(keyHash, { row, atMs: this.nowMs() });
+      if (this.found.size > KEY_CACHE_ENTRIES) this.found.delete(this.found.keys().next().value!);
+    }
+    return row.revoked ? null : row;
+  }
+
+  /** A key this process revoked: refused from now on, not after the bound. */
+  forget(keyId: string): void {
+    for (const [keyHash, { row }] of this.found) if (row.keyId === keyId) this.found.delete(keyHash);
+  }
 }
 
 /**

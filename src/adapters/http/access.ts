@@ -1,6 +1,5 @@
 import { createRoute, type RouteConfig } from '@hono/zod-openapi';
 import { createMiddleware } from 'hono/factory';
-import { authenticate } from '../../app/api-keys.ts';
 import type { ApiKeyRow } from '../../app/ports.ts';
 import type { AppEnv } from './env.ts';
 import { ProblemError } from './problem.ts';
@@ -63,7 +62,7 @@ const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
 export const identify = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header('Authorization');
   const match = header ? BEARER.exec(header) : null;
-  c.set('key', match ? await authenticate(c.get('deps').store, match[1]!) : null);
+  c.set('key', match ? await c.get('keys').authenticate(match[1]!) : null);
   await next();
 });
 

@@ -5,6 +5,7 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
+import { ApiKeyCache } from '../../app/api-keys.ts';
 import { isDatabaseUnavailable, isStatementTimeout } from '../db/errors.ts';
 import type { AppDeps, AppEnv } from './env.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
@@ -85,11 +86,13 @@ export function createApp(deps: AppDeps) {
 
   const limits = deps.limits ?? DEFAULT_LIMITS;
   const counters = new RequestCounters();
+  const keys = new ApiKeyCache((keyHash) => deps.store.apiKeyByHash(keyHash));
   app.use('*', async (c, next) => {
     const started = performance.now();
     const given = c.req.header('X-Request-Id');
     c.set('requestId', given && REQUEST_ID.test(given) ? given : randomUUID());
     c.set('deps', deps);
+    c.set('keys', keys);
     c.set('limits', limits);
     c.set('counters', counters);
     c.set('key', null);

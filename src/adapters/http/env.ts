@@ -1,3 +1,4 @@
+import type { ApiKeyCache } from '../../app/api-keys.ts';
 import type { DatabaseAvailability } from '../../app/database-availability.ts';
 import type { ApiKeyRow, LedgerStore } from '../../app/ports.ts';
 import type { GroupCommitter } from '../../app/group-commit.ts';
@@ -28,6 +29,8 @@ export interface AppEnv {
     requestId: string;
     key: ApiKeyRow | null;
     deps: AppDeps;
+    /** The keys this app has seen, each trusted for KEY_CACHE_MS. */
+    keys: ApiKeyCache;
     limits: Limits;
     counters: RequestCounters;
     /** The code of the problem this request is answered with, for the log and the counters. */

@@ -46,5 +46,6 @@ export const keyRoutes = new OpenAPIHono<AppEnv>()
     const key = await store.apiKeyById(id);
     if (!key) throw new ProblemError('NOT_FOUND', `Key ${id} does not exist.`);
     await store.revokeApiKey(id);
+    c.get('keys').forget(id);
     return c.json({ id: key.keyId, name: key.name, role: key.role, ledgerIds: key.ledgerIds ? [...key.ledgerIds] : null, revoked: true }, 200);
   });
