@@ -14,6 +14,8 @@ export interface Config {
   readonly statementTimeoutMs: number;
   /** How long a start waits for PostgreSQL to answer before it gives up (`LEDGER_DB_WAIT_S`). */
   readonly databaseWaitS: number;
+  /** The least level logged (`LEDGER_LOG_LEVEL`): fatal, error, warn, info, debug or trace. */
+  readonly logLevel: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -28,6 +30,15 @@ function whole(env: Env, name: string, fallback: number, min: number, max: numbe
   const value = Number(text);
   if (!/^[0-9]+$/.test(text) || value < min || value > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, not ${text}`);
   return value;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function oneOf(env: Env, name: string, values: readonly string[], fallback: string): string {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  if (!values.includes(text)) throw new Error(`${name} must be one of ${values.join(', ')}, not ${text}`);
+  return text;
 }
 
 function limitsFrom(env: Env): Limits {
@@ -53,5 +64,6 @@ export function configFrom(env: Env): Config {
     limits: limitsFrom(env),
     statementTimeoutMs: whole(env, 'LEDGER_STATEMENT_TIMEOUT_MS', DEFAULT_STATEMENT_TIMEOUT_MS, 0, 3_600_000),
     databaseWaitS: whole(env, 'LEDGER_DB_WAIT_S', DEFAULT_DATABASE_WAIT_S, 0, 86_400),
+    logLevel: oneOf(env, 'LEDGER_LOG_LEVEL', LOG_LEVELS, 'info'),
   };
 }

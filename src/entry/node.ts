@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { serve } from '@hono/node-server';
+import { pino } from 'pino';
 import { bootstrapAdminKey } from '../app/api-keys.ts';
 import { DatabaseAvailability } from '../app/database-availability.ts';
 import { GroupCommitter } from '../app/group-commit.ts';
@@ -10,16 +11,25 @@ import { createApp } from '../adapters/http/app.ts';
 import { configFrom } from './config.ts';
 import { openDatabaseWhenReachable } from './open-database.ts';
 
-const log = (line: Record<string, unknown>) => console.log(JSON.stringify(line));
 const config = configFrom(process.env);
+// JSON lines on stdout, written asynchronously: a request does not wait for its log line.
+const logger = pino({ level: config.logLevel, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: 1, sync: false }));
+const log = (line: Record<string, unknown>) => logger.info(line);
+/** Writes what the log holds, then exits. */
+const exit = (code: number) => {
+  logger.flush();
+  process.exit(code);
+};
+
 if (!config.databaseUrl) mkdirSync(config.dataDir, { recursive: true });
 const database = await openDatabaseWhenReachable(config, log).catch((error: unknown) => {
-  console.error(JSON.stringify({ msg: 'cannot start: the database cannot be opened', error: String(error) }));
-  process.exit(1);
+  logger.fatal({ msg: 'cannot start: the database cannot be opened', error: String(error) });
+  console.error(`cannot start: ${String(error)}`);
+  return exit(1);
 });
 const availability = config.databaseUrl
   ? new DatabaseAvailability(() => database.ping(), {
-    onChange: (state) => log(state.reachable ? { msg: 'database reachable again' } : { msg: 'database unreachable', reason: state.reason }),
+    onChange: (state) => (state.reachable ? logger.info({ msg: 'database reachable again' }) : logger.warn({ msg: 'database unreachable', reason: state.reason })),
   })
   : undefined;
 const store = createLedgerStore(database.db);
@@ -30,16 +40,17 @@ if (firstKey) {
 }
 const stopping = new AbortController();
 const app = createApp({
-  store, committer: new GroupCommitter(store, { isUnavailable: isDatabaseUnavailable }), log, shutdown: stopping.signal, limits: config.limits,
+  store, committer: new GroupCommitter(store, { isUnavailable: isDatabaseUnavailable }), logger, shutdown: stopping.signal, limits: config.limits,
   ...(readReplica ? { readReplica } : {}), ...(availability ? { availability } : {}),
 });
 const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
   const where = config.databaseUrl ? `PostgreSQL${readReplica ? ' with a read replica' : ''}` : `PGlite in ${config.dataDir}`;
-  console.log(JSON.stringify({ msg: 'listening', port: info.port, database: where }));
+  logger.info({ msg: 'listening', port: info.port, database: where });
+  logger.flush();
 });
 
 async function shutdown(signal: string) {
-  console.log(JSON.stringify({ msg: 'stopping', signal }));
+  logger.info({ msg: 'stopping', signal });
   // End the streams, finish the requests in flight (their commits included), then close the
   // database; connections still open after 10 s are cut.
   stopping.abort();
@@ -48,13 +59,13 @@ async function shutdown(signal: string) {
   cut.unref();
   // A database that does not answer (a replica gone, say) must not keep the process alive.
   setTimeout(() => {
-    console.log(JSON.stringify({ msg: 'stopped without closing the database', signal }));
-    process.exit(1);
+    logger.error({ msg: 'stopped without closing the database', signal });
+    exit(1);
   }, 20_000).unref();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await readReplica?.close();
   await database.close();
-  process.exit(0);
+  exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -81,7 +81,7 @@ function createWorker() {
       get committer() {
         return scope().committer;
       },
-      log: (line) => console.log(JSON.stringify(line)),
+      logger: { info: (line) => console.log(JSON.stringify(line)), error: (line) => console.error(JSON.stringify(line)) },
       limits: config.limits,
     };
     return { config, connectionString, app: createApp(deps) };

@@ -29,7 +29,7 @@ describe('the server on PGlite across a restart', () => {
   it('prints an admin key on the first start only, and keeps what was recorded', { timeout: 120_000 }, async () => {
     const dataDir = await freshDataDir();
     const first = await start(dataDir);
-    expect(listeningLine(first)).toEqual({ msg: 'listening', port: first.port, database: `PGlite in ${dataDir}` });
+    expect(listeningLine(first)).toMatchObject({ level: 30, msg: 'listening', port: first.port, database: `PGlite in ${dataDir}` });
     const keys = generatedKeys(first);
     expect(keys).toHaveLength(1);
     const adminKey = keys[0]!;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import type { Database } from '../../src/adapters/db/database.ts';
 import { createLedgerStore } from '../../src/adapters/db/ledger-store.ts';
 import { createApp } from '../../src/adapters/http/app.ts';
-import type { RequestLog } from '../../src/adapters/http/env.ts';
+import type { LogLine } from '../../src/adapters/http/env.ts';
 import { DEFAULT_LIMITS, type Limits } from '../../src/adapters/http/limits.ts';
 import { createApiKey } from '../../src/app/api-keys.ts';
 import { GroupCommitter } from '../../src/app/group-commit.ts';
@@ -28,7 +28,8 @@ export interface TestApi {
  */
 export interface TestApiOptions {
   readonly limits?: Partial<Limits>;
-  readonly log?: RequestLog;
+  /** Receives each request's log line. */
+  readonly log?: (line: LogLine) => void;
   /** The store's balance checkpoint spacing (sql/009); small values make reads build many. */
   readonly checkpointEvery?: number;
 }
@@ -36,7 +37,7 @@ export interface TestApiOptions {
 export async function testApi(database: Database, options: TestApiOptions = {}): Promise<TestApi> {
   const store = createLedgerStore(database.db, { checkpointEvery: options.checkpointEvery });
   const limits = { ...DEFAULT_LIMITS, ratePerSecond: 0, ...options.limits };
-  const app = createApp({ store, committer: new GroupCommitter(store), limits, ...(options.log ? { log: options.log } : {}) });
+  const app = createApp({ store, committer: new GroupCommitter(store), limits, ...(options.log ? { logger: { info: options.log, error: (line: LogLine) => console.error(JSON.stringify(line)) } } : {}) });
   const adminKey = (await createApiKey(store, { name: 'test admin', role: 'admin', ledgerIds: null })).key;
   const api: TestApi = {
     database,

@@ -43,7 +43,10 @@ function answerError(error: Error, c: Context<AppEnv>): Response {
     const code = error.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED';
     return problemResponse(c, code, error.message || 'The request is malformed.');
   }
-  console.error(JSON.stringify({ requestId: c.get('requestId'), error: String(error), stack: error.stack }));
+  const line = { requestId: c.get('requestId'), error: String(error), stack: error.stack };
+  const logger = c.get('deps').logger;
+  if (logger) logger.error(line);
+  else console.error(JSON.stringify(line));
   return c.json({ type: 'about:blank', title: 'Internal error', status: 500, detail: 'An unexpected error; it has been logged.', code: 'INTERNAL' }, 500, {
     'Content-Type': 'application/problem+json',
   });
@@ -101,7 +104,7 @@ export function createApp(deps: AppDeps) {
     await next();
     c.header('X-Request-Id', c.get('requestId'));
     counters.count(c.res.status, c.get('problem'), c.get('readFrom'));
-    deps.log?.({
+    deps.logger?.info({
       requestId: c.get('requestId'), keyId: c.get('key')?.keyId ?? null, method: c.req.method, route: c.req.routePath,
       status: c.res.status, code: c.get('problem') ?? null, durationMs: Math.round((performance.now() - started) * 1000) / 1000,
       ...(c.get('readFrom') === 'replica' ? { readFrom: 'replica' } : {}),

@@ -7,13 +7,19 @@ import type { ReadReplica } from '../db/read-replica.ts';
 import type { Limits } from './limits.ts';
 import type { RequestCounters } from './metrics.ts';
 
-/** One JSON object per request, without secrets. */
-export type RequestLog = (line: Record<string, unknown>) => void;
+/** One JSON object per line, without secrets. */
+export type LogLine = Record<string, unknown>;
+
+/** Where the app writes its log: a line per request (info), and errors it did not expect. */
+export interface Logger {
+  info(line: LogLine): void;
+  error(line: LogLine): void;
+}
 
 export interface AppDeps {
   readonly store: LedgerStore;
   readonly committer: GroupCommitter;
-  readonly log?: RequestLog;
+  readonly logger?: Logger;
   /** Aborted when the process is stopping: long-lived responses (the SSE stream) end then. */
   readonly shutdown?: AbortSignal;
   /** DEFAULT_LIMITS when not given. */

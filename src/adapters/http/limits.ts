@@ -22,8 +22,10 @@ export const DEFAULT_LIMITS: Limits = {
   maxPostings: MAX_POSTINGS,
   maxBatch: MAX_BATCH,
   maxPageSize: MAX_PAGE_SIZE,
-  ratePerSecond: 1000,
-  rateBurst: 2000,
+  // A guard against a runaway client, above what one process can serve (a few thousand writes
+  // or reads a second), so that it never throttles an integration below the service's capacity.
+  ratePerSecond: 20_000,
+  rateBurst: 40_000,
 };
 
 /** The page size of a list when the request names none. */
