@@ -1,10 +1,5 @@
 -- Facts are never updated or deleted, not even by the tables' owner: these triggers refuse it.
-create function ledger_refuse_change() returns trigger language plpgsql as $$
-begin
-  raise exception 'ledger tables are append-only: % on % is refused', tg_op, tg_table_name
-    using errcode = 'insufficient_privilege';
-end $$;
-
+-- (ledger_refuse_change is in sql/functions/.)
 do $$
 declare
   t text;

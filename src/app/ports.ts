@@ -22,6 +22,12 @@ export interface StateNeeds {
   readonly accountIds: readonly string[];
   readonly transactionIds: readonly string[];
   readonly claims: readonly IdempotencyClaim[];
+  /**
+   * No later than any effective time the commands give (a plain date's earliest start in any
+   * zone): with the commit's time and the effective times of the transactions they name, where
+   * the noOverdraft checks begin. Null when no command gives one.
+   */
+  readonly earliestEffectiveAt: Instant | null;
 }
 
 export interface BatchInput {

@@ -1,4 +1,5 @@
-import type { Command } from '../domain/commands.ts';
+import type { Command, EffectiveInput } from '../domain/commands.ts';
+import { earliestStartOfDay } from '../domain/time.ts';
 import type { IdempotencyClaim, StateNeeds } from './ports.ts';
 
 /** One write as the use cases take it: the command, who asks, and what makes it idempotent. */
@@ -53,5 +54,25 @@ export function needsOf(requests: readonly WriteRequest[]): StateNeeds {
       transactionIds.add(command.reversal.id);
     }
   }
-  return { accountIds: [...accountIds], transactionIds: [...transactionIds], claims: requests.flatMap((r) => r.claims) };
+  const times = requests.flatMap(({ command }) => effectiveInputsOf(command)).map((t) => (typeof t === 'bigint' ? t : earliestStartOfDay(t.date)));
+  const earliestEffectiveAt = times.length === 0 ? null : times.reduce((a, b) => (a < b ? a : b));
+  return { accountIds: [...accountIds], transactionIds: [...transactionIds], claims: requests.flatMap((r) => r.claims), earliestEffectiveAt };
+}
+
+/** The effective times a command gives explicitly. */
+function effectiveInputsOf(command: Command): EffectiveInput[] {
+  const given = (...inputs: (EffectiveInput | undefined)[]) => inputs.filter((t): t is EffectiveInput => t !== undefined);
+  switch (command.type) {
+    case 'RecordTransaction':
+      return given(command.transaction.effectiveAt);
+    case 'ReverseTransaction':
+      return given(command.reversal.effectiveAt);
+    case 'CorrectTransaction':
+      return given(command.reversal.effectiveAt, command.replacement.effectiveAt);
+    case 'PostHold':
+    case 'VoidHold':
+      return given(command.resolution.effectiveAt);
+    default:
+      return [];
+  }
 }

@@ -72,7 +72,10 @@ export function appendFacts(earlierFacts: readonly PostingFact[], events: readon
 }
 
 /** `appendFacts` in place, for a fold that owns `facts`. */
-export function addFacts(facts: PostingFact[], events: readonly Pick<RecordedEvent, 'event' | 'position' | 'recordedAt'>[], accountId?: string): void {
+export function addFacts(
+  facts: PostingFact[], events: readonly Pick<RecordedEvent, 'event' | 'position' | 'recordedAt'>[], accountId?: string,
+  onResolved: (index: number, before: PostingFact) => void = () => {},
+): void {
   const mine = (p: { readonly accountId: string }) => accountId === undefined || p.accountId === accountId;
   for (const e of events) {
     const { event } = e;
@@ -90,7 +93,9 @@ export function addFacts(facts: PostingFact[], events: readonly Pick<RecordedEve
       const effectiveAt = parseTimestamp(event.data.effectiveAt)!;
       const resolution = { position: e.position, knownFrom: earlier(e.recordedAt, effectiveAt) };
       facts.forEach((f, i) => {
-        if (f.status === 'pending' && f.transactionId === event.data.holdId) facts[i] = { ...f, resolution };
+        if (f.status !== 'pending' || f.transactionId !== event.data.holdId) return;
+        facts[i] = { ...f, resolution };
+        onResolved(i, f);
       });
       if (event.type === 'HoldPosted') {
         for (const p of event.data.postings.filter(mine)) {
@@ -130,10 +135,11 @@ export function foldBalanceParts(facts: readonly PostingFact[], accountId: strin
 
 /**
  * The lowest available balance at any effective time from `from` on, as of everything in `facts`,
- * and the first effective time it is reached. The balance only changes where a posting takes
- * effect, becomes known, expires or is resolved, so those instants are the only ones to look at.
+ * and the first effective time it is reached, by folding every posting at every instant where
+ * the balance may change: the definition, quadratic in the postings. The noOverdraft check uses
+ * `lowestAvailableInWindow`, which must agree with it (test/domain/overdraft-window.unit.test.ts).
  */
-export function lowestAvailableFrom(facts: readonly PostingFact[], accountId: string, normal: NormalBalance, from: Instant): { availableBalance: Decimal; effectiveAt: Instant } {
+export function lowestAvailableByFold(facts: readonly PostingFact[], accountId: string, normal: NormalBalance, from: Instant): { availableBalance: Decimal; effectiveAt: Instant } {
   const instants = new Set<Instant>([from]);
   for (const f of facts) {
     if (f.accountId !== accountId) continue;
@@ -145,4 +151,91 @@ export function lowestAvailableFrom(facts: readonly PostingFact[], accountId: st
     if (!lowest || availableBalance.lessThan(lowest.availableBalance)) lowest = { availableBalance, effectiveAt };
   }
   return lowest!;
+}
+
+/**
+ * What the noOverdraft check needs of one account, as of the head: its balance parts at `from`
+ * (every posting counted), and the postings whose effect on its available balance may change
+ * after `from`. A check from `from` on reads only these, however long the account's history.
+ */
+export interface OverdraftWindow {
+  readonly from: Instant;
+  readonly partsAtFrom: BalanceParts;
+  readonly facts: readonly PostingFact[];
+}
+
+/** Earlier than any time the ledger holds: a window from here holds every posting. */
+export const START_OF_TIME: Instant = -(1n << 62n);
+
+export const NO_PARTS: BalanceParts = { posted: NO_SIDES, pending: NO_SIDES, scheduled: NO_SIDES };
+
+/** A window over a whole history, for folds from the start of a log. */
+export const wholeHistoryWindow = (facts: readonly PostingFact[] = []): OverdraftWindow => ({ from: START_OF_TIME, partsAtFrom: NO_PARTS, facts });
+
+const sum = (a: Sides, b: Sides, sign: 1 | -1): Sides => (sign === 1
+  ? { debits: a.debits.plus(b.debits), credits: a.credits.plus(b.credits) }
+  : { debits: a.debits.minus(b.debits), credits: a.credits.minus(b.credits) });
+
+const combine = (a: BalanceParts, b: BalanceParts, sign: 1 | -1): BalanceParts => ({
+  posted: sum(a.posted, b.posted, sign), pending: sum(a.pending, b.pending, sign), scheduled: sum(a.scheduled, b.scheduled, sign),
+});
+
+/** The instants after which a posting's effect on the available balance can differ from before. */
+function changeTimes(f: PostingFact): Instant[] {
+  const knownFrom = earlier(f.recordedAt, f.effectiveAt);
+  if (f.status === 'posted') return [knownFrom, f.effectiveAt];
+  return [knownFrom, ...(f.expiresAt === null ? [] : [f.expiresAt]), ...(f.resolution === null ? [] : [f.resolution.knownFrom])];
+}
+
+/** Whether a posting still matters to a window from `from`: it may change the balance later, or a later post or void may. */
+function staysInWindow(f: PostingFact, from: Instant): boolean {
+  if (changeTimes(f).some((t) => t > from)) return true;
+  return f.status === 'pending' && f.resolution === null && (f.expiresAt === null || f.expiresAt > from);
+}
+
+/**
+ * The window with `events` added: their postings on `accountId`, and the posts and voids that
+ * resolve its holds. The parts at `from` take in what changed there; postings that can no
+ * longer change anything after `from` are kept in the parts only.
+ */
+export function windowWith(window: OverdraftWindow, events: readonly Pick<RecordedEvent, 'event' | 'position' | 'recordedAt'>[], accountId: string): OverdraftWindow {
+  const facts = [...window.facts];
+  const before = facts.length;
+  // Earlier postings whose hold these events resolve, as they were: their parts at `from` change.
+  const resolved = new Map<number, PostingFact>();
+  addFacts(facts, events, accountId, (index, was) => {
+    if (index < before && !resolved.has(index)) resolved.set(index, was);
+  });
+  const atFrom = (some: readonly PostingFact[]) => foldBalanceParts(some, accountId, Number.MAX_SAFE_INTEGER, window.from);
+  const now = [...facts.slice(before), ...[...resolved.keys()].map((i) => facts[i]!)];
+  const partsAtFrom = combine(combine(window.partsAtFrom, atFrom(now), 1), atFrom([...resolved.values()]), -1);
+  return { from: window.from, partsAtFrom, facts: facts.filter((f) => staysInWindow(f, window.from)) };
+}
+
+/**
+ * `lowestAvailableByFold` over a window, by a sweep: the available balance at the window's start
+ * from its parts, then each change in time order. O(n log n) in the window's postings.
+ */
+export function lowestAvailableInWindow(window: OverdraftWindow, accountId: string, normal: NormalBalance, from: Instant): { availableBalance: Decimal; effectiveAt: Instant } {
+  if (from < window.from) throw new Error(`the overdraft check of ${accountId} needs postings from ${from}; its window starts at ${window.from}`);
+  const effectAt = (f: PostingFact, t: Instant) => balanceOf(foldBalanceParts([f], accountId, Number.MAX_SAFE_INTEGER, t), normal).availableBalance;
+  const changes: { at: Instant; delta: Decimal }[] = [];
+  for (const f of window.facts) {
+    for (const at of new Set(changeTimes(f))) {
+      if (at <= window.from) continue;
+      const delta = effectAt(f, at).minus(effectAt(f, at - 1n));
+      if (!delta.isZero()) changes.push({ at, delta });
+    }
+  }
+  changes.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  let available = balanceOf(window.partsAtFrom, normal).availableBalance;
+  let i = 0;
+  for (; i < changes.length && changes[i]!.at <= from; i++) available = available.plus(changes[i]!.delta);
+  let lowest = { availableBalance: available, effectiveAt: from };
+  while (i < changes.length) {
+    const at = changes[i]!.at;
+    for (; i < changes.length && changes[i]!.at === at; i++) available = available.plus(changes[i]!.delta);
+    if (available.lessThan(lowest.availableBalance)) lowest = { availableBalance: available, effectiveAt: at };
+  }
+  return lowest;
 }

@@ -3,7 +3,7 @@ import type { Command, EffectiveInput, TransactionInput } from './commands.ts';
 import { assertNever, type LedgerEvent, type Posting } from './events.ts';
 import { Decimal, formatAmount, parseAmount, ZERO } from './money.ts';
 import { isRejection, reject, type FieldError, type Rejection } from './rejection.ts';
-import { appendFacts, lowestAvailableFrom } from './balance.ts';
+import { appendFacts, lowestAvailableInWindow, windowWith } from './balance.ts';
 import type { LedgerState } from './state.ts';
 import { dateOf, endOfDay, formatInstant, nextDate, startOfDay, type Instant, type PlainDate } from './time.ts';
 import { decidePost, decideVoid } from './hold.ts';
@@ -36,16 +36,16 @@ export function decide(command: Command, state: LedgerState, context: DecisionCo
  * its new postings is known from (a backdated one's effective time; else now) onward.
  */
 function checkNoOverdraft(state: LedgerState, events: readonly LedgerEvent[], context: DecisionContext): Rejection | null {
-  if (state.facts.size === 0) return null;
+  if (state.overdraft.size === 0) return null;
   const at = { position: Number.MAX_SAFE_INTEGER, recordedAt: context.recordedAt };
   const recorded = events.map((event) => ({ event, ...at }));
   const fresh = appendFacts([], recorded);
-  for (const [accountId, earlierFacts] of state.facts) {
+  for (const [accountId, window] of state.overdraft) {
     const account = state.accounts.get(accountId)!;
     const outgoing = fresh.filter((f) => f.accountId === accountId && f.direction !== account.normalBalance);
     if (outgoing.length === 0) continue;
     const from = outgoing.map((f) => (f.recordedAt < f.effectiveAt ? f.recordedAt : f.effectiveAt)).reduce((a, b) => (a < b ? a : b));
-    const lowest = lowestAvailableFrom(appendFacts(earlierFacts, recorded, accountId), accountId, account.normalBalance, from);
+    const lowest = lowestAvailableInWindow(windowWith(window, recorded, accountId), accountId, account.normalBalance, from);
     if (lowest.availableBalance.isNegative()) {
       const scale = assetOf(state, account.currency)?.scale ?? 0;
       return reject('INSUFFICIENT_FUNDS', `Account ${accountId} would have an available balance of ${formatAmount(lowest.availableBalance, scale)} ${account.currency} effective at ${formatInstant(lowest.effectiveAt)}.`, [

@@ -1,7 +1,7 @@
 import type { Asset } from './assets.ts';
 import type { LedgerEvent, NormalBalance, Posting, TransactionData } from './events.ts';
 import { assertNever } from './events.ts';
-import { addFacts, appendFacts, type PostingFact } from './balance.ts';
+import { wholeHistoryWindow, windowWith, type OverdraftWindow } from './balance.ts';
 import type { Instant, PlainDate } from './time.ts';
 
 export interface AccountState {
@@ -40,8 +40,11 @@ export interface LedgerState {
   readonly assets: ReadonlyMap<string, Asset>;
   readonly accounts: ReadonlyMap<string, AccountState>;
   readonly transactions: ReadonlyMap<string, TransactionState>;
-  /** Every posting, as of the head, on each `noOverdraft` account the batch touches. */
-  readonly facts: ReadonlyMap<string, readonly PostingFact[]>;
+  /**
+   * For each `noOverdraft` account the batch touches: its balance, as of the head, from the
+   * earliest effective time the batch's checks look at, and the postings that may change it after.
+   */
+  readonly overdraft: ReadonlyMap<string, OverdraftWindow>;
 }
 
 export const initialState: LedgerState = {
@@ -50,7 +53,7 @@ export const initialState: LedgerState = {
   assets: new Map(),
   accounts: new Map(),
   transactions: new Map(),
-  facts: new Map(),
+  overdraft: new Map(),
 };
 
 /** Where an event stands in the log. */
@@ -78,7 +81,7 @@ export class LedgerFold {
       assets: new Map(start.assets),
       accounts: new Map(start.accounts),
       transactions: new Map(start.transactions),
-      facts: new Map([...start.facts].map(([accountId, facts]) => [accountId, [...facts]])),
+      overdraft: new Map(start.overdraft),
     };
   }
 
@@ -96,8 +99,7 @@ export class LedgerFold {
  * account as the store loads them under the append lock. For replays.
  */
 export function foldLog(events: readonly (LogPoint & { readonly event: LedgerEvent })[]): LedgerState {
-  const tracked = events.flatMap(({ event }) => (event.type === 'AccountOpened' && event.data.noOverdraft ? [event.data.accountId] : []));
-  const fold = new LedgerFold({ ...initialState, facts: new Map(tracked.map((accountId) => [accountId, []])) });
+  const fold = new LedgerFold(initialState);
   for (const e of events) fold.add(e.event, e);
   return fold.state;
 }
@@ -105,31 +107,22 @@ export function foldLog(events: readonly (LogPoint & { readonly event: LedgerEve
 /** How a step of the fold writes: into copies of the state's maps (`evolve`), or into maps it owns (`LedgerFold`). */
 interface Writes {
   entry<V>(map: ReadonlyMap<string, V>, key: string, value: V): ReadonlyMap<string, V>;
-  /** The postings of the tracked (`noOverdraft`) accounts, with the event's added. */
-  facts(facts: ReadonlyMap<string, readonly PostingFact[]>, event: LedgerEvent, at: LogPoint): ReadonlyMap<string, readonly PostingFact[]>;
 }
 
-const COPYING: Writes = {
-  entry: (map, key, value) => new Map(map).set(key, value),
-  facts(facts, event, at) {
-    const next = new Map(facts);
-    for (const [accountId, accountFacts] of facts) next.set(accountId, appendFacts(accountFacts, [{ event, ...at }], accountId));
-    return next;
-  },
-};
-
-const IN_PLACE: Writes = {
-  entry: (map, key, value) => (map as Map<string, typeof value>).set(key, value),
-  facts(facts, event, at) {
-    for (const [accountId, accountFacts] of facts) addFacts(accountFacts as PostingFact[], [{ event, ...at }], accountId);
-    return facts;
-  },
-};
+const COPYING: Writes = { entry: (map, key, value) => new Map(map).set(key, value) };
+const IN_PLACE: Writes = { entry: (map, key, value) => (map as Map<string, typeof value>).set(key, value) };
 
 function step(state: LedgerState, event: LedgerEvent, at: LogPoint, writes: Writes): LedgerState {
   const evolved = evolveEntities(state, event, at.position, writes);
-  return state.facts.size === 0 ? evolved : { ...evolved, facts: writes.facts(state.facts, event, at) };
+  // A noOverdraft account opened here has no history: its window is whole from the start.
+  if (event.type === 'AccountOpened' && event.data.noOverdraft) return { ...evolved, overdraft: writes.entry(state.overdraft, event.data.accountId, wholeHistoryWindow()) };
+  if (state.overdraft.size === 0 || !movesMoney(event)) return evolved;
+  let overdraft = state.overdraft;
+  for (const [accountId, window] of state.overdraft) overdraft = writes.entry(overdraft, accountId, windowWith(window, [{ event, ...at }], accountId));
+  return { ...evolved, overdraft };
 }
+
+const movesMoney = (event: LedgerEvent) => event.type === 'TransactionRecorded' || event.type === 'HoldPosted' || event.type === 'HoldVoided';
 
 function evolveEntities(state: LedgerState, event: LedgerEvent, position: number, writes: Writes): LedgerState {
   const withEntry = writes.entry;

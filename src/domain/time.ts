@@ -178,6 +178,14 @@ export function startOfDay(date: PlainDate, timeZone: string): Instant {
   return dateOf(second, timeZone) < date ? localMidnight - offsetAt(second, timeZone) : second;
 }
 
+/** Time zones are at most 14 hours ahead of UTC (Kiribati): no day starts earlier than this before its UTC midnight. */
+const MOST_AHEAD = 14n * 3600n * MICROS_PER_SECOND;
+
+/** No earlier than the start of `date` in any time zone: for when the zone is not known yet. */
+export function earliestStartOfDay(date: PlainDate): Instant {
+  return startOfDay(date, 'UTC') - MOST_AHEAD;
+}
+
 /** The last microsecond of a calendar date in a timezone (inclusive end of day). */
 export function endOfDay(date: PlainDate, timeZone: string): Instant {
   return startOfDay(nextDate(date), timeZone) - 1n;

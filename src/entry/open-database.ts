@@ -4,7 +4,7 @@ import { describeError } from '../app/database-availability.ts';
 import type { Database } from '../adapters/db/database.ts';
 import { isDatabaseUnavailable } from '../adapters/db/errors.ts';
 import { migrate } from '../adapters/db/migrate.ts';
-import { readMigrations } from '../adapters/db/migrations-dir.ts';
+import { readFunctionFiles, readMigrations } from '../adapters/db/migrations-dir.ts';
 import { openPglite } from '../adapters/db/pglite.ts';
 import { openPostgres } from '../adapters/db/postgres.ts';
 
@@ -21,7 +21,7 @@ export async function openDatabase(options: { databaseUrl?: string | undefined; 
     ? await openPostgres(options.databaseUrl, { statementTimeoutMs: options.statementTimeoutMs, ensureSynchronousCommit: true })
     : await openPglite(options.dataDir === 'memory://' ? undefined : options.dataDir);
   try {
-    await migrate(database, await readMigrations(SQL_DIR));
+    await migrate(database, await readMigrations(SQL_DIR), await readFunctionFiles(SQL_DIR));
     await database.actAsAppRole();
   } catch (error) {
     await database.close();

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/adapters/db/database.ts';
 import { migrate } from '../../src/adapters/db/migrate.ts';
-import { readMigrations } from '../../src/adapters/db/migrations-dir.ts';
+import { readFunctionFiles, readMigrations } from '../../src/adapters/db/migrations-dir.ts';
 import { SQL_DIR } from '../../src/entry/open-database.ts';
 import { DATABASES } from '../support/databases.ts';
 import { testApi, type TestApi } from '../support/http.ts';
@@ -150,15 +150,39 @@ describe.each(DATABASES)('append-only tables on $name', ({ open }) => {
   it('applies each migration once and records it, however often the database is opened', async () => {
     const files = (await readMigrations(SQL_DIR)).map(({ version, name }) => ({ version, name }));
     expect(files.slice(0, 2)).toEqual([{ version: 1, name: 'ledger_core' }, { version: 2, name: 'append_only' }]);
+    const functions = await readFunctionFiles(SQL_DIR);
+    expect(functions.map((f) => f.name)).toContain('ledger_lock_and_load');
     const again = await open();
     try {
       for (const opened of [database, again]) {
-        expect(await migrate(opened, await readMigrations(SQL_DIR))).toEqual([]);
+        expect(await migrate(opened, await readMigrations(SQL_DIR), functions)).toEqual({ migrations: [], functions: [] });
         const recorded = await opened.asOwner((run) => run('select version, name from schema_migrations order by version'));
         expect(recorded).toEqual(files);
       }
     } finally {
       await again.close();
     }
+  });
+
+  it('applies a function file again when it changes, and only then', async () => {
+    const functions = await readFunctionFiles(SQL_DIR);
+    const readPoint = functions.find((f) => f.name === 'ledger_read_point')!;
+    const changed = { ...readPoint, sql: `${readPoint.sql}\n-- changed\n` };
+    const others = functions.filter((f) => f !== readPoint);
+    const migrations = await readMigrations(SQL_DIR);
+    expect(await migrate(database, migrations, [...others, changed])).toEqual({ migrations: [], functions: [changed] });
+    expect(await migrate(database, migrations, [...others, changed])).toEqual({ migrations: [], functions: [] });
+    // Back as it was: applied once more, and every application is kept.
+    expect(await migrate(database, migrations, functions)).toEqual({ migrations: [], functions: [readPoint] });
+    const applied = await database.asOwner((run) => run(`select count(*)::int as n from schema_functions where name = 'ledger_read_point'`));
+    expect(applied[0]!.n).toBeGreaterThanOrEqual(3);
+  });
+
+  it('defines every function in sql/functions/ only: numbered migrations create and alter tables', async () => {
+    for (const migration of await readMigrations(SQL_DIR)) {
+      expect(migration.sql, `${migration.version}_${migration.name}`).not.toMatch(/create\s+(or\s+replace\s+)?function/i);
+    }
+    const defined = (await readFunctionFiles(SQL_DIR)).flatMap((f) => [...f.sql.matchAll(/create\s+or\s+replace\s+function\s+(\w+)/gi)].map((m) => m[1]!));
+    expect(new Set(defined).size, 'a function defined twice').toBe(defined.length);
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { appendFacts, balanceOf, foldBalanceParts, lowestAvailableFrom } from '../../src/domain/balance.ts';
+import { appendFacts, balanceOf, foldBalanceParts, lowestAvailableByFold } from '../../src/domain/balance.ts';
 import type { Command } from '../../src/domain/commands.ts';
 import { decide } from '../../src/domain/decide.ts';
 import type { LedgerEvent, Posting } from '../../src/domain/events.ts';
@@ -764,9 +764,9 @@ describe('properties: noOverdraft', () => {
     }
   }
 
-  /** The lowest available balance of a tracked account at any effective time, as of the whole history. */
+  /** The lowest available balance of a tracked account at any effective time, as of the whole history (its window holds it all). */
   const lowestEver = (state: LedgerState, account: (typeof tracked)[number]) =>
-    lowestAvailableFrom(state.facts.get(account.id) ?? [], account.id, account.normal, at('1900-01-01T00:00:00Z')).availableBalance;
+    lowestAvailableByFold(state.overdraft.get(account.id)?.facts ?? [], account.id, account.normal, at('1900-01-01T00:00:00Z')).availableBalance;
 
   it('a write is refused with INSUFFICIENT_FUNDS exactly when it would make a tracked available balance negative at some effective time', () => {
     fc.assert(fc.property(fc.array(fc.record({ op: step, gapHours: fc.integer({ min: 1, max: 30 }) }), { minLength: 1, maxLength: 25 }), (steps) => {
@@ -779,7 +779,7 @@ describe('properties: noOverdraft', () => {
         const command = commandOf(op, state, ids, n, now);
         const decision = decide(command, state, { recordedAt: now });
         // The same command decided without tracking: what it would record if nothing were checked.
-        const unchecked = decide(command, { ...state, facts: new Map() }, { recordedAt: now });
+        const unchecked = decide(command, { ...state, overdraft: new Map() }, { recordedAt: now });
         if (isRejection(decision)) {
           if (decision.code !== 'INSUFFICIENT_FUNDS') return expect(unchecked).toMatchObject({ code: decision.code });
           if (isRejection(unchecked)) return expect.fail(`refused unchecked: ${unchecked.code}`);

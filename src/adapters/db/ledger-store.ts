@@ -5,7 +5,7 @@ import type {
 } from '../../app/ports.ts';
 import type { Asset } from '../../domain/assets.ts';
 import type { LedgerEvent, RecordedEvent, TransactionData } from '../../domain/events.ts';
-import type { PostingFact } from '../../domain/balance.ts';
+import type { OverdraftWindow, PostingFact } from '../../domain/balance.ts';
 import { Decimal } from '../../domain/money.ts';
 import { reject, type ErrorCode, type FieldError } from '../../domain/rejection.ts';
 import type { AccountState, HoldResolution, LedgerState } from '../../domain/state.ts';
@@ -80,6 +80,13 @@ interface Loaded {
   accounts: AccountState[];
   transactions: { data: TransactionData; position: number; reversedBy: string | null; resolution: HoldResolution | null }[];
   records: IdempotencyRecord[];
+  overdraft: WindowJson[];
+}
+
+interface WindowJson {
+  accountId: string;
+  from: string;
+  sums: Record<'postedDebits' | 'postedCredits' | 'pendingDebits' | 'pendingCredits' | 'scheduledDebits' | 'scheduledCredits', string>;
   facts: FactJson[];
 }
 
@@ -99,10 +106,12 @@ function toFact(f: FactJson): PostingFact {
 }
 
 /** One round trip: the ledger's append lock, its head, and the slice of state a batch needs (sql/004). */
-async function lockAndLoad(trx: Trx, ledgerId: string, needs: StateNeeds): Promise<{ state: LedgerState; loaded: Loaded }> {
+async function lockAndLoad(trx: Trx, ledgerId: string, needs: StateNeeds, checkpointEvery: number): Promise<{ state: LedgerState; loaded: Loaded }> {
+  const earliest = needs.earliestEffectiveAt === null ? null : toTimestamp(needs.earliestEffectiveAt);
   const { rows } = await sql<{ loaded: Loaded }>`
     select ledger_lock_and_load(${ledgerId}, ${JSON.stringify(needs.accountIds)}::text::jsonb,
-      ${JSON.stringify(needs.transactionIds)}::text::jsonb, ${JSON.stringify(needs.claims)}::text::jsonb) as loaded`.execute(trx);
+      ${JSON.stringify(needs.transactionIds)}::text::jsonb, ${JSON.stringify(needs.claims)}::text::jsonb,
+      ${earliest}::timestamptz, ${checkpointEvery}::integer) as loaded`.execute(trx);
   const loaded = rows[0]!.loaded;
   const state: LedgerState = {
     ledger: loaded.ledger,
@@ -112,16 +121,19 @@ async function lockAndLoad(trx: Trx, ledgerId: string, needs: StateNeeds): Promi
     transactions: new Map(loaded.transactions.map((t) => [t.data.id, {
       ...t, position: Number(t.position), resolution: t.resolution && { ...t.resolution, position: Number(t.resolution.position) },
     }])),
-    facts: factsByAccount(loaded),
+    overdraft: new Map(loaded.overdraft.map((w) => [w.accountId, toWindow(w)])),
   };
   return { state, loaded };
 }
 
-/** The postings of each loaded noOverdraft account, an empty list for one that has none yet. */
-function factsByAccount(loaded: Loaded): Map<string, PostingFact[]> {
-  const facts = new Map<string, PostingFact[]>(loaded.accounts.filter((a) => a.noOverdraft).map((a) => [a.accountId, []]));
-  for (const f of loaded.facts) facts.get(f.accountId)?.push(toFact(f));
-  return facts;
+function toWindow(w: WindowJson): OverdraftWindow {
+  const sides = (debits: string, credits: string) => ({ debits: new Decimal(debits), credits: new Decimal(credits) });
+  const s = w.sums;
+  return {
+    from: toInstant(w.from),
+    partsAtFrom: { posted: sides(s.postedDebits, s.postedCredits), pending: sides(s.pendingDebits, s.pendingCredits), scheduled: sides(s.scheduledDebits, s.scheduledCredits) },
+    facts: w.facts.map(toFact),
+  };
 }
 
 /** The date the ledger is closed through as of a position, or null. */
@@ -196,7 +208,7 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
   return {
     async write<T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>) {
       return db.transaction().execute(async (trx) => {
-        const { state, loaded } = await lockAndLoad(trx, ledgerId, needs);
+        const { state, loaded } = await lockAndLoad(trx, ledgerId, needs, checkpointEvery);
         const headPosition = Number(loaded.headPosition);
         const recordedAt = toInstant(loaded.recordedAt);
         const records = loaded.records.map((r) => ({ ...r, firstPosition: Number(r.firstPosition), lastPosition: Number(r.lastPosition) }));

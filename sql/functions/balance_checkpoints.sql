@@ -1,0 +1,153 @@
+-- Balance checkpoints: memos of the fold of an account's posted postings, so that a balance as
+-- of any (position P, effective time E) reads a bounded number of rows, never the account's
+-- whole history.
+--
+-- A checkpoint of an account at position C holds, for each effective day (UTC) on which the
+-- account has posted postings at positions <= C, the sums of those effective before the end of
+-- that day. Then the posted sums at (P, E), for the latest checkpoint C <= P, are:
+--   the checkpoint's row for the last day before E's day
+--   + the postings at positions <= C effective on E's day, up to E    (one day of postings)
+--   + the postings at positions in (C, P] effective by E              (the tail: at most p_tail_max)
+-- Reads build checkpoints when they find a longer tail, every p_tail_max postings, each from the
+-- one before: derived state, append-only like the rest, emptied by `npm run rebuild`. Writes
+-- never touch them. A read replica (in recovery) reads them but builds none.
+
+create or replace function ledger_effective_day(t timestamptz) returns bigint
+language sql immutable as $$ select floor(extract(epoch from t) / 86400)::bigint $$;
+
+-- The checkpoint at p_to, from the one at p_from (0: none) and the postings in (p_from, p_to].
+create or replace function ledger_build_checkpoint(p_ledger_id text, p_account_id text, p_from bigint, p_to bigint)
+returns void language sql volatile as $$
+  insert into balance_checkpoints (ledger_id, account_id, position, day, debits, credits)
+  select p_ledger_id, p_account_id, p_to, per_day.day,
+         sum(per_day.debits) over (order by per_day.day), sum(per_day.credits) over (order by per_day.day)
+    from (select amounts.day, sum(amounts.debits) as debits, sum(amounts.credits) as credits
+            from (select b.day,
+                         b.debits - coalesce(lag(b.debits) over by_day, 0) as debits,
+                         b.credits - coalesce(lag(b.credits) over by_day, 0) as credits
+                    from balance_checkpoints b
+                   where b.ledger_id = p_ledger_id and b.account_id = p_account_id and b.position = p_from
+                  window by_day as (order by b.day)
+                  union all
+                  select ledger_effective_day(p.effective_at),
+                         case when p.direction = 'debit' then p.amount else 0 end,
+                         case when p.direction = 'credit' then p.amount else 0 end
+                    from postings p
+                   where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status = 'posted'
+                     and p.position > p_from and p.position <= p_to) amounts
+           group by amounts.day) per_day
+  on conflict do nothing
+$$;
+
+-- The latest checkpoint of the account at or before p_position, after building the ones its
+-- tail calls for: one every p_tail_max posted postings (0 builds none). At most 100 per call, so
+-- that the first read of a long history stays well inside a statement timeout (each build is a
+-- few milliseconds, and what one read builds stays built); the reads after it build the rest.
+create or replace function ledger_checkpoint_for(p_ledger_id text, p_account_id text, p_position bigint, p_tail_max integer)
+returns bigint language plpgsql volatile as $$
+declare
+  checkpoint bigint;
+  next_position bigint;
+  builds_left integer := 100;
+begin
+  -- A backward probe of the primary key (max() would read every day row of every checkpoint).
+  select b.position into checkpoint from balance_checkpoints b
+   where b.ledger_id = p_ledger_id and b.account_id = p_account_id and b.position <= p_position
+   order by b.position desc limit 1;
+  checkpoint := coalesce(checkpoint, 0);
+  if p_tail_max <= 0 or pg_is_in_recovery() then
+    return checkpoint;
+  end if;
+  while builds_left > 0 loop
+    builds_left := builds_left - 1;
+    -- The position of the (p_tail_max + 1)th posted posting after the checkpoint, if the tail is that long.
+    select p.position into next_position from postings p
+     where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status = 'posted'
+       and p.position > checkpoint and p.position <= p_position
+     order by p.position offset p_tail_max limit 1;
+    exit when next_position is null;
+    -- Every posting of that position goes into the checkpoint: a transaction may post twice to one account.
+    perform ledger_build_checkpoint(p_ledger_id, p_account_id, checkpoint, next_position);
+    checkpoint := next_position;
+  end loop;
+  return checkpoint;
+end $$;
+
+-- Posted debits and credits of the account at positions <= p_position effective by
+-- p_effective_at, through `checkpoint`: ledger_checkpoint_for's answer for p_position.
+create or replace function ledger_posted_sums(p_ledger_id text, p_account_id text, p_position bigint, checkpoint bigint, p_effective_at timestamptz)
+returns table (debits numeric, credits numeric) language plpgsql stable as $$
+declare
+  day_of_e bigint := ledger_effective_day(p_effective_at);
+begin
+  return query
+  with base as (
+    select b.debits, b.credits from balance_checkpoints b
+     where b.ledger_id = p_ledger_id and b.account_id = p_account_id and b.position = checkpoint and b.day < day_of_e
+     order by b.day desc limit 1
+  ), rest as (
+    -- `|| ''`, `+ 0` and `+ interval '0'` keep the planner (also its generic plan, made while the tables
+    -- may have looked empty) off the index on the unselective condition: one day of postings
+    -- through postings_by_account, the tail through postings_by_account_status.
+    select p.direction, p.amount from postings p
+     where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status || '' = 'posted'
+       and p.position + 0 <= checkpoint
+       and p.effective_at >= to_timestamp(day_of_e * 86400) and p.effective_at <= p_effective_at
+    union all
+    select p.direction, p.amount from postings p
+     where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status = 'posted'
+       and p.position > checkpoint and p.position <= p_position and p.effective_at + interval '0' <= p_effective_at
+  )
+  select coalesce((select base.debits from base), 0) + coalesce((select sum(rest.amount) from rest where rest.direction = 'debit'), 0),
+         coalesce((select base.credits from base), 0) + coalesce((select sum(rest.amount) from rest where rest.direction = 'credit'), 0);
+end $$;
+
+-- The six sums of spec section 4 for each account at (p_position, p_effective_at):
+--   posted:    effective by E, at positions <= P;
+--   scheduled: known by E (recorded at or before it: positions <= Q, the last recorded by E)
+--              and effective after it: posted(min(P, Q), end of time) - posted(min(P, Q), E);
+--   pending:   holds active at E and not resolved as of P (over the account's pending postings).
+create or replace function ledger_balance_sums(p_ledger_id text, p_account_ids text[], p_position bigint, p_effective_at timestamptz, p_tail_max integer)
+returns table (account_id text, posted_debits numeric, posted_credits numeric, pending_debits numeric, pending_credits numeric,
+               scheduled_debits numeric, scheduled_credits numeric)
+language plpgsql volatile as $$
+declare
+  -- Later than any effective time (years to 9999, offsets to 14 hours), with a day number.
+  end_of_time constant timestamptz := '10001-01-01 00:00:00+00';
+  known bigint;
+  account text;
+  checkpoint bigint;
+  known_checkpoint bigint;
+  posted record;
+  known_total record;
+  known_by_e record;
+begin
+  -- A probe of events_by_recorded_at (positions follow recorded times), not a max over the log.
+  select e.position into known from events e where e.ledger_id = p_ledger_id and e.recorded_at <= p_effective_at
+   order by e.recorded_at desc, e.position desc limit 1;
+  known := least(coalesce(known, 0), p_position);
+  foreach account in array p_account_ids loop
+    checkpoint := ledger_checkpoint_for(p_ledger_id, account, p_position, p_tail_max);
+    select * into posted from ledger_posted_sums(p_ledger_id, account, p_position, checkpoint, p_effective_at);
+    if known = p_position then
+      -- The usual case: E is not before P was recorded.
+      known_checkpoint := checkpoint;
+      known_by_e := posted;
+    else
+      known_checkpoint := ledger_checkpoint_for(p_ledger_id, account, known, p_tail_max);
+      select * into known_by_e from ledger_posted_sums(p_ledger_id, account, known, known_checkpoint, p_effective_at);
+    end if;
+    select * into known_total from ledger_posted_sums(p_ledger_id, account, known, known_checkpoint, end_of_time);
+    return query
+    select account, posted.debits, posted.credits,
+           coalesce(sum(p.amount) filter (where p.direction = 'debit'), 0),
+           coalesce(sum(p.amount) filter (where p.direction = 'credit'), 0),
+           known_total.debits - known_by_e.debits, known_total.credits - known_by_e.credits
+      from postings p
+     where p.ledger_id = p_ledger_id and p.account_id = account and p.status = 'pending' and p.position <= p_position
+       and least(p.recorded_at, p.effective_at) <= p_effective_at and (p.expires_at is null or p.expires_at > p_effective_at)
+       and not exists (select 1 from hold_resolutions h
+                        where h.ledger_id = p.ledger_id and h.hold_id = p.transaction_id
+                          and h.position <= p_position and least(h.recorded_at, h.effective_at) <= p_effective_at);
+  end loop;
+end $$;

@@ -1,0 +1,73 @@
+-- The write path's first round trip: take the ledger's append lock, then read what a batch of
+-- decisions needs, each statement with a snapshot taken after the lock was granted. Answers one
+-- JSON document: the head, the commit's recorded time, and the state slice (the same fold the
+-- read models hold, at the head), with the noOverdraft accounts' windows from the earliest
+-- effective time the batch may touch: the commit's time, an effective time a command gives
+-- (p_earliest), or the effective time of a transaction it names (a reversal's default).
+--
+-- Every row is found through its primary key with `= any (array)`, which PostgreSQL always
+-- plans as index probes. A join with the ids (even a lateral one, which the planner flattens)
+-- could be planned as a scan of every transaction and idempotency key of the ledger, under the
+-- append lock: the cost of a write then grew with the ledger (9 ms at 7,000 transactions).
+create or replace function ledger_lock_and_load(
+  p_ledger_id text, p_account_ids jsonb, p_transaction_ids jsonb, p_claims jsonb, p_earliest timestamptz, p_tail_max integer
+) returns jsonb
+language plpgsql volatile as $$
+declare
+  head record;
+  transactions jsonb;
+  account_ids text[];
+  window_from timestamptz;
+  claim_scopes text[] := array(select c ->> 'scope' from jsonb_array_elements(p_claims) c);
+  claim_keys text[] := array(select c ->> 'key' from jsonb_array_elements(p_claims) c);
+begin
+  select * into head from ledger_lock_head(p_ledger_id);
+
+  select coalesce(jsonb_agg(jsonb_build_object(
+           'data', t.data, 'position', t.position,
+           'reversedBy', (select r.transaction_id from transactions r
+                           where r.ledger_id = t.ledger_id and r.reverses = t.transaction_id),
+           'resolution', (select jsonb_build_object('type', h.type, 'position', h.position,
+                                                    'effectiveAt', h.data ->> 'effectiveAt',
+                                                    'postings', coalesce(h.data -> 'postings', '[]'))
+                            from hold_resolutions h where h.ledger_id = t.ledger_id and h.hold_id = t.transaction_id))), '[]')
+    into transactions
+    from transactions t
+   where t.ledger_id = p_ledger_id
+     and t.transaction_id = any (array(select jsonb_array_elements_text(p_transaction_ids)));
+
+  -- A reversal's decision needs the accounts of its original's postings too.
+  select array(select jsonb_array_elements_text(p_account_ids)
+               union
+               select p ->> 'accountId' from jsonb_array_elements(transactions) t, jsonb_array_elements(t -> 'data' -> 'postings') p)
+    into account_ids;
+
+  select least(head.commit_recorded_at, p_earliest, min((t -> 'data' ->> 'effectiveAt')::timestamptz))
+    into window_from from jsonb_array_elements(transactions) t;
+
+  return jsonb_build_object(
+    'headPosition', head.head_position,
+    'headHash', head.head_hash,
+    'recordedAt', head.commit_recorded_at::text,
+    'ledger', (select jsonb_build_object('ledgerId', l.ledger_id, 'name', l.name, 'timezone', l.timezone)
+                 from ledgers l where l.ledger_id = p_ledger_id),
+    'closedThrough', (select c.through::text from period_closes c where c.ledger_id = p_ledger_id
+                       order by c.position desc limit 1),
+    'assets', (select coalesce(jsonb_agg(jsonb_build_object('code', a.code, 'scale', a.scale)), '[]')
+                 from assets a where a.ledger_id = p_ledger_id),
+    'accounts', (select coalesce(jsonb_agg(jsonb_build_object(
+                   'accountId', a.account_id, 'name', a.name, 'normalBalance', a.normal_balance, 'currency', a.currency,
+                   'noOverdraft', a.no_overdraft, 'metadata', a.metadata,
+                   'closed', exists (select 1 from account_closures c where c.ledger_id = a.ledger_id and c.account_id = a.account_id))), '[]')
+                   from accounts a where a.ledger_id = p_ledger_id and a.account_id = any (account_ids)),
+    'transactions', transactions,
+    'overdraft', ledger_overdraft_windows(p_ledger_id, account_ids, head.head_position, window_from, p_tail_max),
+    'records', (select coalesce(jsonb_agg(jsonb_build_object(
+                  'scope', k.scope, 'key', k.key, 'request', k.request,
+                  'firstPosition', k.first_position, 'lastPosition', k.last_position)), '[]')
+                  from idempotency_keys k
+                 where k.ledger_id = p_ledger_id and k.scope = any (claim_scopes) and k.key = any (claim_keys)
+                   -- each (scope, key) asked for, not every pairing of the two lists
+                   and exists (select 1 from jsonb_array_elements(p_claims) c where c ->> 'scope' = k.scope and c ->> 'key' = k.key))
+  );
+end $$;
