@@ -1,16 +1,19 @@
 -- The write path's first round trip: take the ledger's append lock, then read what a batch of
 -- decisions needs, each statement with a snapshot taken after the lock was granted. Answers one
 -- JSON document: the head, the commit's recorded time, and the state slice (the same fold the
--- read models hold, at the head), with the noOverdraft accounts' windows from the earliest
--- effective time the batch may touch: the commit's time, an effective time a command gives
--- (p_earliest), or the effective time of a transaction it names (a reversal's default).
+-- read models hold, at the head), with the windows of the noOverdraft accounts the batch may take
+-- money out of (a posting on their outgoing side in p_sides; all of them when p_mirrors, as
+-- reversals, corrections and captures take their postings from other transactions), from the
+-- earliest effective time the batch may touch: the commit's time, an effective time a command
+-- gives (p_earliest), or the effective time of a transaction it names (a reversal's default).
 --
 -- Every row is found through its primary key with `= any (array)`, which PostgreSQL always
 -- plans as index probes. A join with the ids (even a lateral one, which the planner flattens)
 -- could be planned as a scan of every transaction and idempotency key of the ledger, under the
 -- append lock: the cost of a write then grew with the ledger (9 ms at 7,000 transactions).
 create or replace function ledger_lock_and_load(
-  p_ledger_id text, p_account_ids jsonb, p_transaction_ids jsonb, p_claims jsonb, p_earliest timestamptz, p_tail_max integer
+  p_ledger_id text, p_account_ids jsonb, p_transaction_ids jsonb, p_claims jsonb, p_earliest timestamptz,
+  p_sides jsonb, p_mirrors boolean, p_tail_max integer
 ) returns jsonb
 language plpgsql volatile as $$
 declare
@@ -18,6 +21,7 @@ declare
   transactions jsonb;
   account_ids text[];
   window_from timestamptz;
+  guarded text[];
   claim_scopes text[] := array(select c ->> 'scope' from jsonb_array_elements(p_claims) c);
   claim_keys text[] := array(select c ->> 'key' from jsonb_array_elements(p_claims) c);
 begin
@@ -45,6 +49,11 @@ begin
   select least(head.commit_recorded_at, p_earliest, min((t -> 'data' ->> 'effectiveAt')::timestamptz))
     into window_from from jsonb_array_elements(transactions) t;
 
+  guarded := array(select a.account_id from accounts a
+                    where a.ledger_id = p_ledger_id and a.account_id = any (account_ids) and a.no_overdraft
+                      and (p_mirrors or exists (select 1 from jsonb_array_elements(p_sides) s
+                                                 where s ->> 'accountId' = a.account_id and s ->> 'direction' <> a.normal_balance)));
+
   return jsonb_build_object(
     'headPosition', head.head_position,
     'headHash', head.head_hash,
@@ -61,7 +70,7 @@ begin
                    'closed', exists (select 1 from account_closures c where c.ledger_id = a.ledger_id and c.account_id = a.account_id))), '[]')
                    from accounts a where a.ledger_id = p_ledger_id and a.account_id = any (account_ids)),
     'transactions', transactions,
-    'overdraft', ledger_overdraft_windows(p_ledger_id, account_ids, head.head_position, window_from, p_tail_max),
+    'overdraft', ledger_overdraft_windows(p_ledger_id, guarded, head.head_position, window_from, p_tail_max),
     'records', (select coalesce(jsonb_agg(jsonb_build_object(
                   'scope', k.scope, 'key', k.key, 'request', k.request,
                   'firstPosition', k.first_position, 'lastPosition', k.last_position)), '[]')

@@ -28,6 +28,13 @@ export interface StateNeeds {
    * the noOverdraft checks begin. Null when no command gives one.
    */
   readonly earliestEffectiveAt: Instant | null;
+  /**
+   * The (account, direction) of every posting the commands give. With `mirrors` false (no
+   * reversal, correction or capture, whose postings come from other transactions), only a
+   * noOverdraft account given a posting on its outgoing side needs its window.
+   */
+  readonly postingSides: readonly { readonly accountId: string; readonly direction: 'debit' | 'credit' }[];
+  readonly mirrors: boolean;
 }
 
 export interface BatchInput {

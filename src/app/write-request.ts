@@ -1,4 +1,4 @@
-import type { Command, EffectiveInput } from '../domain/commands.ts';
+import type { Command, EffectiveInput, PostingInput } from '../domain/commands.ts';
 import { earliestStartOfDay } from '../domain/time.ts';
 import type { IdempotencyClaim, StateNeeds } from './ports.ts';
 
@@ -56,7 +56,29 @@ export function needsOf(requests: readonly WriteRequest[]): StateNeeds {
   }
   const times = requests.flatMap(({ command }) => effectiveInputsOf(command)).map((t) => (typeof t === 'bigint' ? t : earliestStartOfDay(t.date)));
   const earliestEffectiveAt = times.length === 0 ? null : times.reduce((a, b) => (a < b ? a : b));
-  return { accountIds: [...accountIds], transactionIds: [...transactionIds], claims: requests.flatMap((r) => r.claims), earliestEffectiveAt };
+  const sides = new Map<string, { accountId: string; direction: 'debit' | 'credit' }>();
+  for (const { command } of requests) {
+    for (const p of postingsOf(command)) sides.set(`${p.direction} ${p.accountId}`, { accountId: p.accountId, direction: p.direction });
+  }
+  const mirrors = requests.some(({ command }) => command.type === 'ReverseTransaction' || command.type === 'CorrectTransaction' || command.type === 'PostHold');
+  return {
+    accountIds: [...accountIds], transactionIds: [...transactionIds], claims: requests.flatMap((r) => r.claims), earliestEffectiveAt,
+    postingSides: [...sides.values()], mirrors,
+  };
+}
+
+/** The postings a command gives itself. */
+function postingsOf(command: Command): readonly PostingInput[] {
+  switch (command.type) {
+    case 'RecordTransaction':
+      return command.transaction.postings;
+    case 'CorrectTransaction':
+      return command.replacement.postings;
+    case 'PostHold':
+      return command.postings ?? [];
+    default:
+      return [];
+  }
 }
 
 /** The effective times a command gives explicitly. */

@@ -193,40 +193,64 @@ function staysInWindow(f: PostingFact, from: Instant): boolean {
   return f.status === 'pending' && f.resolution === null && (f.expiresAt === null || f.expiresAt > from);
 }
 
+/** A window that `addToWindow` writes into. */
+export interface OpenWindow {
+  readonly from: Instant;
+  partsAtFrom: BalanceParts;
+  readonly facts: PostingFact[];
+}
+
 /**
- * The window with `events` added: their postings on `accountId`, and the posts and voids that
- * resolve its holds. The parts at `from` take in what changed there; postings that can no
- * longer change anything after `from` are kept in the parts only.
+ * Adds `events` to the window, in place: their postings on `accountId`, and the posts and voids
+ * that resolve its holds. The parts at `from` take in what changed there; a new posting that can
+ * change nothing after `from` is kept in the parts only.
  */
-export function windowWith(window: OverdraftWindow, events: readonly Pick<RecordedEvent, 'event' | 'position' | 'recordedAt'>[], accountId: string): OverdraftWindow {
-  const facts = [...window.facts];
-  const before = facts.length;
-  // Earlier postings whose hold these events resolve, as they were: their parts at `from` change.
+export function addToWindow(window: OpenWindow, events: readonly Pick<RecordedEvent, 'event' | 'position' | 'recordedAt'>[], accountId: string): void {
+  const added: PostingFact[] = [];
+  // Window postings whose hold these events resolve, as they were: their parts at `from` change.
   const resolved = new Map<number, PostingFact>();
-  addFacts(facts, events, accountId, (index, was) => {
+  const before = window.facts.length;
+  addFacts(window.facts, events, accountId, (index, was) => {
     if (index < before && !resolved.has(index)) resolved.set(index, was);
   });
+  added.push(...window.facts.splice(before));
   const atFrom = (some: readonly PostingFact[]) => foldBalanceParts(some, accountId, Number.MAX_SAFE_INTEGER, window.from);
-  const now = [...facts.slice(before), ...[...resolved.keys()].map((i) => facts[i]!)];
-  const partsAtFrom = combine(combine(window.partsAtFrom, atFrom(now), 1), atFrom([...resolved.values()]), -1);
-  return { from: window.from, partsAtFrom, facts: facts.filter((f) => staysInWindow(f, window.from)) };
+  const now = [...added, ...[...resolved.keys()].map((i) => window.facts[i]!)];
+  window.partsAtFrom = combine(combine(window.partsAtFrom, atFrom(now), 1), atFrom([...resolved.values()]), -1);
+  for (const f of added) if (staysInWindow(f, window.from)) window.facts.push(f);
+}
+
+/** `addToWindow` on a copy. */
+export function windowWith(window: OverdraftWindow, events: readonly Pick<RecordedEvent, 'event' | 'position' | 'recordedAt'>[], accountId: string): OverdraftWindow {
+  const copy: OpenWindow = { from: window.from, partsAtFrom: window.partsAtFrom, facts: [...window.facts] };
+  addToWindow(copy, events, accountId);
+  return copy;
+}
+
+/**
+ * How a posting moves the available balance over effective time, as steps: a posted one from
+ * when it counts (an outgoing one from when it is known: scheduled, then posted; an incoming one
+ * from when it takes effect), a hold's outgoing side while it is active (known, not expired, not
+ * yet resolved). Section 4 of the spec, as `foldBalanceParts` folds it.
+ */
+function availableSteps(f: PostingFact, normal: NormalBalance): { at: Instant; delta: Decimal }[] {
+  const outgoing = f.direction !== normal;
+  const knownFrom = earlier(f.recordedAt, f.effectiveAt);
+  if (f.status === 'posted') return outgoing ? [{ at: knownFrom, delta: f.amount.negated() }] : [{ at: f.effectiveAt, delta: f.amount }];
+  if (!outgoing) return [];
+  const ends = [f.expiresAt, f.resolution?.knownFrom ?? null].filter((t): t is Instant => t !== null);
+  const end = ends.length === 0 ? null : ends.reduce(earlier);
+  if (end !== null && end <= knownFrom) return [];
+  return end === null ? [{ at: knownFrom, delta: f.amount.negated() }] : [{ at: knownFrom, delta: f.amount.negated() }, { at: end, delta: f.amount }];
 }
 
 /**
  * `lowestAvailableByFold` over a window, by a sweep: the available balance at the window's start
- * from its parts, then each change in time order. O(n log n) in the window's postings.
+ * from its parts, then each step after it in time order. O(n log n) in the window's postings.
  */
 export function lowestAvailableInWindow(window: OverdraftWindow, accountId: string, normal: NormalBalance, from: Instant): { availableBalance: Decimal; effectiveAt: Instant } {
   if (from < window.from) throw new Error(`the overdraft check of ${accountId} needs postings from ${from}; its window starts at ${window.from}`);
-  const effectAt = (f: PostingFact, t: Instant) => balanceOf(foldBalanceParts([f], accountId, Number.MAX_SAFE_INTEGER, t), normal).availableBalance;
-  const changes: { at: Instant; delta: Decimal }[] = [];
-  for (const f of window.facts) {
-    for (const at of new Set(changeTimes(f))) {
-      if (at <= window.from) continue;
-      const delta = effectAt(f, at).minus(effectAt(f, at - 1n));
-      if (!delta.isZero()) changes.push({ at, delta });
-    }
-  }
+  const changes = window.facts.flatMap((f) => (f.accountId === accountId ? availableSteps(f, normal) : [])).filter((c) => c.at > window.from);
   changes.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   let available = balanceOf(window.partsAtFrom, normal).availableBalance;
   let i = 0;

@@ -36,14 +36,16 @@ export function decide(command: Command, state: LedgerState, context: DecisionCo
  * its new postings is known from (a backdated one's effective time; else now) onward.
  */
 function checkNoOverdraft(state: LedgerState, events: readonly LedgerEvent[], context: DecisionContext): Rejection | null {
-  if (state.overdraft.size === 0) return null;
   const at = { position: Number.MAX_SAFE_INTEGER, recordedAt: context.recordedAt };
   const recorded = events.map((event) => ({ event, ...at }));
   const fresh = appendFacts([], recorded);
-  for (const [accountId, window] of state.overdraft) {
+  const checked = new Set(fresh.filter((f) => state.accounts.get(f.accountId)?.noOverdraft && f.direction !== state.accounts.get(f.accountId)!.normalBalance).map((f) => f.accountId));
+  for (const accountId of checked) {
     const account = state.accounts.get(accountId)!;
+    const window = state.overdraft.get(accountId);
+    // The store loads a window for every noOverdraft account a batch may take money out of.
+    if (!window) throw new Error(`no overdraft window for the noOverdraft account ${accountId}`);
     const outgoing = fresh.filter((f) => f.accountId === accountId && f.direction !== account.normalBalance);
-    if (outgoing.length === 0) continue;
     const from = outgoing.map((f) => (f.recordedAt < f.effectiveAt ? f.recordedAt : f.effectiveAt)).reduce((a, b) => (a < b ? a : b));
     const lowest = lowestAvailableInWindow(windowWith(window, recorded, accountId), accountId, account.normalBalance, from);
     if (lowest.availableBalance.isNegative()) {

@@ -1,7 +1,7 @@
 import type { Asset } from './assets.ts';
 import type { LedgerEvent, NormalBalance, Posting, TransactionData } from './events.ts';
 import { assertNever } from './events.ts';
-import { wholeHistoryWindow, windowWith, type OverdraftWindow } from './balance.ts';
+import { addToWindow, wholeHistoryWindow, windowWith, type OpenWindow, type OverdraftWindow } from './balance.ts';
 import type { Instant, PlainDate } from './time.ts';
 
 export interface AccountState {
@@ -81,7 +81,7 @@ export class LedgerFold {
       assets: new Map(start.assets),
       accounts: new Map(start.accounts),
       transactions: new Map(start.transactions),
-      overdraft: new Map(start.overdraft),
+      overdraft: new Map([...start.overdraft].map(([accountId, w]): [string, OpenWindow] => [accountId, { ...w, facts: [...w.facts] }])),
     };
   }
 
@@ -107,10 +107,20 @@ export function foldLog(events: readonly (LogPoint & { readonly event: LedgerEve
 /** How a step of the fold writes: into copies of the state's maps (`evolve`), or into maps it owns (`LedgerFold`). */
 interface Writes {
   entry<V>(map: ReadonlyMap<string, V>, key: string, value: V): ReadonlyMap<string, V>;
+  window(window: OverdraftWindow, event: LedgerEvent, at: LogPoint, accountId: string): OverdraftWindow;
 }
 
-const COPYING: Writes = { entry: (map, key, value) => new Map(map).set(key, value) };
-const IN_PLACE: Writes = { entry: (map, key, value) => (map as Map<string, typeof value>).set(key, value) };
+const COPYING: Writes = {
+  entry: (map, key, value) => new Map(map).set(key, value),
+  window: (window, event, at, accountId) => windowWith(window, [{ event, ...at }], accountId),
+};
+const IN_PLACE: Writes = {
+  entry: (map, key, value) => (map as Map<string, typeof value>).set(key, value),
+  window(window, event, at, accountId) {
+    addToWindow(window as OpenWindow, [{ event, ...at }], accountId);
+    return window;
+  },
+};
 
 function step(state: LedgerState, event: LedgerEvent, at: LogPoint, writes: Writes): LedgerState {
   const evolved = evolveEntities(state, event, at.position, writes);
@@ -118,7 +128,7 @@ function step(state: LedgerState, event: LedgerEvent, at: LogPoint, writes: Writ
   if (event.type === 'AccountOpened' && event.data.noOverdraft) return { ...evolved, overdraft: writes.entry(state.overdraft, event.data.accountId, wholeHistoryWindow()) };
   if (state.overdraft.size === 0 || !movesMoney(event)) return evolved;
   let overdraft = state.overdraft;
-  for (const [accountId, window] of state.overdraft) overdraft = writes.entry(overdraft, accountId, windowWith(window, [{ event, ...at }], accountId));
+  for (const [accountId, window] of state.overdraft) overdraft = writes.entry(overdraft, accountId, writes.window(window, event, at, accountId));
   return { ...evolved, overdraft };
 }
 

@@ -779,7 +779,8 @@ describe('properties: noOverdraft', () => {
         const command = commandOf(op, state, ids, n, now);
         const decision = decide(command, state, { recordedAt: now });
         // The same command decided without tracking: what it would record if nothing were checked.
-        const unchecked = decide(command, { ...state, overdraft: new Map() }, { recordedAt: now });
+        const unguarded = new Map([...state.accounts].map(([id, account]) => [id, { ...account, noOverdraft: false }]));
+        const unchecked = decide(command, { ...state, accounts: unguarded }, { recordedAt: now });
         if (isRejection(decision)) {
           if (decision.code !== 'INSUFFICIENT_FUNDS') return expect(unchecked).toMatchObject({ code: decision.code });
           if (isRejection(unchecked)) return expect.fail(`refused unchecked: ${unchecked.code}`);

@@ -111,7 +111,8 @@ async function lockAndLoad(trx: Trx, ledgerId: string, needs: StateNeeds, checkp
   const { rows } = await sql<{ loaded: Loaded }>`
     select ledger_lock_and_load(${ledgerId}, ${JSON.stringify(needs.accountIds)}::text::jsonb,
       ${JSON.stringify(needs.transactionIds)}::text::jsonb, ${JSON.stringify(needs.claims)}::text::jsonb,
-      ${earliest}::timestamptz, ${checkpointEvery}::integer) as loaded`.execute(trx);
+      ${earliest}::timestamptz, ${JSON.stringify(needs.postingSides)}::text::jsonb, ${needs.mirrors}::boolean,
+      ${checkpointEvery}::integer) as loaded`.execute(trx);
   const loaded = rows[0]!.loaded;
   const state: LedgerState = {
     ledger: loaded.ledger,
