@@ -27,7 +27,7 @@ export class GroupCommitter {
   private readonly isUnavailable: (error: unknown) => boolean;
 
   /**
-   * `isUnavailable` tells an error that says the database cannot answer now (a lost connection):
+   * `isUnavailable` tells an error that says the database is gone (a lost or refused connection):
    * a group that fails so fails whole, with every write queued behind it, since trying them one
    * by one would only fail again, each after the other.
    */

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { bootstrapAdminKey } from '../app/api-keys.ts';
 import { DatabaseAvailability } from '../app/database-availability.ts';
 import { GroupCommitter } from '../app/group-commit.ts';
-import { isDatabaseUnavailable } from '../adapters/db/errors.ts';
+import { isDatabaseGone } from '../adapters/db/errors.ts';
 import { createLedgerStore } from '../adapters/db/ledger-store.ts';
 import { openReadReplica } from '../adapters/db/read-replica.ts';
 import { createApp } from '../adapters/http/app.ts';
@@ -40,7 +40,7 @@ if (firstKey) {
 }
 const stopping = new AbortController();
 const app = createApp({
-  store, committer: new GroupCommitter(store, { isUnavailable: isDatabaseUnavailable }), logger, shutdown: stopping.signal, limits: config.limits,
+  store, committer: new GroupCommitter(store, { isUnavailable: isDatabaseGone }), logger, shutdown: stopping.signal, limits: config.limits,
   ...(readReplica ? { readReplica } : {}), ...(availability ? { availability } : {}),
 });
 const server = serve({ fetch: app.fetch, port: config.port }, (info) => {

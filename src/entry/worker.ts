@@ -3,7 +3,7 @@ import { bootstrapAdminKey } from '../app/api-keys.ts';
 import { GroupCommitter } from '../app/group-commit.ts';
 import type { LedgerStore } from '../app/ports.ts';
 import type { Database } from '../adapters/db/database.ts';
-import { isDatabaseUnavailable } from '../adapters/db/errors.ts';
+import { isDatabaseGone } from '../adapters/db/errors.ts';
 import { createLedgerStore } from '../adapters/db/ledger-store.ts';
 import { openPostgres } from '../adapters/db/postgres.ts';
 import { createApp } from '../adapters/http/app.ts';
@@ -105,7 +105,7 @@ function createWorker() {
         const store = createLedgerStore(database.db);
         const unready = ready ? undefined : await whyUnready(database, store, config);
         ready = unready === undefined;
-        const answer = untilSent(await scopes.run({ store, committer: new GroupCommitter(store, { isUnavailable: isDatabaseUnavailable }), unready }, () => app.fetch(request)));
+        const answer = untilSent(await scopes.run({ store, committer: new GroupCommitter(store, { isUnavailable: isDatabaseGone }), unready }, () => app.fetch(request)));
         sent = answer.sent;
         return answer.response;
       } finally {

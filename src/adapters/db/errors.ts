@@ -15,3 +15,6 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 
 /** True when PostgreSQL cancelled a statement that ran past `statement_timeout`. */
 export const isStatementTimeout = (error: unknown) => (error as { code?: unknown } | null)?.code === '57014';
+
+/** Unavailable, but not merely slow: the connection or the server is gone, or refuses new sessions. */
+export const isDatabaseGone = (error: unknown) => isDatabaseUnavailable(error) && !isStatementTimeout(error);

@@ -6,7 +6,7 @@ import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
 import { ApiKeyCache } from '../../app/api-keys.ts';
-import { isDatabaseUnavailable, isStatementTimeout } from '../db/errors.ts';
+import { isDatabaseGone, isDatabaseUnavailable, isStatementTimeout } from '../db/errors.ts';
 import type { AppDeps, AppEnv } from './env.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
 import { RequestCounters } from './metrics.ts';
@@ -35,7 +35,7 @@ function answerError(error: Error, c: Context<AppEnv>): Response {
   if (error instanceof ProblemError) return problemResponse(c, error.code, error.detail, error.errors, { ...error.headers });
   if (isDatabaseUnavailable(error)) {
     // A lost connection may be a database that is gone: find out now (a timeout is only slow).
-    if (!isStatementTimeout(error)) c.get('deps').availability?.suspect();
+    if (isDatabaseGone(error)) c.get('deps').availability?.suspect();
     const why = isStatementTimeout(error) ? 'The query ran past the statement timeout' : 'The database cannot answer now';
     return problemResponse(c, 'UNAVAILABLE', `${why}; retry later. Nothing was recorded unless a retry says so.`, undefined, { 'Retry-After': '1' });
   }
