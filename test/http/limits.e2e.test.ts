@@ -1,7 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, type Limits } from '../../src/adapters/http/limits.ts';
 import { MAX_BATCH, MAX_PAGE_SIZE, MAX_POSTINGS } from '../../src/adapters/http/schemas.ts';
 import { configFrom, DEFAULT_STATEMENT_TIMEOUT_MS } from '../../src/entry/config.ts';
+import { startServer, stopAllServers } from '../support/server.ts';
 import { answerOf, describeOnEachDatabase, expectProblem, testApi, transfer, type Answer, type Json, type TestApi } from '../support/http.ts';
 
 // Spec sections 5 (413, 429, "no client input gets a 5xx", "a refused write records nothing")
@@ -359,5 +364,44 @@ describe('limits from the environment (configFrom)', () => {
       ['LEDGER_STATEMENT_TIMEOUT_MS', ' 100'],
     ];
     for (const [name, value] of bad) expect(() => configFrom({ [name]: value }), `${name}=${value}`).toThrow(name);
+  });
+});
+
+// On Node the guards read the body from Node's request stream themselves (request-guards.ts):
+// the same limit over real HTTP, with a declared length and chunked.
+describe('the body limit over real HTTP', () => {
+  afterAll(() => stopAllServers());
+
+  it('refuses a body over the limit with 413 with or without Content-Length, and takes one at the limit', { timeout: 60_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ledger-limits-'));
+    const key = `lk_${randomBytes(24).toString('base64url')}`;
+    const server = await startServer({ DATA_DIR: join(dir, 'data'), LEDGER_BOOTSTRAP_ADMIN_KEY: key, LEDGER_MAX_BODY_BYTES: String(MAX_BODY) });
+    try {
+      const base = `http://127.0.0.1:${server.port}`;
+      const post = (path: string, body: string, chunked: boolean) => fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+        body: chunked ? new Blob([body]).stream() : body,
+        ...(chunked ? { duplex: 'half' } : {}),
+      } as RequestInit).then(answerOf);
+      expect((await post('/v1/ledgers', JSON.stringify({ id: 'limits', name: 'Limits' }), false)).status).toBe(201);
+      for (const id of ['bank', 'alice']) {
+        expect((await post('/v1/ledgers/limits/accounts', JSON.stringify({ id, normalBalance: id === 'bank' ? 'debit' : 'credit', currency: 'USD' }), true)).status).toBe(201);
+      }
+      const url = '/v1/ledgers/limits/transactions';
+      for (const chunked of [false, true]) {
+        expectProblem(await post(url, paddedTo(transfer(`over-${chunked}`, day(1), 'bank', 'alice', '1.00'), MAX_BODY + 1), chunked), 413, 'PAYLOAD_TOO_LARGE');
+        expectProblem(await post(url, paddedTo(transfer(`huge-${chunked}`, day(1), 'bank', 'alice', '1.00'), 50 * MAX_BODY), chunked), 413, 'PAYLOAD_TOO_LARGE');
+        const at = await post(url, paddedTo(transfer(`at-${chunked}`, day(1), 'bank', 'alice', '1.00'), MAX_BODY), chunked);
+        expect(at.status, at.text).toBe(201);
+      }
+      // Malformed JSON and a wrong media type are still 400, read from Node's stream.
+      expectProblem(await post(url, '{"id":', false), 400, 'VALIDATION_FAILED');
+      const head = await fetch(`${base}/v1/ledgers/limits`, { headers: { Authorization: `Bearer ${key}` } }).then(answerOf);
+      expect(head.body.head).toBe(5);
+    } finally {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -101,6 +101,7 @@ export function createApp(deps: AppDeps) {
     c.set('key', null);
     c.set('problem', undefined);
     c.set('readFrom', 'primary');
+    c.set('bodyText', undefined);
     await next();
     c.header('X-Request-Id', c.get('requestId'));
     counters.count(c.res.status, c.get('problem'), c.get('readFrom'));

@@ -41,6 +41,8 @@ export interface AppEnv {
     counters: RequestCounters;
     /** The code of the problem this request is answered with, for the log and the counters. */
     problem: ErrorCode | undefined;
+    /** The request's body as text, once read (request-guards.ts). */
+    bodyText: string | undefined;
     /** Where a read was answered from: the replica when it was pinned and the replica had it. */
     readFrom: 'primary' | 'replica';
   };

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import type { IncomingMessage } from 'node:http';
 import { createMiddleware } from 'hono/factory';
 import { identify } from './access.ts';
 import type { AppEnv } from './env.ts';
@@ -8,13 +8,58 @@ import { countsOverLimits, type Limits } from './limits.ts';
 import { ProblemError } from './problem.ts';
 import { RateLimiter } from './rate-limit.ts';
 
+/** A body larger than the limit: 413, before more of it is read. */
+function tooLarge(maxBytes: number): ProblemError {
+  return new ProblemError('PAYLOAD_TOO_LARGE', `The request body is larger than ${maxBytes} bytes.`);
+}
+
+/** Node's request, where the Node server gives it (@hono/node-server's `env.incoming`). */
+const nodeRequestOf = (c: Context<AppEnv>) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+
+/** Reads a stream of chunks to its end, as text; null as soon as it passes `maxBytes`. */
+async function readText(chunks: AsyncIterable<Uint8Array>, maxBytes: number): Promise<string | null> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of chunks) {
+    size += chunk.length;
+    if (size > maxBytes) return null;
+    parts.push(chunk);
+  }
+  const whole = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    whole.set(part, offset);
+    offset += part.length;
+  }
+  return new TextDecoder().decode(whole);
+}
+
+/**
+ * A POST's body as text, read once (a later call answers the same), refusing more than
+ * `maxBytes` with 413. On Node it reads Node's request stream itself: the server adapter would
+ * otherwise build a web Request and a body stream for it, which cost more than the rest of a
+ * small request's guards. Empty for a request without a body.
+ */
+async function bodyText(c: Context<AppEnv>, maxBytes: number): Promise<string> {
+  const read = c.get('bodyText');
+  if (read !== undefined) return read;
+  const incoming = nodeRequestOf(c);
+  const stream = incoming ?? c.req.raw.body;
+  const text = stream ? await readText(stream, maxBytes) : '';
+  if (text === null) throw tooLarge(maxBytes);
+  c.set('bodyText', text);
+  (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(text);
+  return text;
+}
+
 /**
  * A POST's JSON body, or a 400: for a body that is not JSON, malformed JSON, numbers JavaScript
  * cannot hold exactly, and what the database cannot store. Undefined when there is no body.
+ * The route's validator then takes the value parsed here rather than parsing the text again.
  */
-async function storableJsonBody(c: Context<AppEnv>): Promise<unknown> {
-  if (c.req.method !== 'POST' || !c.req.raw.body) return undefined;
-  const text = await c.req.text();
+async function storableJsonBody(c: Context<AppEnv>, maxBytes: number): Promise<unknown> {
+  if (c.req.method !== 'POST') return undefined;
+  const text = await bodyText(c, maxBytes);
   if (!/\bjson\b/i.test(c.req.header('Content-Type') ?? '')) {
     if (text.length === 0) return undefined;
     throw new ProblemError('VALIDATION_FAILED', 'The request body must be JSON, sent with Content-Type: application/json.', [{ path: '(body)', message: 'not JSON' }]);
@@ -27,6 +72,7 @@ async function storableJsonBody(c: Context<AppEnv>): Promise<unknown> {
   }
   const unstorable = unstorableJson(parsed);
   if (unstorable) throw new ProblemError('VALIDATION_FAILED', `The request body ${unstorable.message}.`, [unstorable]);
+  (c.req as { json: () => Promise<unknown> }).json = () => Promise.resolve(parsed);
   return parsed;
 }
 
@@ -53,16 +99,23 @@ export function requestGuards(limits: Limits) {
   const checkBody = createMiddleware<AppEnv>(async (c, next) => {
     // Without a key, the route answers 401 before looking at the body.
     if (!c.get('key')) return next();
-    const body = await storableJsonBody(c);
+    const body = await storableJsonBody(c, limits.maxBodyBytes);
     const over = countsOverLimits(body, c.req.query('limit'), limits);
     if (over.length > 0) throw new ProblemError('VALIDATION_FAILED', `The request is over this service's limits: ${over.map((o) => `${o.path} ${o.message}`).join('; ')}.`, over);
     await next();
   });
-  const limitBody = bodyLimit({
-    maxSize: limits.maxBodyBytes,
-    onError: () => {
-      throw new ProblemError('PAYLOAD_TOO_LARGE', `The request body is larger than ${limits.maxBodyBytes} bytes.`);
-    },
+  // The declared length first, so that no large body is read; a body without one (chunked) is
+  // read up to the limit here, before the key is looked at, as its size is not known otherwise.
+  const limitBody = createMiddleware<AppEnv>(async (c, next) => {
+    if (c.req.method === 'POST') {
+      const declared = c.req.header('Content-Length');
+      if (declared !== undefined && !c.req.header('Transfer-Encoding')) {
+        if (Number(declared) > limits.maxBodyBytes) throw tooLarge(limits.maxBodyBytes);
+      } else {
+        await bodyText(c, limits.maxBodyBytes);
+      }
+    }
+    await next();
   });
   return [limitBody, identify, rateLimited(limits), checkBody] as const;
 }
