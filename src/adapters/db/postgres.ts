@@ -59,7 +59,8 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     ...RECONNECT,
     max: options.poolSize ?? 10,
     types: TEXT_TYPES,
-    connection: { ...SESSION_SETTINGS, ...durable, role: APP_ROLE, statement_timeout: options.statementTimeoutMs ?? 0 },
+    // jit off: compiling a plan costs milliseconds, more than any of the service's queries runs.
+    connection: { ...SESSION_SETTINGS, ...durable, role: APP_ROLE, statement_timeout: options.statementTimeoutMs ?? 0, jit: 'off' },
   });
   const db = new Kysely<Tables>({ dialect: new PostgresJsDialect(pool) });
   // Pings run on a connection of their own, so that a pool busy with long queries does not look
