@@ -1,9 +1,12 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describeError } from '../app/database-availability.ts';
 import type { Database } from '../adapters/db/database.ts';
 import { isDatabaseUnavailable } from '../adapters/db/errors.ts';
-import { migrate } from '../adapters/db/migrate.ts';
+import { migrate, type FunctionFile, type Migration } from '../adapters/db/migrate.ts';
+import { readTemplate, templatePath } from '../adapters/db/pglite-template.ts';
 import { readFunctionFiles, readMigrations } from '../adapters/db/migrations-dir.ts';
 import { openPglite } from '../adapters/db/pglite.ts';
 import { openPostgres } from '../adapters/db/postgres.ts';
@@ -17,17 +20,24 @@ export const SQL_DIR = fileURLToPath(new URL('../../sql/', import.meta.url));
  * On PostgreSQL, `synchronous_commit = off` is overridden to `on`: a 201 must survive a crash.
  */
 export async function openDatabase(options: { databaseUrl?: string | undefined; dataDir?: string | undefined; statementTimeoutMs?: number }): Promise<Database> {
+  const [migrations, functions] = await Promise.all([readMigrations(SQL_DIR), readFunctionFiles(SQL_DIR)]);
   const database = options.databaseUrl
     ? await openPostgres(options.databaseUrl, { statementTimeoutMs: options.statementTimeoutMs, ensureSynchronousCommit: true })
-    : await openPglite(options.dataDir === 'memory://' ? undefined : options.dataDir);
+    : await openEmbedded(options.dataDir === 'memory://' ? undefined : options.dataDir, migrations, functions);
   try {
-    await migrate(database, await readMigrations(SQL_DIR), await readFunctionFiles(SQL_DIR));
+    await migrate(database, migrations, functions);
     await database.actAsAppRole();
   } catch (error) {
     await database.close();
     throw error;
   }
   return database;
+}
+
+/** PGlite under `dataDir`; a new one from the template that `npm install` made, when it matches. */
+async function openEmbedded(dataDir: string | undefined, migrations: readonly Migration[], functions: readonly FunctionFile[]): Promise<Database> {
+  const fresh = dataDir !== undefined && !existsSync(join(dataDir, 'PG_VERSION'));
+  return openPglite(dataDir, fresh ? await readTemplate(await templatePath(migrations, functions)) : undefined);
 }
 
 /** The first pause between tries when PostgreSQL does not answer at start, doubled each time up to the last. */
