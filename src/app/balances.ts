@@ -1,5 +1,5 @@
 import type { Asset } from '../domain/assets.ts';
-import { balanceOf, type Balance } from '../domain/balance.ts';
+import { balanceOf, type Balance, type BalanceParts } from '../domain/balance.ts';
 import { assetOf } from '../domain/decide.ts';
 import { Decimal, ZERO } from '../domain/money.ts';
 import { initialState } from '../domain/state.ts';
@@ -12,14 +12,19 @@ export interface AccountBalance {
   readonly balance: Balance;
 }
 
-/** Section 4's balance from the database's sums. */
-export function balanceFromSums(sums: BalanceSums, account: Pick<AccountRow, 'normalBalance'>): Balance {
+/** The database's sums (text) as the domain's balance parts. */
+export function partsFromSums(sums: BalanceSums): BalanceParts {
   const d = (text: string) => new Decimal(text);
-  return balanceOf({
+  return {
     posted: { debits: d(sums.postedDebits), credits: d(sums.postedCredits) },
     pending: { debits: d(sums.pendingDebits), credits: d(sums.pendingCredits) },
     scheduled: { debits: d(sums.scheduledDebits), credits: d(sums.scheduledCredits) },
-  }, account.normalBalance);
+  };
+}
+
+/** Section 4's balance from the database's sums. */
+export function balanceFromSums(sums: BalanceSums, account: Pick<AccountRow, 'normalBalance'>): Balance {
+  return balanceOf(partsFromSums(sums), account.normalBalance);
 }
 
 /** The asset an account counts in: one of the ledger's custom assets or an ISO 4217 currency. */

@@ -167,10 +167,10 @@ export interface OverdraftWindow {
 /** Earlier than any time the ledger holds: a window from here holds every posting. */
 export const START_OF_TIME: Instant = -(1n << 62n);
 
-export const NO_PARTS: BalanceParts = { posted: NO_SIDES, pending: NO_SIDES, scheduled: NO_SIDES };
+const NO_PARTS: BalanceParts = { posted: NO_SIDES, pending: NO_SIDES, scheduled: NO_SIDES };
 
-/** A window over a whole history, for folds from the start of a log. */
-export const wholeHistoryWindow = (facts: readonly PostingFact[] = []): OverdraftWindow => ({ from: START_OF_TIME, partsAtFrom: NO_PARTS, facts });
+/** The window of an account with no postings yet, from the start of time: for a fold from the start of a log, or an account just opened. */
+export const wholeHistoryWindow = (): OverdraftWindow => ({ from: START_OF_TIME, partsAtFrom: NO_PARTS, facts: [] });
 
 const sum = (a: Sides, b: Sides, sign: 1 | -1): Sides => (sign === 1
   ? { debits: a.debits.plus(b.debits), credits: a.credits.plus(b.credits) }
@@ -206,14 +206,13 @@ export interface OpenWindow {
  * change nothing after `from` is kept in the parts only.
  */
 export function addToWindow(window: OpenWindow, events: readonly Pick<RecordedEvent, 'event' | 'position' | 'recordedAt'>[], accountId: string): void {
-  const added: PostingFact[] = [];
   // Window postings whose hold these events resolve, as they were: their parts at `from` change.
   const resolved = new Map<number, PostingFact>();
   const before = window.facts.length;
   addFacts(window.facts, events, accountId, (index, was) => {
     if (index < before && !resolved.has(index)) resolved.set(index, was);
   });
-  added.push(...window.facts.splice(before));
+  const added = window.facts.splice(before);
   const atFrom = (some: readonly PostingFact[]) => foldBalanceParts(some, accountId, Number.MAX_SAFE_INTEGER, window.from);
   const now = [...added, ...[...resolved.keys()].map((i) => window.facts[i]!)];
   window.partsAtFrom = combine(combine(window.partsAtFrom, atFrom(now), 1), atFrom([...resolved.values()]), -1);

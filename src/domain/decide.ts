@@ -38,15 +38,20 @@ export function decide(command: Command, state: LedgerState, context: DecisionCo
 function checkNoOverdraft(state: LedgerState, events: readonly LedgerEvent[], context: DecisionContext): Rejection | null {
   const at = { position: Number.MAX_SAFE_INTEGER, recordedAt: context.recordedAt };
   const recorded = events.map((event) => ({ event, ...at }));
-  const fresh = appendFacts([], recorded);
-  const checked = new Set(fresh.filter((f) => state.accounts.get(f.accountId)?.noOverdraft && f.direction !== state.accounts.get(f.accountId)!.normalBalance).map((f) => f.accountId));
-  for (const accountId of checked) {
+  // The earliest time each noOverdraft account these events take money out of is affected from.
+  const fromByAccount = new Map<string, Instant>();
+  for (const f of appendFacts([], recorded)) {
+    const account = state.accounts.get(f.accountId);
+    if (!account?.noOverdraft || f.direction === account.normalBalance) continue;
+    const knownFrom = f.recordedAt < f.effectiveAt ? f.recordedAt : f.effectiveAt;
+    const earliest = fromByAccount.get(f.accountId);
+    fromByAccount.set(f.accountId, earliest === undefined || knownFrom < earliest ? knownFrom : earliest);
+  }
+  for (const [accountId, from] of fromByAccount) {
     const account = state.accounts.get(accountId)!;
     const window = state.overdraft.get(accountId);
     // The store loads a window for every noOverdraft account a batch may take money out of.
     if (!window) throw new Error(`no overdraft window for the noOverdraft account ${accountId}`);
-    const outgoing = fresh.filter((f) => f.accountId === accountId && f.direction !== account.normalBalance);
-    const from = outgoing.map((f) => (f.recordedAt < f.effectiveAt ? f.recordedAt : f.effectiveAt)).reduce((a, b) => (a < b ? a : b));
     const lowest = lowestAvailableInWindow(windowWith(window, recorded, accountId), accountId, account.normalBalance, from);
     if (lowest.availableBalance.isNegative()) {
       const scale = assetOf(state, account.currency)?.scale ?? 0;

@@ -95,8 +95,8 @@ export class LedgerFold {
 }
 
 /**
- * The fold of a whole log from the initial state, tracking the postings of every `noOverdraft`
- * account as the store loads them under the append lock. For replays.
+ * The fold of a whole log from the initial state, each `noOverdraft` account with its window
+ * from the start of time (every posting of it). For replays.
  */
 export function foldLog(events: readonly (LogPoint & { readonly event: LedgerEvent })[]): LedgerState {
   const fold = new LedgerFold(initialState);

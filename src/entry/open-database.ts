@@ -45,7 +45,7 @@ const WAIT_PAUSES_MS = { first: 250, last: 5000 } as const;
 
 /**
  * `openDatabase`, tried again while PostgreSQL does not answer (refused, starting up, shutting
- * down, out of connections), with a doubling pause, each try logged, for at most `waitS`
+ * down, out of connections), with a doubling pause, each try logged, for at most `databaseWaitS`
  * seconds; then it fails with the last error. Any other error (a wrong password, a failed
  * migration) fails at once.
  */

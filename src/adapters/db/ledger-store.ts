@@ -11,6 +11,7 @@ import { reject, type ErrorCode, type FieldError } from '../../domain/rejection.
 import type { AccountState, HoldResolution, LedgerState } from '../../domain/state.ts';
 import { formatInstant, parseDbTimestamp, type Instant } from '../../domain/time.ts';
 import type { Db } from './database.ts';
+import { partsFromSums } from '../../app/balances.ts';
 import { commandFromJson, commandToJson } from '../../app/command-json.ts';
 import { hashEvent } from '../../app/hash-chain.ts';
 import { insertRowsStatement } from './append-sql.ts';
@@ -86,7 +87,7 @@ interface Loaded {
 interface WindowJson {
   accountId: string;
   from: string;
-  sums: Record<'postedDebits' | 'postedCredits' | 'pendingDebits' | 'pendingCredits' | 'scheduledDebits' | 'scheduledCredits', string>;
+  sums: BalanceSums;
   facts: FactJson[];
 }
 
@@ -105,7 +106,7 @@ function toFact(f: FactJson): PostingFact {
   };
 }
 
-/** One round trip: the ledger's append lock, its head, and the slice of state a batch needs (sql/004). */
+/** One round trip: the ledger's append lock, its head, and the slice of state a batch needs (sql/functions/ledger_lock_and_load.sql). */
 async function lockAndLoad(trx: Trx, ledgerId: string, needs: StateNeeds, checkpointEvery: number): Promise<{ state: LedgerState; loaded: Loaded }> {
   const earliest = needs.earliestEffectiveAt === null ? null : toTimestamp(needs.earliestEffectiveAt);
   const { rows } = await sql<{ loaded: Loaded }>`
@@ -127,15 +128,7 @@ async function lockAndLoad(trx: Trx, ledgerId: string, needs: StateNeeds, checkp
   return { state, loaded };
 }
 
-function toWindow(w: WindowJson): OverdraftWindow {
-  const sides = (debits: string, credits: string) => ({ debits: new Decimal(debits), credits: new Decimal(credits) });
-  const s = w.sums;
-  return {
-    from: toInstant(w.from),
-    partsAtFrom: { posted: sides(s.postedDebits, s.postedCredits), pending: sides(s.pendingDebits, s.pendingCredits), scheduled: sides(s.scheduledDebits, s.scheduledCredits) },
-    facts: w.facts.map(toFact),
-  };
-}
+const toWindow = (w: WindowJson): OverdraftWindow => ({ from: toInstant(w.from), partsAtFrom: partsFromSums(w.sums), facts: w.facts.map(toFact) });
 
 /** The date the ledger is closed through as of a position, or null. */
 async function closedThroughAt(db: Db | Trx, ledgerId: string, position: number): Promise<string | null> {
