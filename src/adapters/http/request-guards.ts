@@ -8,23 +8,19 @@ import { countsOverLimits, type Limits } from './limits.ts';
 import { ProblemError } from './problem.ts';
 import { RateLimiter } from './rate-limit.ts';
 
-/** A body larger than the limit: 413, before more of it is read. */
+/**
+ * A body larger than the limit: 413, before more of it is read. The connection closes after the
+ * answer: the rest of the body is still on its way, so it cannot carry another request.
+ */
 function tooLarge(maxBytes: number): ProblemError {
-  return new ProblemError('PAYLOAD_TOO_LARGE', `The request body is larger than ${maxBytes} bytes.`);
+  return new ProblemError('PAYLOAD_TOO_LARGE', `The request body is larger than ${maxBytes} bytes.`, undefined, { Connection: 'close' });
 }
 
 /** Node's request, where the Node server gives it (@hono/node-server's `env.incoming`). */
 const nodeRequestOf = (c: Context<AppEnv>) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
 
-/** Reads a stream of chunks to its end, as text; null as soon as it passes `maxBytes`. */
-async function readText(chunks: AsyncIterable<Uint8Array>, maxBytes: number): Promise<string | null> {
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of chunks) {
-    size += chunk.length;
-    if (size > maxBytes) return null;
-    parts.push(chunk);
-  }
+/** Concatenates and decodes what was read. */
+function textOf(parts: readonly Uint8Array[], size: number): string {
   const whole = new Uint8Array(size);
   let offset = 0;
   for (const part of parts) {
@@ -32,6 +28,44 @@ async function readText(chunks: AsyncIterable<Uint8Array>, maxBytes: number): Pr
     offset += part.length;
   }
   return new TextDecoder().decode(whole);
+}
+
+/** Reads a web stream to its end, as text; null as soon as it passes `maxBytes` (the stream is cancelled). */
+async function readWebStream(chunks: AsyncIterable<Uint8Array>, maxBytes: number): Promise<string | null> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of chunks) {
+    size += chunk.length;
+    if (size > maxBytes) return null;
+    parts.push(chunk);
+  }
+  return textOf(parts, size);
+}
+
+/**
+ * Reads Node's request to its end, as text; null as soon as it passes `maxBytes`. The stream is
+ * not destroyed then (that would reset the connection before the 413 reaches the client): it
+ * stops being read, and Node discards the rest.
+ */
+function readNodeRequest(incoming: IncomingMessage, maxBytes: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    const stop = () => {
+      incoming.off('data', onData).off('end', onEnd).off('error', reject);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) return void parts.push(chunk);
+      stop();
+      resolve(null);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(textOf(parts, size));
+    };
+    incoming.on('data', onData).on('end', onEnd).on('error', reject);
+  });
 }
 
 /**
@@ -44,8 +78,8 @@ async function bodyText(c: Context<AppEnv>, maxBytes: number): Promise<string> {
   const read = c.get('bodyText');
   if (read !== undefined) return read;
   const incoming = nodeRequestOf(c);
-  const stream = incoming ?? c.req.raw.body;
-  const text = stream ? await readText(stream, maxBytes) : '';
+  const body = c.req.raw.body;
+  const text = incoming ? await readNodeRequest(incoming, maxBytes) : body ? await readWebStream(body, maxBytes) : '';
   if (text === null) throw tooLarge(maxBytes);
   c.set('bodyText', text);
   (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(text);
