@@ -18,7 +18,8 @@ export const MAX_GROUP = 1000;
 
 /**
  * Group commit: writes to one ledger queue up while a commit is in flight, and the next commit
- * takes them all (up to MAX_GROUP) in one database transaction. Across processes, the ledger's
+ * takes them all (up to MAX_GROUP) in one database transaction, as soon as the commit before has
+ * decided (it waits in the database for the ledger's lock while that one appends and commits). Across processes, the ledger's
  * append lock in the database serializes commits.
  */
 export class GroupCommitter {
@@ -55,6 +56,7 @@ export class GroupCommitter {
   }
 
   private async drain(ledgerId: string): Promise<void> {
+    let previous: Promise<void> = Promise.resolve();
     for (;;) {
       const queue = this.queues.get(ledgerId) ?? [];
       if (queue.length === 0) {
@@ -64,15 +66,25 @@ export class GroupCommitter {
       let size = queue[0]!.unit.requests.length;
       let take = 1;
       while (take < queue.length && size + queue[take]!.unit.requests.length <= MAX_GROUP) size += queue[take++]!.unit.requests.length;
-      await this.commitGroup(ledgerId, queue.splice(0, take));
+      let handOff!: () => void;
+      const decided = new Promise<void>((resolve) => (handOff = resolve));
+      const committed = this.commitGroup(ledgerId, queue.splice(0, take), handOff);
+      // The next group is taken once this one has decided under the lock, with only its append
+      // and commit left: the next load then waits for the lock in the database and starts the
+      // moment this commit releases it, instead of a round trip later. Two groups of a ledger
+      // are in flight at most: the next waits for the one before this to finish.
+      await Promise.all([previous, Promise.race([decided, committed])]);
+      previous = committed;
     }
   }
 
-  private async commitGroup(ledgerId: string, group: Waiting[]): Promise<void> {
+  /** Commits a group; `onDecided` is called once no more is to be decided for it here (first try). */
+  private async commitGroup(ledgerId: string, group: Waiting[], onDecided?: () => void): Promise<void> {
     try {
-      const outcomes = await this.commit(ledgerId, group.map((w) => w.unit));
+      const outcomes = await this.commit(ledgerId, group.map((w) => w.unit), onDecided);
       group.forEach((w, i) => w.resolve(outcomes[i]!));
     } catch (error) {
+      onDecided?.();
       if (this.isUnavailable(error)) {
         // The database cannot answer: the writes waiting behind this group would only fail
         // after it, one commit at a time. They fail now, and their clients retry.
@@ -89,9 +101,9 @@ export class GroupCommitter {
     }
   }
 
-  private async commit(ledgerId: string, units: readonly WriteUnit[]): Promise<WriteOutcome[][]> {
+  private async commit(ledgerId: string, units: readonly WriteUnit[], onDecided?: () => void): Promise<WriteOutcome[][]> {
     const requests = units.flatMap((u) => u.requests);
-    const { result, recorded } = await this.store.write(ledgerId, needsOf(requests), (input) => decideBatch(units, input));
+    const { result, recorded } = await this.store.write(ledgerId, needsOf(requests), (input) => decideBatch(units, input), onDecided);
     const byPosition = new Map(recorded.map((e) => [e.position, e]));
     for (const outcome of result.flat()) {
       if (isRejection(outcome) || byPosition.has(outcome.firstPosition)) continue;

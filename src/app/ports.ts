@@ -170,9 +170,13 @@ export interface LedgerStore {
   /**
    * Under the ledger's append lock: loads the slice of state `needs` names, lets `decideBatch`
    * choose the events, and appends them with their projections and idempotency records in one
-   * commit. `decideBatch` is pure: it may run again if the commit has to be retried.
+   * commit. `decideBatch` is pure: it may run again if the commit has to be retried. `onDecided`
+   * is called once the decisions are made, while the lock is still held: the append and the
+   * commit are what is left.
    */
-  write<T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>): Promise<{ result: T; recorded: RecordedEvent[] }>;
+  write<T>(
+    ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>, onDecided?: () => void,
+  ): Promise<{ result: T; recorded: RecordedEvent[] }>;
   eventsBetween(ledgerId: string, firstPosition: number, lastPosition: number): Promise<RecordedEvent[]>;
   readPoint(ledgerId: string, recordedAsOf: Instant | undefined): Promise<ReadPoint>;
   positionInfo(ledgerId: string, position: number): Promise<{ recordedAt: Instant | null; now: Instant }>;

@@ -15,6 +15,7 @@ import { partsFromSums } from '../../app/balances.ts';
 import { commandFromJson, commandToJson } from '../../app/command-json.ts';
 import { hashEvent } from '../../app/hash-chain.ts';
 import { insertRowsStatement } from './append-sql.ts';
+import { THEN_COMMIT } from './postgres-js-dialect.ts';
 import { emptyProjectionRows, project } from './projection.ts';
 import type { Tables } from './schema.ts';
 
@@ -39,7 +40,10 @@ function toSums(r: SumsRow): BalanceSums {
   };
 }
 
-/** The whole append: events, projections, idempotency records and rejections, in one statement. */
+/**
+ * The whole append: events, projections, idempotency records and rejections, in one statement,
+ * the last of its transaction (the driver sends the COMMIT with it).
+ */
 async function insertBatch(trx: Trx, ledgerId: string, recordedAt: Instant, events: RecordedEvent[], records: readonly IdempotencyRecord[], rejections: readonly RejectionRecord[]) {
   const statement = insertRowsStatement({
     rejections: rejections.map((r) => ({
@@ -52,7 +56,7 @@ async function insertBatch(trx: Trx, ledgerId: string, recordedAt: Instant, even
       ledger_id: ledgerId, scope: r.scope, key: r.key, request: r.request, first_position: r.firstPosition, last_position: r.lastPosition,
     })),
   });
-  if (statement) await statement.execute(trx);
+  if (statement) await sql`${sql.raw(THEN_COMMIT)} ${statement}`.execute(trx);
 }
 
 /** An event as the `events` table holds it. */
@@ -200,7 +204,7 @@ export interface LedgerStoreOptions {
 export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): LedgerStore {
   const checkpointEvery = options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
   return {
-    async write<T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>) {
+    async write<T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>, onDecided?: () => void) {
       return db.transaction().execute(async (trx) => {
         const { state, loaded } = await lockAndLoad(trx, ledgerId, needs, checkpointEvery);
         const headPosition = Number(loaded.headPosition);
@@ -208,6 +212,7 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
         const records = loaded.records.map((r) => ({ ...r, firstPosition: Number(r.firstPosition), lastPosition: Number(r.lastPosition) }));
         const output = decideBatch({ state, headPosition, recordedAt, records });
         const recorded = chain(ledgerId, headPosition, loaded.headHash, recordedAt, output.events);
+        onDecided?.();
         await insertBatch(trx, ledgerId, recordedAt, recorded, output.records, output.rejections);
         return { result: output.result, recorded };
       });

@@ -5,9 +5,18 @@ import {
 import type { ReservedSql, Sql } from 'postgres';
 
 /**
+ * A statement that begins with this comment is the last of its transaction: the driver sends the
+ * COMMIT right behind it, without waiting for its answer, and Kysely's commit that follows is
+ * then only a check. Other dialects run it as written (the comment is SQL) and commit after it.
+ */
+export const THEN_COMMIT = '/* then commit */';
+
+/**
  * Kysely over the `postgres` driver: Kysely's one seam to a driver. Each Kysely connection is a
  * connection reserved from the driver's pool, and every statement is prepared (the driver keeps
- * it per connection). Our own rather than kysely-postgres-js, whose driver inherits Kysely's
+ * it per connection). A transaction costs no round trip of its own: its BEGIN goes out with its
+ * first statement, and its COMMIT with the statement marked THEN_COMMIT (PostgreSQL answers them
+ * in order, so this is the same transaction as one statement at a time, a round trip shorter). Our own rather than kysely-postgres-js, whose driver inherits Kysely's
  * PostgreSQL rollback: when a rollback fails (the connection is gone) it calls a method that only
  * Kysely's own `pg` connection has, and a lost connection became a 500.
  */
@@ -50,16 +59,15 @@ class PostgresJsDriver implements Driver {
 
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
     const modes = [settings.isolationLevel && `isolation level ${settings.isolationLevel}`, settings.accessMode].filter(Boolean);
-    await (connection as PostgresJsConnection).run(modes.length > 0 ? `start transaction ${modes.join(' ')}` : 'begin');
+    (connection as PostgresJsConnection).begin(modes.length > 0 ? `start transaction ${modes.join(' ')}` : 'begin');
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    // PostgreSQL answers COMMIT with ROLLBACK when an earlier statement aborted the transaction.
-    if ((await (connection as PostgresJsConnection).run('commit')) === 'ROLLBACK') throw new Error('the transaction was aborted and rolled back');
+    await (connection as PostgresJsConnection).commit();
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await (connection as PostgresJsConnection).run('rollback');
+    await (connection as PostgresJsConnection).rollback();
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
@@ -71,15 +79,49 @@ class PostgresJsDriver implements Driver {
   }
 }
 
+/** Thrown by a COMMIT that PostgreSQL answered with ROLLBACK: an earlier statement aborted the transaction. */
+const aborted = () => new Error('the transaction was aborted and rolled back');
+
 class PostgresJsConnection implements DatabaseConnection {
   private readonly reserved: ReservedSql;
+  /** The BEGIN sent and not yet awaited: the first statement of the transaction awaits it. */
+  private begun: Promise<string> | null = null;
+  /** Whether the transaction's COMMIT went out with its last statement. */
+  private committed = false;
 
   constructor(reserved: ReservedSql) {
     this.reserved = reserved;
   }
 
+  begin(statement: string): void {
+    this.committed = false;
+    this.begun = this.send(statement);
+    this.begun.catch(() => {}); // awaited, and thrown, by the first statement
+  }
+
+  async commit(): Promise<void> {
+    const begun = this.takeBegun();
+    if (begun) await begun;
+    if (this.committed) return;
+    // PostgreSQL answers COMMIT with ROLLBACK when an earlier statement aborted the transaction.
+    if ((await this.send('commit')) === 'ROLLBACK') throw aborted();
+  }
+
+  async rollback(): Promise<void> {
+    await this.takeBegun()?.catch(() => {});
+    if (!this.committed) await this.send('rollback');
+  }
+
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    const result = await this.reserved.unsafe(compiled.sql, compiled.parameters as never[], { prepare: true });
+    const begun = this.takeBegun();
+    const query = this.reserved.unsafe(compiled.sql, compiled.parameters as never[], { prepare: true }).execute();
+    const commit = compiled.sql.startsWith(THEN_COMMIT) ? this.send('commit') : null;
+    if (commit) this.committed = true;
+    // Every answer is awaited, the first failure in the order sent is thrown.
+    const [beginAnswer, queryAnswer, commitAnswer] = await Promise.allSettled([begun, query, commit]);
+    for (const answer of [beginAnswer, queryAnswer, commitAnswer]) if (answer.status === 'rejected') throw answer.reason;
+    if (commitAnswer.status === 'fulfilled' && commitAnswer.value === 'ROLLBACK') throw aborted();
+    const result = (queryAnswer as PromiseFulfilledResult<Awaited<typeof query>>).value;
     const changes = result.command === 'INSERT' || result.command === 'UPDATE' || result.command === 'DELETE' || result.command === 'MERGE';
     return { rows: [...result] as R[], ...(changes ? { numAffectedRows: BigInt(result.count) } : {}) };
   }
@@ -89,9 +131,15 @@ class PostgresJsConnection implements DatabaseConnection {
     throw new Error('streaming queries is not supported: page instead');
   }
 
-  /** A statement of no parameters; its command tag. */
-  async run(statement: string): Promise<string> {
-    return (await this.reserved.unsafe(statement, [], { prepare: true })).command;
+  /** Sends a statement of no parameters now; its command tag. */
+  private async send(statement: string): Promise<string> {
+    return (await this.reserved.unsafe(statement, [], { prepare: true }).execute()).command;
+  }
+
+  private takeBegun(): Promise<string> | null {
+    const begun = this.begun;
+    this.begun = null;
+    return begun;
   }
 
   release(): void {
