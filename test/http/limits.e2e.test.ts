@@ -411,4 +411,38 @@ describe('the body limit over real HTTP', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  // A body larger than a stream's buffer arrives in many chunks: read whole, and only once (a
+  // second reader of the same request stalled both, and the request never got an answer).
+  it('reads bodies of up to the default limit whole, in one piece or chunked', { timeout: 60_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ledger-limits-'));
+    const key = `lk_${randomBytes(24).toString('base64url')}`;
+    const server = await startServer({ DATA_DIR: join(dir, 'data'), LEDGER_BOOTSTRAP_ADMIN_KEY: key });
+    try {
+      const base = `http://127.0.0.1:${server.port}`;
+      const post = (path: string, body: string, chunked: boolean) => fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+        body: chunked ? new Blob([body]).stream() : body,
+        ...(chunked ? { duplex: 'half' } : {}),
+        signal: AbortSignal.timeout(20_000),
+      } as RequestInit).then(answerOf);
+      expect((await post('/v1/ledgers', JSON.stringify({ id: 'big', name: 'Big bodies' }), false)).status).toBe(201);
+      for (const id of ['bank', 'alice']) {
+        expect((await post('/v1/ledgers/big/accounts', JSON.stringify({ id, normalBalance: id === 'bank' ? 'debit' : 'credit', currency: 'USD' }), false)).status).toBe(201);
+      }
+      for (const chunked of [false, true]) {
+        const at = await post('/v1/ledgers/big/transactions', paddedTo(transfer(`at-${chunked}`, day(1), 'bank', 'alice', '1.00'), DEFAULT_LIMITS.maxBodyBytes), chunked);
+        expect(at.status, at.text).toBe(201);
+        const batch = { transactions: Array.from({ length: 1000 }, (_, i) => transfer(`batch-${chunked}-${i}`, day(2), 'bank', 'alice', '1.00')) };
+        const answer = await post('/v1/ledgers/big/transactions/batch', JSON.stringify(batch), chunked);
+        expect(answer.status, answer.text).toBe(200);
+      }
+      const head = await fetch(`${base}/v1/ledgers/big`, { headers: { Authorization: `Bearer ${key}` } }).then(answerOf);
+      expect(head.body.head).toBe(1 + 2 + 2 * 1001);
+    } finally {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

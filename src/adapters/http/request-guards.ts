@@ -30,8 +30,9 @@ function textOf(parts: readonly Uint8Array[], size: number): string {
   return new TextDecoder().decode(whole);
 }
 
-/** Reads a web stream to its end, as text; null as soon as it passes `maxBytes` (the stream is cancelled). */
-async function readWebStream(chunks: AsyncIterable<Uint8Array>, maxBytes: number): Promise<string | null> {
+/** Reads a web stream to its end, as text (empty when there is none); null as soon as it passes `maxBytes` (the stream is cancelled). */
+async function readWebStream(chunks: AsyncIterable<Uint8Array> | null, maxBytes: number): Promise<string | null> {
+  if (!chunks) return '';
   const parts: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of chunks) {
@@ -78,8 +79,9 @@ async function bodyText(c: Context<AppEnv>, maxBytes: number): Promise<string> {
   const read = c.get('bodyText');
   if (read !== undefined) return read;
   const incoming = nodeRequestOf(c);
-  const body = c.req.raw.body;
-  const text = incoming ? await readNodeRequest(incoming, maxBytes) : body ? await readWebStream(body, maxBytes) : '';
+  // On Node, `c.req.raw` must not be touched: the adapter would make a web stream that reads the
+  // same request, and a body larger than that stream's buffer then stalled both readers.
+  const text = incoming ? await readNodeRequest(incoming, maxBytes) : await readWebStream(c.req.raw.body, maxBytes);
   if (text === null) throw tooLarge(maxBytes);
   c.set('bodyText', text);
   (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(text);
