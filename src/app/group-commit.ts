@@ -18,23 +18,29 @@ export const MAX_GROUP = 1000;
 
 /**
  * Group commit: writes to one ledger queue up while a commit is in flight, and the next commit
- * takes them all (up to MAX_GROUP) in one database transaction, as soon as the commit before has
- * decided (it waits in the database for the ledger's lock while that one appends and commits). Across processes, the ledger's
+ * takes them all (up to MAX_GROUP) in one database transaction: when the commit before has
+ * finished, or, with `overlapCommits`, as soon as it has decided (the next then waits in the
+ * database for the ledger's lock while that one appends and commits). Across processes, the ledger's
  * append lock in the database serializes commits.
  */
 export class GroupCommitter {
   private readonly queues = new Map<string, Waiting[]>();
   private readonly store: LedgerStore;
   private readonly isUnavailable: (error: unknown) => boolean;
+  private readonly overlapCommits: boolean;
 
   /**
    * `isUnavailable` tells an error that says the database is gone (a lost or refused connection):
    * a group that fails so fails whole, with every write queued behind it, since trying them one
-   * by one would only fail again, each after the other.
+   * by one would only fail again, each after the other. `overlapCommits` takes the next group
+   * while the one before appends and commits: for a database of several connections, where the
+   * next load can wait for the lock in the database (on one connection it would only make the
+   * groups smaller).
    */
-  constructor(store: LedgerStore, options: { isUnavailable?: (error: unknown) => boolean } = {}) {
+  constructor(store: LedgerStore, options: { isUnavailable?: (error: unknown) => boolean; overlapCommits?: boolean } = {}) {
     this.store = store;
     this.isUnavailable = options.isUnavailable ?? (() => false);
+    this.overlapCommits = options.overlapCommits ?? false;
   }
 
   async submit(ledgerId: string, request: WriteRequest): Promise<WriteOutcome> {
@@ -66,9 +72,14 @@ export class GroupCommitter {
       let size = queue[0]!.unit.requests.length;
       let take = 1;
       while (take < queue.length && size + queue[take]!.unit.requests.length <= MAX_GROUP) size += queue[take++]!.unit.requests.length;
+      const group = queue.splice(0, take);
+      if (!this.overlapCommits) {
+        await this.commitGroup(ledgerId, group);
+        continue;
+      }
       let handOff!: () => void;
       const decided = new Promise<void>((resolve) => (handOff = resolve));
-      const committed = this.commitGroup(ledgerId, queue.splice(0, take), handOff);
+      const committed = this.commitGroup(ledgerId, group, handOff);
       // The next group is taken once this one has decided under the lock, with only its append
       // and commit left: the next load then waits for the lock in the database and starts the
       // moment this commit releases it, instead of a round trip later. Two groups of a ledger

@@ -40,7 +40,7 @@ if (firstKey) {
 }
 const stopping = new AbortController();
 const app = createApp({
-  store, committer: new GroupCommitter(store, { isUnavailable: isDatabaseGone }), logger, shutdown: stopping.signal, limits: config.limits,
+  store, committer: new GroupCommitter(store, { isUnavailable: isDatabaseGone, overlapCommits: database.kind === 'postgres' }), logger, shutdown: stopping.signal, limits: config.limits,
   ...(readReplica ? { readReplica } : {}), ...(availability ? { availability } : {}),
 });
 const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
