@@ -6,7 +6,7 @@ import { describeError } from '../app/database-availability.ts';
 import type { Database } from '../adapters/db/database.ts';
 import { isDatabaseUnavailable } from '../adapters/db/errors.ts';
 import { migrate, type FunctionFile, type Migration } from '../adapters/db/migrate.ts';
-import { readTemplate, templatePath } from '../adapters/db/pglite-template.ts';
+import { readTemplate, templatePath, writeTemplate } from '../adapters/db/pglite-template.ts';
 import { readFunctionFiles, readMigrations } from '../adapters/db/migrations-dir.ts';
 import { openPglite } from '../adapters/db/pglite.ts';
 import { openPostgres } from '../adapters/db/postgres.ts';
@@ -21,11 +21,12 @@ export const SQL_DIR = fileURLToPath(new URL('../../sql/', import.meta.url));
  */
 export async function openDatabase(options: { databaseUrl?: string | undefined; dataDir?: string | undefined; statementTimeoutMs?: number }): Promise<Database> {
   const [migrations, functions] = await Promise.all([readMigrations(SQL_DIR), readFunctionFiles(SQL_DIR)]);
-  const database = options.databaseUrl
-    ? await openPostgres(options.databaseUrl, { statementTimeoutMs: options.statementTimeoutMs, ensureSynchronousCommit: true })
+  const { database, keepAsTemplate } = options.databaseUrl
+    ? { database: await openPostgres(options.databaseUrl, { statementTimeoutMs: options.statementTimeoutMs, ensureSynchronousCommit: true }), keepAsTemplate: undefined }
     : await openEmbedded(options.dataDir === 'memory://' ? undefined : options.dataDir, migrations, functions);
   try {
     await migrate(database, migrations, functions);
+    await keepAsTemplate?.();
     await database.actAsAppRole();
   } catch (error) {
     await database.close();
@@ -34,10 +35,23 @@ export async function openDatabase(options: { databaseUrl?: string | undefined; 
   return database;
 }
 
-/** PGlite under `dataDir`; a new one from the template that `npm install` made, when it matches. */
-async function openEmbedded(dataDir: string | undefined, migrations: readonly Migration[], functions: readonly FunctionFile[]): Promise<Database> {
+/**
+ * PGlite under `dataDir`; a new one from the template that `npm install` made, when it matches.
+ * A new one without a matching template (`sql/` changed since) is made by initdb, and once
+ * migrated, before anything else is written to it, `keepAsTemplate` keeps it as the template
+ * for the next: best effort, as node_modules may be read-only.
+ */
+async function openEmbedded(
+  dataDir: string | undefined, migrations: readonly Migration[], functions: readonly FunctionFile[],
+): Promise<{ database: Database; keepAsTemplate: (() => Promise<void>) | undefined }> {
   const fresh = dataDir !== undefined && !existsSync(join(dataDir, 'PG_VERSION'));
-  return openPglite(dataDir, fresh ? await readTemplate(await templatePath(migrations, functions)) : undefined);
+  const path = fresh ? await templatePath(migrations, functions) : undefined;
+  const template = path ? await readTemplate(path) : undefined;
+  const database = await openPglite(dataDir, template);
+  const keepAsTemplate = path && !template
+    ? async () => writeTemplate(path, await database.dump()).catch(() => {})
+    : undefined;
+  return { database, keepAsTemplate };
 }
 
 /** The first pause between tries when PostgreSQL does not answer at start, doubled each time up to the last. */

@@ -7,7 +7,8 @@ import type { FunctionFile, Migration } from './migrate.ts';
 // A new embedded database starts from a template: a gzipped dump of a PGlite data directory that
 // initdb made and the migrations brought up to date. Loading one takes about a second where
 // initdb and the migrations take several. `npm install` makes it (scripts/pglite-template.ts);
-// without one, or with one for other migrations or another PGlite, a start runs initdb.
+// without one, or with one for other migrations or another PGlite, a start runs initdb, and
+// keeps what it made as the template for the next (src/entry/open-database.ts).
 
 /** The package's cache folder, under node_modules: `npm install` makes its contents again. */
 const TEMPLATE_DIR = fileURLToPath(new URL('../../../node_modules/.cache/bitemporal-ledger/', import.meta.url));
