@@ -134,13 +134,6 @@ async function lockAndLoad(trx: Trx, ledgerId: string, needs: StateNeeds, checkp
 
 const toWindow = (w: WindowJson): OverdraftWindow => ({ from: toInstant(w.from), partsAtFrom: partsFromSums(w.sums), facts: w.facts.map(toFact) });
 
-/** The date the ledger is closed through as of a position, or null. */
-async function closedThroughAt(db: Db | Trx, ledgerId: string, position: number): Promise<string | null> {
-  const row = await db.selectFrom('period_closes').select('through').where('ledger_id', '=', ledgerId).where('position', '<=', position)
-    .orderBy('position', 'desc').limit(1).executeTakeFirst();
-  return row?.through ?? null;
-}
-
 function accountRows(db: Db | Trx, ledgerId: string, position: number) {
   return db
     .selectFrom('accounts as a')
@@ -240,16 +233,21 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
     },
 
     async ledger(ledgerId, position): Promise<LedgerInfo | null> {
+      // One query: the head, and the last period close at or before `position` (a close is never
+      // past the head, so that is the close as of min(position, head)).
       const row = await db.selectFrom('ledgers as l')
         .select((eb) => [
           'l.ledger_id', 'l.name', 'l.timezone',
           eb.selectFrom('events as e').select((e) => e.fn.max('e.position').as('head')).whereRef('e.ledger_id', '=', 'l.ledger_id').as('head'),
+          eb.selectFrom('period_closes as c').select('c.through').whereRef('c.ledger_id', '=', 'l.ledger_id')
+            .$if(position !== undefined, (q) => q.where('c.position', '<=', position!))
+            .orderBy('c.position', 'desc').limit(1).as('closed_through'),
         ])
         .where('l.ledger_id', '=', ledgerId).executeTakeFirst();
       if (!row) return null;
       const head = Number(row.head ?? 0);
       const at = position === undefined ? head : Math.min(position, head);
-      return { ledgerId: row.ledger_id, name: row.name, timezone: row.timezone, head: at, closedThrough: await closedThroughAt(db, ledgerId, at) };
+      return { ledgerId: row.ledger_id, name: row.name, timezone: row.timezone, head: at, closedThrough: row.closed_through ?? null };
     },
 
     async account(ledgerId, accountId, position) {
