@@ -46,6 +46,20 @@ export async function balancesAt(store: LedgerStore, ledgerId: string, accounts:
   }));
 }
 
+/**
+ * One account's balance at a resolved point, or null when the account does not exist there: the
+ * account, its sums and the ledger's assets are read at once (a balance read's last round trip).
+ */
+export async function accountBalanceAt(store: LedgerStore, ledgerId: string, accountId: string, asOf: AsOf): Promise<AccountBalance | null> {
+  const [account, sums, assets] = await Promise.all([
+    store.account(ledgerId, accountId, asOf.position),
+    store.balanceSums(ledgerId, [accountId], asOf.position, asOf.effectiveAt),
+    store.assets(ledgerId),
+  ]);
+  if (!account) return null;
+  return { account, asset: assetOf({ ...initialState, assets }, account.currency)!, balance: balanceFromSums(sums.get(accountId)!, account) };
+}
+
 /** The trial balance: per currency, posted debits and credits over all the accounts given. */
 export function totalsByCurrency(balances: readonly AccountBalance[]) {
   const totals = new Map<string, { asset: Asset; debits: Decimal; credits: Decimal }>();

@@ -1,5 +1,5 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { balancesAt } from '../../../app/balances.ts';
+import { accountBalanceAt } from '../../../app/balances.ts';
 import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { asOfInput, asOfOr400, ledgerOr404, accountIdKey, readPage, runWrite, written } from '../handler-kit.ts';
@@ -86,8 +86,7 @@ export const accountRoutes = new OpenAPIHono<AppEnv>()
     const { store } = c.get('deps');
     const ledger = await ledgerOr404(c, ledgerId);
     const asOf = await asOfOr400(c, ledger, asOfInput(c.req.valid('query')));
-    const account = await store.account(ledgerId, accountId, asOf.position);
-    if (!account) throw new ProblemError('NOT_FOUND', `Account ${accountId} does not exist as of position ${asOf.position}.`);
-    const [accountBalance] = await balancesAt(store, ledgerId, [account], asOf);
-    return c.json(presentBalance(accountBalance!, asOf), 200);
+    const accountBalance = await accountBalanceAt(store, ledgerId, accountId, asOf);
+    if (!accountBalance) throw new ProblemError('NOT_FOUND', `Account ${accountId} does not exist as of position ${asOf.position}.`);
+    return c.json(presentBalance(accountBalance, asOf), 200);
   });
