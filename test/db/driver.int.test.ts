@@ -1,5 +1,6 @@
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import postgres from 'postgres';
+import { reserveWithin } from '../../src/adapters/db/postgres-js-dialect.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // The `postgres` driver as patched at install (scripts/patches/postgres+3.4.10.patch): a
@@ -113,5 +114,32 @@ describe.skipIf(!url)('the postgres driver when a backend dies', () => {
       process.off('unhandledRejection', record);
       proxy.close();
     }
+  });
+  it('loses a reservation waiting in the pool when a connection closes; the dialect bounds the wait and answers CONNECT_TIMEOUT', { timeout: 30_000 }, async () => {
+    const pool = open(1);
+    const killer = open(1);
+    const holder = await pool.reserve();
+    const { pid } = (await holder<{ pid: number }[]>`select pg_backend_pid() as pid`)[0]!;
+    // The pool's only connection is held: these wait in its queue. The close hands the first to
+    // the reconnect, which drops it once it opens; the second is served.
+    const first = pool.reserve();
+    const second = pool.reserve();
+    await killer`select pg_terminate_backend(${pid})`;
+    expect(await settled(first)).toBe('pending');
+    const served = await second;
+    served.release();
+    holder.release();
+    // The same, with the dialect's bounded reservation first in the queue.
+    const held = await pool.reserve();
+    const { pid: pid2 } = (await held<{ pid: number }[]>`select pg_backend_pid() as pid`)[0]!;
+    const lost = reserveWithin(pool, 2000);
+    await killer`select pg_terminate_backend(${pid2})`;
+    expect(await settled(lost)).toBe('rejected CONNECT_TIMEOUT');
+    held.release();
+    const { n } = (await pool<{ n: number }[]>`select 5 as n`)[0]!;
+    expect(n).toBe(5);
+    const again = await reserveWithin(pool, 2000);
+    expect((await again<{ n: number }[]>`select 6 as n`)[0]!.n).toBe(6);
+    again.release();
   });
 });

@@ -22,9 +22,12 @@ export const THEN_COMMIT = '/* then commit */';
  */
 export class PostgresJsDialect implements Dialect {
   private readonly sql: Sql;
+  private readonly reserveTimeoutMs: number;
 
-  constructor(sql: Sql) {
+  /** `reserveTimeoutMs`: how long a connection may take to come from the pool (reserveWithin). */
+  constructor(sql: Sql, options: { reserveTimeoutMs: number }) {
     this.sql = sql;
+    this.reserveTimeoutMs = options.reserveTimeoutMs;
   }
 
   createAdapter() {
@@ -32,7 +35,7 @@ export class PostgresJsDialect implements Dialect {
   }
 
   createDriver(): Driver {
-    return new PostgresJsDriver(this.sql);
+    return new PostgresJsDriver(this.sql, this.reserveTimeoutMs);
   }
 
   createIntrospector(db: Kysely<unknown>) {
@@ -44,17 +47,47 @@ export class PostgresJsDialect implements Dialect {
   }
 }
 
+/**
+ * A connection reserved from the pool, or a CONNECT_TIMEOUT error (the database is unavailable)
+ * after `timeoutMs`. The driver can lose a reservation that waits in its queue when a connection
+ * closes (docs/architecture.md#the-driver): without a bound, the write waiting for it, and every
+ * write of its ledger queued behind, would wait forever. One that comes after the bound goes
+ * straight back to the pool.
+ */
+export function reserveWithin(sql: Sql, timeoutMs: number): Promise<ReservedSql> {
+  return new Promise((resolve, reject) => {
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      reject(Object.assign(new Error(`no connection from the pool within ${timeoutMs} ms`), { code: 'CONNECT_TIMEOUT' }));
+    }, timeoutMs);
+    sql.reserve().then(
+      (reserved) => {
+        clearTimeout(timer);
+        if (late) reserved.release();
+        else resolve(reserved);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
 class PostgresJsDriver implements Driver {
   private readonly sql: Sql;
+  private readonly reserveTimeoutMs: number;
 
-  constructor(sql: Sql) {
+  constructor(sql: Sql, reserveTimeoutMs: number) {
     this.sql = sql;
+    this.reserveTimeoutMs = reserveTimeoutMs;
   }
 
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    return new PostgresJsConnection(await this.sql.reserve());
+    return new PostgresJsConnection(await reserveWithin(this.sql, this.reserveTimeoutMs));
   }
 
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {

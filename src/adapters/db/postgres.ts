@@ -8,6 +8,8 @@ const asText = (value: string) => value;
 const CLOSE_TIMEOUT_S = 5;
 /** A connection attempt gives up after this: a database that is gone must not hold a request. */
 const CONNECT_TIMEOUT_S = 5;
+/** Without a statement timeout, what a wait for a connection from the pool counts a statement as. */
+const NO_STATEMENT_TIMEOUT_WAIT_MS = 60_000;
 /**
  * Seconds before a connection that failed tries again, by failures in a row: at most a tenth of a
  * second (the driver's default grows to 20 s). Queries queued for a connection when PostgreSQL
@@ -62,7 +64,10 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     // jit off: compiling a plan costs milliseconds, more than any of the service's queries runs.
     connection: { ...SESSION_SETTINGS, ...durable, role: APP_ROLE, statement_timeout: options.statementTimeoutMs ?? 0, jit: 'off' },
   });
-  const db = new Kysely<Tables>({ dialect: new PostgresJsDialect(pool) });
+  // A connection waits for the pool at most as long as a statement may run, and a connection
+  // attempt may take, twice over: longer, the pool has lost the reservation (reserveWithin).
+  const reserveTimeoutMs = 2 * ((options.statementTimeoutMs || NO_STATEMENT_TIMEOUT_WAIT_MS) + CONNECT_TIMEOUT_S * 1000);
+  const db = new Kysely<Tables>({ dialect: new PostgresJsDialect(pool, { reserveTimeoutMs }) });
   // Pings run on a connection of their own, so that a pool busy with long queries does not look
   // like a database that is gone. Its failures are the availability monitor's to pace.
   const pinger = postgres(url, { ...RECONNECT, backoff: () => 0, max: 1, connection: SESSION_SETTINGS });
