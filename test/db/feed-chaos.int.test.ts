@@ -12,7 +12,7 @@ const CHAOS = `
   create function chaos() returns trigger language plpgsql as $$
   begin
     perform pg_sleep(random() * 0.01);
-    if random() < 0.2 then raise exception 'chaos: rolled back'; end if;
+    if random() < 0.3 then raise exception 'chaos: rolled back'; end if;
     return null;
   end $$;
   create trigger events_chaos after insert on events for each statement execute function chaos();`;
@@ -65,7 +65,9 @@ describe.each(PRIVATE_DATABASES)('the feed under random rollbacks and slow commi
     const final = await api.call('GET', `/v1/ledgers/${ledgerId}/events?after=0&limit=1000`);
     expect(JSON.stringify(seen)).toBe(JSON.stringify(final.body.events));
     expect(created.length).toBeGreaterThan(0);
-    expect(created.length).toBeLessThan(120); // some were rolled back
+    // Some were rolled back: a write is refused when its group's append and then its own fail,
+    // about 0.3 x 0.3 of the time, so that none is (about 1 run in 50,000) does not happen.
+    expect(created.length).toBeLessThan(120);
     for (const position of created) expect(positions).toContain(position);
     expect(seen.filter((e) => e.type === 'TransactionRecorded')).toHaveLength(created.length);
   });
