@@ -369,25 +369,44 @@ describe('limits from the environment (configFrom)', () => {
 
 // On Node the guards read the body from Node's request stream themselves (request-guards.ts):
 // the same limit over real HTTP, with a declared length and chunked.
+/** A POST over real HTTP, its body sent in one piece or chunked (no Content-Length). */
+type Post = (path: string, body: string, chunked: boolean) => Promise<Answer>;
+
+/**
+ * Runs `work` against a server of its own on PGlite (with `env`), whose ledger `ledgerId` has a
+ * debit-normal `bank` and a credit-normal `alice`; `get` reads a path as the admin.
+ */
+async function withLedgerServer(env: Record<string, string>, ledgerId: string, work: (post: Post, get: (path: string) => Promise<Answer>) => Promise<void>) {
+  const dir = await mkdtemp(join(tmpdir(), 'ledger-limits-'));
+  const key = `lk_${randomBytes(24).toString('base64url')}`;
+  const server = await startServer({ DATA_DIR: join(dir, 'data'), LEDGER_BOOTSTRAP_ADMIN_KEY: key, ...env });
+  try {
+    const base = `http://127.0.0.1:${server.port}`;
+    const post: Post = (path, body, chunked) => fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+      body: chunked ? new Blob([body]).stream() : body,
+      ...(chunked ? { duplex: 'half' } : {}),
+      signal: AbortSignal.timeout(20_000),
+    } as RequestInit).then(answerOf);
+    const get = (path: string) => fetch(`${base}${path}`, { headers: { Authorization: `Bearer ${key}` } }).then(answerOf);
+    expect((await post('/v1/ledgers', JSON.stringify({ id: ledgerId, name: ledgerId }), false)).status).toBe(201);
+    for (const id of ['bank', 'alice']) {
+      const account = JSON.stringify({ id, normalBalance: id === 'bank' ? 'debit' : 'credit', currency: 'USD' });
+      expect((await post(`/v1/ledgers/${ledgerId}/accounts`, account, true)).status).toBe(201);
+    }
+    await work(post, get);
+  } finally {
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 describe('the body limit over real HTTP', () => {
   afterAll(() => stopAllServers());
 
   it('refuses a body over the limit with 413 with or without Content-Length, and takes one at the limit', { timeout: 60_000 }, async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'ledger-limits-'));
-    const key = `lk_${randomBytes(24).toString('base64url')}`;
-    const server = await startServer({ DATA_DIR: join(dir, 'data'), LEDGER_BOOTSTRAP_ADMIN_KEY: key, LEDGER_MAX_BODY_BYTES: String(MAX_BODY) });
-    try {
-      const base = `http://127.0.0.1:${server.port}`;
-      const post = (path: string, body: string, chunked: boolean) => fetch(`${base}${path}`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
-        body: chunked ? new Blob([body]).stream() : body,
-        ...(chunked ? { duplex: 'half' } : {}),
-      } as RequestInit).then(answerOf);
-      expect((await post('/v1/ledgers', JSON.stringify({ id: 'limits', name: 'Limits' }), false)).status).toBe(201);
-      for (const id of ['bank', 'alice']) {
-        expect((await post('/v1/ledgers/limits/accounts', JSON.stringify({ id, normalBalance: id === 'bank' ? 'debit' : 'credit', currency: 'USD' }), true)).status).toBe(201);
-      }
+    await withLedgerServer({ LEDGER_MAX_BODY_BYTES: String(MAX_BODY) }, 'limits', async (post, get) => {
       const url = '/v1/ledgers/limits/transactions';
       // Refused: 413, or, as HTTP allows, the connection closed while the client was still sending
       // a body the server would not read (fetch then fails with ECONNRESET, or EPIPE when the
@@ -405,33 +424,14 @@ describe('the body limit over real HTTP', () => {
       }
       // Malformed JSON and a wrong media type are still 400, read from Node's stream.
       expectProblem(await post(url, '{"id":', false), 400, 'VALIDATION_FAILED');
-      const head = await fetch(`${base}/v1/ledgers/limits`, { headers: { Authorization: `Bearer ${key}` } }).then(answerOf);
-      expect(head.body.head).toBe(5);
-    } finally {
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
-    }
+      expect((await get('/v1/ledgers/limits')).body.head).toBe(5);
+    });
   });
 
   // A body larger than a stream's buffer arrives in many chunks: read whole, and only once (a
   // second reader of the same request stalled both, and the request never got an answer).
   it('reads bodies of up to the default limit whole, in one piece or chunked', { timeout: 60_000 }, async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'ledger-limits-'));
-    const key = `lk_${randomBytes(24).toString('base64url')}`;
-    const server = await startServer({ DATA_DIR: join(dir, 'data'), LEDGER_BOOTSTRAP_ADMIN_KEY: key });
-    try {
-      const base = `http://127.0.0.1:${server.port}`;
-      const post = (path: string, body: string, chunked: boolean) => fetch(`${base}${path}`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
-        body: chunked ? new Blob([body]).stream() : body,
-        ...(chunked ? { duplex: 'half' } : {}),
-        signal: AbortSignal.timeout(20_000),
-      } as RequestInit).then(answerOf);
-      expect((await post('/v1/ledgers', JSON.stringify({ id: 'big', name: 'Big bodies' }), false)).status).toBe(201);
-      for (const id of ['bank', 'alice']) {
-        expect((await post('/v1/ledgers/big/accounts', JSON.stringify({ id, normalBalance: id === 'bank' ? 'debit' : 'credit', currency: 'USD' }), false)).status).toBe(201);
-      }
+    await withLedgerServer({}, 'big', async (post, get) => {
       for (const chunked of [false, true]) {
         const at = await post('/v1/ledgers/big/transactions', paddedTo(transfer(`at-${chunked}`, day(1), 'bank', 'alice', '1.00'), DEFAULT_LIMITS.maxBodyBytes), chunked);
         expect(at.status, at.text).toBe(201);
@@ -439,11 +439,7 @@ describe('the body limit over real HTTP', () => {
         const answer = await post('/v1/ledgers/big/transactions/batch', JSON.stringify(batch), chunked);
         expect(answer.status, answer.text).toBe(200);
       }
-      const head = await fetch(`${base}/v1/ledgers/big`, { headers: { Authorization: `Bearer ${key}` } }).then(answerOf);
-      expect(head.body.head).toBe(1 + 2 + 2 * 1001);
-    } finally {
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
-    }
+      expect((await get('/v1/ledgers/big')).body.head).toBe(1 + 2 + 2 * 1001);
+    });
   });
 });
