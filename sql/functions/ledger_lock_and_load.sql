@@ -6,6 +6,8 @@
 -- reversals, corrections and captures take their postings from other transactions), from the
 -- earliest effective time the batch may touch: the commit's time, an effective time a command
 -- gives (p_earliest), or the effective time of a transaction it names (a reversal's default).
+-- An element of p_sides may carry `amount`, the sum of the batch's postings on that side: then
+-- an account whose funds cover it gets a floor instead of its postings (ledger_overdraft_windows).
 --
 -- Every row is found through its primary key with `= any (array)`, which PostgreSQL always
 -- plans as index probes. A join with the ids (even a lateral one, which the planner flattens)
@@ -22,6 +24,7 @@ declare
   account_ids text[];
   window_from timestamptz;
   guarded text[];
+  bounds numeric[];
   claim_scopes text[] := array(select c ->> 'scope' from jsonb_array_elements(p_claims) c);
   claim_keys text[] := array(select c ->> 'key' from jsonb_array_elements(p_claims) c);
 begin
@@ -49,10 +52,19 @@ begin
   select least(head.commit_recorded_at, p_earliest, min((t -> 'data' ->> 'effectiveAt')::timestamptz))
     into window_from from jsonb_array_elements(transactions) t;
 
-  guarded := array(select a.account_id from accounts a
-                    where a.ledger_id = p_ledger_id and a.account_id = any (account_ids) and a.no_overdraft
-                      and (p_mirrors or exists (select 1 from jsonb_array_elements(p_sides) s
-                                                 where s ->> 'accountId' = a.account_id and s ->> 'direction' <> a.normal_balance)));
+  -- With each, the most the batch may take out of it (the sum of its outgoing side), when known:
+  -- not with mirrors, whose postings come from other transactions, nor for a side whose sum is null.
+  select coalesce(array_agg(g.account_id order by g.account_id), '{}'), coalesce(array_agg(g.bound order by g.account_id), '{}')
+    into guarded, bounds
+    from (select a.account_id,
+                 case when not p_mirrors
+                      then (select case when bool_and(s ->> 'amount' is not null) then sum((s ->> 'amount')::numeric) end
+                              from jsonb_array_elements(p_sides) s
+                             where s ->> 'accountId' = a.account_id and s ->> 'direction' <> a.normal_balance) end as bound
+            from accounts a
+           where a.ledger_id = p_ledger_id and a.account_id = any (account_ids) and a.no_overdraft
+             and (p_mirrors or exists (select 1 from jsonb_array_elements(p_sides) s
+                                        where s ->> 'accountId' = a.account_id and s ->> 'direction' <> a.normal_balance))) g;
 
   return jsonb_build_object(
     'headPosition', head.head_position,
@@ -70,7 +82,7 @@ begin
                    'closed', exists (select 1 from account_closures c where c.ledger_id = a.ledger_id and c.account_id = a.account_id))), '[]')
                    from accounts a where a.ledger_id = p_ledger_id and a.account_id = any (account_ids)),
     'transactions', transactions,
-    'overdraft', ledger_overdraft_windows(p_ledger_id, guarded, head.head_position, window_from, p_tail_max),
+    'overdraft', ledger_overdraft_windows(p_ledger_id, guarded, bounds, head.head_position, window_from, p_tail_max),
     'records', (select coalesce(jsonb_agg(jsonb_build_object(
                   'scope', k.scope, 'key', k.key, 'request', k.request,
                   'firstPosition', k.first_position, 'lastPosition', k.last_position)), '[]')

@@ -31,9 +31,12 @@ export interface StateNeeds {
   /**
    * The (account, direction) of every posting the commands give. With `mirrors` false (no
    * reversal, correction or capture, whose postings come from other transactions), only a
-   * noOverdraft account given a posting on its outgoing side needs its window.
+   * noOverdraft account given a posting on its outgoing side needs its window. `amount` is the
+   * sum of the postings on that side (null if one is not an amount): the most the batch can take
+   * out of such an account, so that the store may load a floor instead of the postings when the
+   * account's funds cover it.
    */
-  readonly postingSides: readonly { readonly accountId: string; readonly direction: 'debit' | 'credit' }[];
+  readonly postingSides: readonly { readonly accountId: string; readonly direction: 'debit' | 'credit'; readonly amount: string | null }[];
   readonly mirrors: boolean;
 }
 

@@ -1,4 +1,5 @@
 import type { Command, EffectiveInput, PostingInput } from '../domain/commands.ts';
+import { AMOUNT_PATTERN, ZERO, type Decimal } from '../domain/money.ts';
 import { earliestStartOfDay } from '../domain/time.ts';
 import type { IdempotencyClaim, StateNeeds } from './ports.ts';
 
@@ -56,14 +57,20 @@ export function needsOf(requests: readonly WriteRequest[]): StateNeeds {
   }
   const times = requests.flatMap(({ command }) => effectiveInputsOf(command)).map((t) => (typeof t === 'bigint' ? t : earliestStartOfDay(t.date)));
   const earliestEffectiveAt = times.length === 0 ? null : times.reduce((a, b) => (a < b ? a : b));
-  const sides = new Map<string, { accountId: string; direction: 'debit' | 'credit' }>();
+  // An amount that is not one (the decision refuses it) leaves its side's sum unknown: null.
+  const sides = new Map<string, { accountId: string; direction: 'debit' | 'credit'; amount: Decimal | null }>();
   for (const { command } of requests) {
-    for (const p of postingsOf(command)) sides.set(`${p.direction} ${p.accountId}`, { accountId: p.accountId, direction: p.direction });
+    for (const p of postingsOf(command)) {
+      const side = `${p.direction} ${p.accountId}`;
+      const sum = sides.has(side) ? sides.get(side)!.amount : ZERO;
+      const amount = sum === null || !AMOUNT_PATTERN.test(p.amount) ? null : sum.plus(p.amount);
+      sides.set(side, { accountId: p.accountId, direction: p.direction, amount });
+    }
   }
   const mirrors = requests.some(({ command }) => command.type === 'ReverseTransaction' || command.type === 'CorrectTransaction' || command.type === 'PostHold');
   return {
     accountIds: [...accountIds], transactionIds: [...transactionIds], claims: requests.flatMap((r) => r.claims), earliestEffectiveAt,
-    postingSides: [...sides.values()], mirrors,
+    postingSides: [...sides.values()].map((s) => ({ ...s, amount: s.amount?.toFixed() ?? null })), mirrors,
   };
 }
 

@@ -157,11 +157,19 @@ export function lowestAvailableByFold(facts: readonly PostingFact[], accountId: 
  * What the noOverdraft check needs of one account, as of the head: its balance parts at `from`
  * (every posting counted), and the postings whose effect on its available balance may change
  * after `from`. A check from `from` on reads only these, however long the account's history.
+ *
+ * Or, when `floor` is set, less: a lower bound of the available balance at every effective time
+ * from `from` on, as of the head, with `partsAtFrom` and `facts` holding only the postings added
+ * to the window since. The store loads such a window when the floor covers everything the batch
+ * may take out of the account, so the check passes without reading a single posting after
+ * `from`; when it does not, the check cannot decide (`OverdraftFloorTooLow`) and the store loads
+ * the whole window instead.
  */
 export interface OverdraftWindow {
   readonly from: Instant;
   readonly partsAtFrom: BalanceParts;
   readonly facts: readonly PostingFact[];
+  readonly floor: Decimal | null;
 }
 
 /** Earlier than any time the ledger holds: a window from here holds every posting. */
@@ -170,7 +178,10 @@ export const START_OF_TIME: Instant = -(1n << 62n);
 const NO_PARTS: BalanceParts = { posted: NO_SIDES, pending: NO_SIDES, scheduled: NO_SIDES };
 
 /** The window of an account with no postings yet, from the start of time: for a fold from the start of a log, or an account just opened. */
-export const wholeHistoryWindow = (): OverdraftWindow => ({ from: START_OF_TIME, partsAtFrom: NO_PARTS, facts: [] });
+export const wholeHistoryWindow = (): OverdraftWindow => ({ from: START_OF_TIME, partsAtFrom: NO_PARTS, facts: [], floor: null });
+
+/** A window of only a floor: the available balance is at least `floor` at every effective time from `from` on. */
+export const floorWindow = (from: Instant, floor: Decimal): OverdraftWindow => ({ from, partsAtFrom: NO_PARTS, facts: [], floor });
 
 const sum = (a: Sides, b: Sides, sign: 1 | -1): Sides => (sign === 1
   ? { debits: a.debits.plus(b.debits), credits: a.credits.plus(b.credits) }
@@ -198,6 +209,7 @@ export interface OpenWindow {
   readonly from: Instant;
   partsAtFrom: BalanceParts;
   readonly facts: PostingFact[];
+  readonly floor: Decimal | null;
 }
 
 /**
@@ -221,7 +233,7 @@ export function addToWindow(window: OpenWindow, events: readonly Pick<RecordedEv
 
 /** `addToWindow` on a copy. */
 export function windowWith(window: OverdraftWindow, events: readonly Pick<RecordedEvent, 'event' | 'position' | 'recordedAt'>[], accountId: string): OverdraftWindow {
-  const copy: OpenWindow = { from: window.from, partsAtFrom: window.partsAtFrom, facts: [...window.facts] };
+  const copy: OpenWindow = { ...window, facts: [...window.facts] };
   addToWindow(copy, events, accountId);
   return copy;
 }
@@ -249,7 +261,8 @@ function availableSteps(f: PostingFact, normal: NormalBalance): { at: Instant; d
  */
 export function lowestAvailableInWindow(window: OverdraftWindow, accountId: string, normal: NormalBalance, from: Instant): { availableBalance: Decimal; effectiveAt: Instant } {
   if (from < window.from) throw new Error(`the overdraft check of ${accountId} needs postings from ${from}; its window starts at ${window.from}`);
-  const changes = window.facts.flatMap((f) => (f.accountId === accountId ? availableSteps(f, normal) : [])).filter((c) => c.at > window.from);
+  if (window.floor !== null) throw new Error(`the overdraft window of ${accountId} holds a floor, not its postings`);
+  const changes = stepsAfterFrom(window, accountId, normal);
   changes.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   let available = balanceOf(window.partsAtFrom, normal).availableBalance;
   let i = 0;
@@ -261,4 +274,20 @@ export function lowestAvailableInWindow(window: OverdraftWindow, accountId: stri
     if (available.lessThan(lowest.availableBalance)) lowest = { availableBalance: available, effectiveAt: at };
   }
   return lowest;
+}
+
+function stepsAfterFrom(window: OverdraftWindow, accountId: string, normal: NormalBalance): { at: Instant; delta: Decimal }[] {
+  return window.facts.flatMap((f) => (f.accountId === accountId ? availableSteps(f, normal) : [])).filter((c) => c.at > window.from);
+}
+
+/**
+ * For a window with a floor: a lower bound of the available balance at every effective time from
+ * the window's start on, with the postings added since. Those count at `from` as they are, and
+ * after it for what they may take out only (a hold's release or an incoming posting can only
+ * raise the balance, so leaving them out keeps the bound).
+ */
+export function availableFloorInWindow(window: OverdraftWindow, accountId: string, normal: NormalBalance): Decimal {
+  if (window.floor === null) throw new Error(`the overdraft window of ${accountId} holds postings, not a floor`);
+  return stepsAfterFrom(window, accountId, normal)
+    .reduce((floor, c) => (c.delta.isNegative() ? floor.plus(c.delta) : floor), window.floor.plus(balanceOf(window.partsAtFrom, normal).availableBalance));
 }

@@ -3,7 +3,7 @@ import type { Command, EffectiveInput, TransactionInput } from './commands.ts';
 import { assertNever, type LedgerEvent, type Posting } from './events.ts';
 import { Decimal, formatAmount, parseAmount, ZERO } from './money.ts';
 import { isRejection, reject, type FieldError, type Rejection } from './rejection.ts';
-import { appendFacts, lowestAvailableInWindow, windowWith } from './balance.ts';
+import { appendFacts, availableFloorInWindow, lowestAvailableInWindow, windowWith } from './balance.ts';
 import type { LedgerState } from './state.ts';
 import { dateOf, endOfDay, formatInstant, nextDate, startOfDay, type Instant, type PlainDate } from './time.ts';
 import { decidePost, decideVoid } from './hold.ts';
@@ -35,6 +35,19 @@ export function decide(command: Command, state: LedgerState, context: DecisionCo
  * money out of must stay at or above zero at every effective time from the earliest time any of
  * its new postings is known from (a backdated one's effective time; else now) onward.
  */
+/**
+ * A window with a floor could not decide: the floor does not cover what the batch takes out. Not
+ * a verdict: the store that loaded the floor loads the account's postings and decides again.
+ */
+export class OverdraftFloorTooLow extends Error {
+  readonly accountId: string;
+
+  constructor(accountId: string) {
+    super(`the overdraft floor of ${accountId} does not cover what the batch takes out`);
+    this.accountId = accountId;
+  }
+}
+
 function checkNoOverdraft(state: LedgerState, events: readonly LedgerEvent[], context: DecisionContext): Rejection | null {
   const at = { position: Number.MAX_SAFE_INTEGER, recordedAt: context.recordedAt };
   const recorded = events.map((event) => ({ event, ...at }));
@@ -52,7 +65,12 @@ function checkNoOverdraft(state: LedgerState, events: readonly LedgerEvent[], co
     const window = state.overdraft.get(accountId);
     // The store loads a window for every noOverdraft account a batch may take money out of.
     if (!window) throw new Error(`no overdraft window for the noOverdraft account ${accountId}`);
-    const lowest = lowestAvailableInWindow(windowWith(window, recorded, accountId), accountId, account.normalBalance, from);
+    const grown = windowWith(window, recorded, accountId);
+    if (grown.floor !== null) {
+      if (availableFloorInWindow(grown, accountId, account.normalBalance).isNegative()) throw new OverdraftFloorTooLow(accountId);
+      continue;
+    }
+    const lowest = lowestAvailableInWindow(grown, accountId, account.normalBalance, from);
     if (lowest.availableBalance.isNegative()) {
       const scale = assetOf(state, account.currency)?.scale ?? 0;
       return reject('INSUFFICIENT_FUNDS', `Account ${accountId} would have an available balance of ${formatAmount(lowest.availableBalance, scale)} ${account.currency} effective at ${formatInstant(lowest.effectiveAt)}.`, [

@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  foldBalanceParts, lowestAvailableByFold, lowestAvailableInWindow, postingFacts, windowWith, type OverdraftWindow, type PostingFact,
+  availableFloorInWindow, floorWindow, foldBalanceParts, lowestAvailableByFold, lowestAvailableInWindow, postingFacts, windowWith,
+  type OverdraftWindow, type PostingFact,
 } from '../../src/domain/balance.ts';
+import { Decimal, ZERO } from '../../src/domain/money.ts';
 import type { LedgerEvent, NormalBalance, RecordedEvent } from '../../src/domain/events.ts';
 import { formatInstant, parseTimestamp, type Instant } from '../../src/domain/time.ts';
 
@@ -72,6 +74,7 @@ function loadedWindow(facts: readonly PostingFact[], from: Instant): OverdraftWi
   const mine = facts.filter((f) => f.accountId === ACCOUNT);
   return {
     from,
+    floor: null,
     partsAtFrom: foldBalanceParts(mine, ACCOUNT, Number.MAX_SAFE_INTEGER, from),
     facts: mine.filter((f) => (f.status === 'posted'
       ? f.effectiveAt > from
@@ -108,6 +111,38 @@ describe('the noOverdraft window', () => {
       const all = postingFacts(events);
       expect(grown.partsAtFrom).toEqual(foldBalanceParts(all, ACCOUNT, Number.MAX_SAFE_INTEGER, from));
       expect(lowestAvailableInWindow(grown, ACCOUNT, normal, check)).toEqual(lowestAvailableByFold(all, ACCOUNT, normal, check));
+    }), { numRuns: 2000 });
+  });
+
+  it('with a floor, grows event by event to a bound that the lowest available balance never goes below', () => {
+    fc.assert(fc.property(scenario, ({ steps, normal, windowHours, split }) => {
+      const events = historyOf(steps, normal);
+      const cut = Math.floor(split * events.length);
+      const from = at(windowHours);
+      // The tightest floor there is: the lowest available balance from `from` on, before the cut.
+      let grown = floorWindow(from, lowestAvailableByFold(postingFacts(events.slice(0, cut)), ACCOUNT, normal, from).availableBalance);
+      for (const e of events.slice(cut)) grown = windowWith(grown, [e], ACCOUNT);
+      const lowest = lowestAvailableByFold(postingFacts(events), ACCOUNT, normal, from).availableBalance;
+      expect(availableFloorInWindow(grown, ACCOUNT, normal).lessThanOrEqualTo(lowest)).toBe(true);
+      if (cut === events.length) expect(availableFloorInWindow(grown, ACCOUNT, normal)).toEqual(lowest);
+    }), { numRuns: 2000 });
+  });
+
+  it("the store's floor (in by the start of the day, less all that went out and every hold that may be active) is a floor", () => {
+    // sql/functions/ledger_overdraft_windows.sql: ledger_overdraft_floor, as the domain would say it.
+    const DAY = 24n * HOUR;
+    fc.assert(fc.property(scenario, ({ steps, normal, windowHours }) => {
+      const facts = postingFacts(historyOf(steps, normal));
+      const from = at(windowHours);
+      const startOfDay = from - (((from % DAY) + DAY) % DAY);
+      const sum = (some: readonly PostingFact[]) => some.reduce((total, f) => total.plus(f.amount), ZERO);
+      const mine = facts.filter((f) => f.accountId === ACCOUNT);
+      const cameIn = sum(mine.filter((f) => f.status === 'posted' && f.direction === normal && f.effectiveAt <= startOfDay));
+      const wentOut = sum(mine.filter((f) => f.status === 'posted' && f.direction !== normal));
+      const holds = sum(mine.filter((f) => f.status === 'pending' && f.direction !== normal && (f.expiresAt === null || f.expiresAt > from)
+        && (f.resolution === null || f.resolution.knownFrom > from)));
+      const floor: Decimal = cameIn.minus(wentOut).minus(holds);
+      expect(floor.lessThanOrEqualTo(lowestAvailableByFold(facts, ACCOUNT, normal, from).availableBalance)).toBe(true);
     }), { numRuns: 2000 });
   });
 

@@ -5,7 +5,8 @@ import type {
 } from '../../app/ports.ts';
 import type { Asset } from '../../domain/assets.ts';
 import type { LedgerEvent, RecordedEvent, TransactionData } from '../../domain/events.ts';
-import type { OverdraftWindow, PostingFact } from '../../domain/balance.ts';
+import { floorWindow, type OverdraftWindow, type PostingFact } from '../../domain/balance.ts';
+import { OverdraftFloorTooLow } from '../../domain/decide.ts';
 import { Decimal } from '../../domain/money.ts';
 import { reject, type ErrorCode, type FieldError } from '../../domain/rejection.ts';
 import type { AccountState, HoldResolution, LedgerState } from '../../domain/state.ts';
@@ -88,12 +89,8 @@ interface Loaded {
   overdraft: WindowJson[];
 }
 
-interface WindowJson {
-  accountId: string;
-  from: string;
-  sums: BalanceSums;
-  facts: FactJson[];
-}
+/** A window as ledger_overdraft_windows answers it: a floor, or the sums at `from` and the postings after. */
+type WindowJson = { accountId: string; from: string } & ({ floor: string } | { sums: BalanceSums; facts: FactJson[] });
 
 interface FactJson {
   accountId: string; transactionId: string; position: number | string; direction: 'debit' | 'credit'; amount: string;
@@ -132,7 +129,9 @@ async function lockAndLoad(trx: Trx, ledgerId: string, needs: StateNeeds, checkp
   return { state, loaded };
 }
 
-const toWindow = (w: WindowJson): OverdraftWindow => ({ from: toInstant(w.from), partsAtFrom: partsFromSums(w.sums), facts: w.facts.map(toFact) });
+const toWindow = (w: WindowJson): OverdraftWindow => ('floor' in w
+  ? floorWindow(toInstant(w.from), new Decimal(w.floor))
+  : { from: toInstant(w.from), partsAtFrom: partsFromSums(w.sums), facts: w.facts.map(toFact), floor: null });
 
 function accountRows(db: Db | Trx, ledgerId: string, position: number) {
   return db
@@ -199,11 +198,22 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
   return {
     async write<T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>, onDecided?: () => void) {
       return db.transaction().execute(async (trx) => {
-        const { state, loaded } = await lockAndLoad(trx, ledgerId, needs, checkpointEvery);
+        let { state, loaded } = await lockAndLoad(trx, ledgerId, needs, checkpointEvery);
+        const decideLoaded = () => decideBatch({
+          state, headPosition: Number(loaded.headPosition), recordedAt: toInstant(loaded.recordedAt),
+          records: loaded.records.map((r) => ({ ...r, firstPosition: Number(r.firstPosition), lastPosition: Number(r.lastPosition) })),
+        });
+        let output: BatchOutput<T>;
+        try {
+          output = decideLoaded();
+        } catch (error) {
+          if (!(error instanceof OverdraftFloorTooLow)) throw error;
+          // A floor that the batch's sums said would do did not: load the postings (no sums, no floors) and decide again.
+          ({ state, loaded } = await lockAndLoad(trx, ledgerId, { ...needs, postingSides: needs.postingSides.map((s) => ({ ...s, amount: null })) }, checkpointEvery));
+          output = decideLoaded();
+        }
         const headPosition = Number(loaded.headPosition);
         const recordedAt = toInstant(loaded.recordedAt);
-        const records = loaded.records.map((r) => ({ ...r, firstPosition: Number(r.firstPosition), lastPosition: Number(r.lastPosition) }));
-        const output = decideBatch({ state, headPosition, recordedAt, records });
         const recorded = chain(ledgerId, headPosition, loaded.headHash, recordedAt, output.events);
         onDecided?.();
         await insertBatch(trx, ledgerId, recordedAt, recorded, output.records, output.rejections);
