@@ -26,6 +26,15 @@ const TEXT_TYPES = {
   timestamps: { to: 1184, from: [1082, 1114, 1184], serialize: asText, parse: asText },
 };
 
+/**
+ * How the run-time sessions plan. jit off: compiling a plan costs milliseconds, more than any of
+ * the service's queries runs. No parallel workers: starting them costs milliseconds too (90 ms a
+ * write under load, measured), for queries that read a few hundred rows by index; a plan that a
+ * session cached while a ledger was small (PL/pgSQL keeps generic plans) chose them for every
+ * balance sum once the ledger held a million postings.
+ */
+export const RUN_TIME_PLANNING = { jit: 'off', max_parallel_workers_per_gather: '0' } as const; // text: the driver drops settings that are falsy
+
 export interface PostgresOptions {
   /** Connections in the run-time pool. */
   readonly poolSize?: number;
@@ -61,8 +70,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     ...RECONNECT,
     max: options.poolSize ?? 10,
     types: TEXT_TYPES,
-    // jit off: compiling a plan costs milliseconds, more than any of the service's queries runs.
-    connection: { ...SESSION_SETTINGS, ...durable, role: APP_ROLE, statement_timeout: options.statementTimeoutMs ?? 0, jit: 'off' },
+    connection: { ...SESSION_SETTINGS, ...durable, role: APP_ROLE, statement_timeout: options.statementTimeoutMs ?? 0, ...RUN_TIME_PLANNING },
   });
   // A connection waits for the pool at most as long as a statement may run, and a connection
   // attempt may take, twice over: longer, the pool has lost the reservation (reserveWithin).
