@@ -28,6 +28,7 @@ export class GroupCommitter {
   private readonly store: LedgerStore;
   private readonly isUnavailable: (error: unknown) => boolean;
   private readonly overlapCommits: boolean;
+  private readonly onCommitted: (ledgerId: string, recorded: readonly RecordedEvent[]) => void;
 
   /**
    * `isUnavailable` tells an error that says the database is gone (a lost or refused connection):
@@ -35,12 +36,15 @@ export class GroupCommitter {
    * by one would only fail again, each after the other. `overlapCommits` takes the next group
    * while the one before appends and commits: for a database of several connections, where the
    * next load can wait for the lock in the database (on one connection it would only make the
-   * groups smaller).
+   * groups smaller). `onCommitted` hears of each commit's events (the checkpoint keeper).
    */
-  constructor(store: LedgerStore, options: { isUnavailable?: (error: unknown) => boolean; overlapCommits?: boolean } = {}) {
+  constructor(store: LedgerStore, options: {
+    isUnavailable?: (error: unknown) => boolean; overlapCommits?: boolean; onCommitted?: (ledgerId: string, recorded: readonly RecordedEvent[]) => void;
+  } = {}) {
     this.store = store;
     this.isUnavailable = options.isUnavailable ?? (() => false);
     this.overlapCommits = options.overlapCommits ?? false;
+    this.onCommitted = options.onCommitted ?? (() => {});
   }
 
   async submit(ledgerId: string, request: WriteRequest): Promise<WriteOutcome> {
@@ -115,6 +119,7 @@ export class GroupCommitter {
   private async commit(ledgerId: string, units: readonly WriteUnit[], onDecided?: () => void): Promise<WriteOutcome[][]> {
     const requests = units.flatMap((u) => u.requests);
     const { result, recorded } = await this.store.write(ledgerId, needsOf(requests), (input) => decideBatch(units, input), onDecided);
+    this.onCommitted(ledgerId, recorded);
     const byPosition = new Map(recorded.map((e) => [e.position, e]));
     for (const outcome of result.flat()) {
       if (isRejection(outcome) || byPosition.has(outcome.firstPosition)) continue;

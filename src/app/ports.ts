@@ -181,6 +181,11 @@ export interface LedgerStore {
     ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>, onDecided?: () => void,
   ): Promise<{ result: T; recorded: RecordedEvent[] }>;
   eventsBetween(ledgerId: string, firstPosition: number, lastPosition: number): Promise<RecordedEvent[]>;
+  /**
+   * Builds the account's balance checkpoints that its postings up to `position` call for, a
+   * bounded number per call, and answers the position of the latest (0: none).
+   */
+  buildCheckpoints(ledgerId: string, accountId: string, position: number): Promise<number>;
   readPoint(ledgerId: string, recordedAsOf: Instant | undefined): Promise<ReadPoint>;
   positionInfo(ledgerId: string, position: number): Promise<{ recordedAt: Instant | null; now: Instant }>;
   ledger(ledgerId: string, position?: number): Promise<LedgerInfo | null>;

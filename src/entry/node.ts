@@ -3,9 +3,10 @@ import { serve } from '@hono/node-server';
 import { pino } from 'pino';
 import { bootstrapAdminKey } from '../app/api-keys.ts';
 import { DatabaseAvailability } from '../app/database-availability.ts';
+import { CheckpointKeeper } from '../app/checkpoint-keeper.ts';
 import { GroupCommitter } from '../app/group-commit.ts';
 import { isDatabaseGone } from '../adapters/db/errors.ts';
-import { createLedgerStore } from '../adapters/db/ledger-store.ts';
+import { createLedgerStore, DEFAULT_CHECKPOINT_EVERY } from '../adapters/db/ledger-store.ts';
 import { openReadReplica } from '../adapters/db/read-replica.ts';
 import { createApp } from '../adapters/http/app.ts';
 import { configFrom } from './config.ts';
@@ -39,8 +40,13 @@ if (firstKey) {
   console.log(`First start: an admin API key was created. It is shown only this once; keep it safe:\n\n  ${firstKey}\n`);
 }
 const stopping = new AbortController();
+// Balance checkpoints built in the background as accounts grow, not by the read that finds a long tail.
+const keeper = new CheckpointKeeper(store, DEFAULT_CHECKPOINT_EVERY, (error) => logger.warn({ msg: 'a checkpoint build failed', error: String(error) }));
+const committer = new GroupCommitter(store, {
+  isUnavailable: isDatabaseGone, overlapCommits: database.kind === 'postgres', onCommitted: (ledgerId, recorded) => keeper.committed(ledgerId, recorded),
+});
 const app = createApp({
-  store, committer: new GroupCommitter(store, { isUnavailable: isDatabaseGone, overlapCommits: database.kind === 'postgres' }), logger, shutdown: stopping.signal, limits: config.limits,
+  store, committer, logger, shutdown: stopping.signal, limits: config.limits,
   ...(readReplica ? { readReplica } : {}), ...(availability ? { availability } : {}),
 });
 const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
@@ -63,6 +69,7 @@ async function shutdown(signal: string) {
     exit(1);
   }, 20_000).unref();
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  await keeper.close();
   await readReplica?.close();
   await database.close();
   exit(0);

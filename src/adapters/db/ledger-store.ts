@@ -221,6 +221,12 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
       });
     },
 
+    async buildCheckpoints(ledgerId, accountId, position) {
+      const { rows } = await sql<{ checkpoint: string }>`
+        select ledger_checkpoint_for(${ledgerId}, ${accountId}, ${position}::bigint, ${checkpointEvery}::integer) as checkpoint`.execute(db);
+      return Number(rows[0]!.checkpoint);
+    },
+
     async eventsBetween(ledgerId, firstPosition, lastPosition) {
       const rows = await db.selectFrom('events').selectAll().where('ledger_id', '=', ledgerId)
         .where('position', '>=', firstPosition).where('position', '<=', lastPosition).orderBy('position').execute();
