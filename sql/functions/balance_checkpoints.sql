@@ -8,9 +8,10 @@
 --   the checkpoint's row for the last day before E's day
 --   + the postings at positions <= C effective on E's day, up to E    (one day of postings)
 --   + the postings at positions in (C, P] effective by E              (the tail: at most p_tail_max)
--- Reads build checkpoints when they find a longer tail, every p_tail_max postings, each from the
--- one before: derived state, append-only like the rest, emptied by `npm run rebuild`. Writes
--- never touch them. A read replica (in recovery) reads them but builds none.
+-- Checkpoints are built every p_tail_max postings, each from the one before: by the service's
+-- checkpoint keeper in the background as accounts grow, and by any read (or noOverdraft check)
+-- that still finds a longer tail. Derived state, append-only like the rest, emptied by
+-- `npm run rebuild`. A read replica (in recovery) reads them but builds none.
 
 create or replace function ledger_effective_day(t timestamptz) returns bigint
 language sql immutable as $$ select floor(extract(epoch from t) / 86400)::bigint $$;
