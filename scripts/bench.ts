@@ -16,7 +16,9 @@
 //   BENCH_BATCHES            batches of 1000, two in flight                            30
 //   BENCH_WALLET_POSTINGS    postings on the long noOverdraft wallet (1000000: target) 100000
 //   BENCH_WALLET_WRITES      timed writes to each wallet, dated now and backdated      200
-//   BENCH_ONLY               some of: baseline,writes,serial,batches,wallet,pglite     all
+//   BENCH_READS              timed reads of each kind, one at a time                   300
+//   BENCH_READ_ACCOUNTS      accounts of the trial balance's ledger (10000: target)    10000
+//   BENCH_ONLY               some of: baseline,writes,serial,batches,wallet,reads,pglite  all
 //   BENCH_BASELINE_DIR       where baseline_schema.sql and baseline_transfer.sql are   ../shared/bench
 //   BENCH_JSON               a path: the figures as JSON too
 import { randomBytes } from 'node:crypto';
@@ -32,7 +34,7 @@ import { startServer, type Server } from '../test/support/server.ts';
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const ROOT = new URL('../', import.meta.url).pathname;
-const GROUPS = ['baseline', 'writes', 'serial', 'batches', 'wallet', 'pglite'] as const;
+const GROUPS = ['baseline', 'writes', 'serial', 'batches', 'wallet', 'reads', 'pglite'] as const;
 type Group = (typeof GROUPS)[number];
 const BATCH_SIZE = 1000;
 const WALLET_SMALL = 1000;
@@ -46,6 +48,8 @@ interface Settings {
   readonly batches: number;
   readonly walletPostings: number;
   readonly walletWrites: number;
+  readonly reads: number;
+  readonly readAccounts: number;
   readonly only: ReadonlySet<Group>;
   readonly jsonPath: string | undefined;
 }
@@ -73,6 +77,8 @@ function settingsFrom(env: NodeJS.ProcessEnv): Settings {
     batches: whole(env, 'BENCH_BATCHES', 30, 1),
     walletPostings: whole(env, 'BENCH_WALLET_POSTINGS', 100_000, WALLET_SMALL),
     walletWrites: whole(env, 'BENCH_WALLET_WRITES', 200, 1),
+    reads: whole(env, 'BENCH_READS', 300, 10),
+    readAccounts: whole(env, 'BENCH_READ_ACCOUNTS', 10_000, 2),
     only: new Set(only as Group[]),
     jsonPath: env.BENCH_JSON || undefined,
   };
@@ -241,6 +247,70 @@ async function wallets(service: Service, settings: Settings) {
   };
 }
 
+/** Latencies of `count` requests sent one at a time. */
+async function oneAtATime(service: Service, count: number, request: (i: number) => HttpRequest): Promise<Latencies> {
+  const load = await runLoad(service.server.port, authorization(service), 1, (i) => (i < count ? request(i) : null));
+  return latencies(load.samplesMs);
+}
+
+/**
+ * A random read coordinate of a ledger: R between the event at `position` (its last account
+ * opened, so that every account exists at R) and now, E within the past year (or a day ahead).
+ */
+async function randomAsOf(service: Service, ledgerId: string, position: number): Promise<() => string> {
+  const first = (await service.call('GET', `/v1/ledgers/${ledgerId}/events?after=${position - 1}&limit=1`)).events[0] as Json;
+  const firstMs = Date.parse(first.recordedAt as string) + 1; // recorded times have microseconds, Date has not
+  const nowMs = Date.now();
+  return () => {
+    const recordedAsOf = new Date(firstMs + randomBelow(nowMs - firstMs + 1)).toISOString();
+    const effectiveAsOf = new Date(nowMs - 365 * DAY_MS + randomBelow(366 * DAY_MS)).toISOString();
+    return `recordedAsOf=${recordedAsOf}&effectiveAsOf=${effectiveAsOf}`;
+  };
+}
+
+/**
+ * Reads, as issue 14 counts them: balances at random (R, E) of the wallets (1,000 postings and
+ * BENCH_WALLET_POSTINGS), the ledger, balance reads from 16 clients, a trial balance over
+ * BENCH_READ_ACCOUNTS accounts (5 transactions each), a statement page, 365 days of balance
+ * history and feed pages of 1,000.
+ */
+async function reads(service: Service, settings: Settings, walletsLoaded: boolean) {
+  if (!walletsLoaded) {
+    await loadWallet(service, 'bench-wallet-small', WALLET_SMALL);
+    await loadWallet(service, 'bench-wallet-big', settings.walletPostings);
+  }
+  // The ledger at 1, its three accounts at 2 to 4.
+  const small = await randomAsOf(service, 'bench-wallet-small', 4);
+  const big = await randomAsOf(service, 'bench-wallet-big', 4);
+  const balance = (size: 'small' | 'big', asOf: string): HttpRequest => ({ method: 'GET', path: `/v1/ledgers/bench-wallet-${size}/accounts/wallet/balance?${asOf}` });
+  progress(`reads: ${settings.reads} of each kind, one at a time`);
+  const balanceSmall = await oneAtATime(service, settings.reads, () => balance('small', small()));
+  const balanceBig = await oneAtATime(service, settings.reads, () => balance('big', big()));
+  const ledger = await oneAtATime(service, settings.reads, () => ({ method: 'GET', path: '/v1/ledgers/bench-wallet-big' }));
+  const statement = await oneAtATime(service, settings.reads, () => ({ method: 'GET', path: `/v1/ledgers/bench-wallet-big/accounts/wallet/entries?limit=100&${big().replace('effectiveAsOf', 'effectiveTo')}` }));
+  const history = await oneAtATime(service, Math.min(settings.reads, 50), () => {
+    const effectiveTo = new Date(Date.now() - randomBelow(30) * DAY_MS);
+    const effectiveFrom = new Date(effectiveTo.getTime() - 364 * DAY_MS).toISOString().slice(0, 10);
+    return { method: 'GET', path: `/v1/ledgers/bench-wallet-big/accounts/wallet/balance-history?interval=day&effectiveFrom=${effectiveFrom}&effectiveTo=${effectiveTo.toISOString().slice(0, 10)}` };
+  });
+  progress(`balance reads: ${settings.concurrency} clients for ${settings.seconds} s`);
+  const endMs = performance.now() + settings.seconds * 1000;
+  const concurrent = await runLoad(service.server.port, authorization(service), settings.concurrency, () => balance('small', small()), () => performance.now() >= endMs);
+  const feedPages = Math.min(100, Math.floor(settings.walletPostings / 1000));
+  const feed = await runLoad(service.server.port, authorization(service), 1, (i) => (i < feedPages ? { method: 'GET', path: `/v1/ledgers/bench-wallet-big/events?limit=1000&after=${i * 1000}` } : null));
+  // The trial balance's ledger: BENCH_READ_ACCOUNTS accounts, five transactions each (in batches).
+  const ids = await openLedger(service, 'bench-reads', settings.readAccounts);
+  const transfers = Math.ceil((settings.readAccounts * 5) / BATCH_SIZE);
+  await sendBatches(service, 'bench-reads', transfers, (b, i) => transfer(`r-${b}-${i}`, ids, { effectiveAt: new Date(Date.now() - randomBelow(365 * DAY_MS)).toISOString() }), 'the trial balance\'s transactions');
+  const trialAsOf = await randomAsOf(service, 'bench-reads', 1 + settings.readAccounts);
+  const trial = await oneAtATime(service, 20, () => ({ method: 'GET', path: `/v1/ledgers/bench-reads/balances?${trialAsOf()}` }));
+  return {
+    balanceSmall, balanceBig, ledger, statement, history, trial,
+    concurrentReadsPerSecond: concurrent.answered / concurrent.seconds,
+    feedEventsPerSecond: (feedPages * 1000) / feed.seconds,
+  };
+}
+
 /** Peak resident memory of a process so far (VmHWM), in MiB. */
 async function peakRssMiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -260,7 +330,10 @@ async function embedded(settings: Settings) {
       const firstWritesS = (performance.now() - startedMs) / 1000;
       progress(`embedded single writes: ${settings.concurrency} clients for ${settings.seconds} s`);
       const writes = await writeFor(service, 'bench-pglite', settings.concurrency, settings.seconds, (i) => transfer(`w-${i}`, ids));
-      return { listeningS, firstWritesS, writes, peakRssMiB: await peakRssMiB(service.server.pid) };
+      const peak = await peakRssMiB(service.server.pid);
+      const asOf = await randomAsOf(service, 'bench-pglite', 1 + ids.length);
+      const balanceRead = await oneAtATime(service, settings.reads, (i) => ({ method: 'GET', path: `/v1/ledgers/bench-pglite/accounts/${ids[i % ids.length]}/balance?${asOf()}` }));
+      return { listeningS, firstWritesS, writes, peakRssMiB: peak, balanceRead };
     } finally {
       await service.server.stop();
     }
@@ -277,6 +350,7 @@ interface Results {
   serial?: Latencies;
   batches?: Awaited<ReturnType<typeof batches>>;
   wallets?: Awaited<ReturnType<typeof wallets>>;
+  reads?: Awaited<ReturnType<typeof reads>>;
   peakRssMiB?: number;
   embedded?: Awaited<ReturnType<typeof embedded>>;
 }
@@ -284,7 +358,7 @@ interface Results {
 async function measure(settings: Settings): Promise<Results> {
   const results: Results = {};
   const wants = (group: Group) => settings.only.has(group);
-  if (!GROUPS.slice(0, 5).some(wants)) return { ...results, embedded: await embedded(settings) };
+  if (!GROUPS.filter((g) => g !== 'pglite').some(wants)) return { ...results, embedded: await embedded(settings) };
   progress('starting a durable PostgreSQL of its own (fsync, synchronous_commit, full_page_writes on)');
   const cluster = await privateCluster({ PG_TEST_DURABLE: '1' });
   try {
@@ -308,6 +382,7 @@ async function measure(settings: Settings): Promise<Results> {
       if (wants('batches')) results.batches = await batches(service, settings);
       if (wants('wallet')) results.wallets = await wallets(service, settings);
       results.peakRssMiB = await peakRssMiB(service.server.pid);
+      if (wants('reads')) results.reads = await reads(service, settings, wants('wallet'));
     } finally {
       await service.server.stop();
     }
@@ -353,12 +428,28 @@ function rows(r: Results, settings: Settings): Row[] {
     }
     row(`  loading the wallet (batches)`, tx(w.loadTxPerSecond));
   }
+  if (r.reads) {
+    const d = r.reads;
+    const big = settings.walletPostings.toLocaleString('en-US');
+    const p50 = (l: Latencies) => `p50 ${ms(l.p50Ms)}`;
+    row('balance at random (R, E), 1,000 postings, one at a time', `${p50(d.balanceSmall)}, p99 ${ms(d.balanceSmall.p99Ms)}`, 'p50 <= 1.5 ms', yes(d.balanceSmall.p50Ms <= 1.5));
+    const ratio = d.balanceBig.p50Ms / d.balanceSmall.p50Ms;
+    row(`  the same at ${big} postings`, `${p50(d.balanceBig)}, ${times(ratio)}`, '<= 1.5x', yes(ratio <= 1.5));
+    row(`  p99 at ${big}`, ms(d.balanceBig.p99Ms), '<= 10 ms', yes(d.balanceBig.p99Ms <= 10));
+    row('GET /v1/ledgers/{id}', p50(d.ledger), '<= 1 ms', yes(d.ledger.p50Ms <= 1));
+    row(`balance reads, ${settings.concurrency} clients`, `${Math.round(d.concurrentReadsPerSecond).toLocaleString('en-US')} reads/s`, '>= 5,000 reads/s', yes(d.concurrentReadsPerSecond >= 5000));
+    row(`trial balance, ${settings.readAccounts.toLocaleString('en-US')} accounts, random (R, E)`, p50(d.trial), '<= 250 ms', yes(d.trial.p50Ms <= 250));
+    row(`statement page of 100, ${big} postings, random (R, E)`, p50(d.statement), '<= 20 ms', yes(d.statement.p50Ms <= 20));
+    row(`balance-history, 365 days, ${big} postings`, p50(d.history), '<= 50 ms', yes(d.history.p50Ms <= 50));
+    row('feed pages of 1,000', `${Math.round(d.feedEventsPerSecond).toLocaleString('en-US')} events/s`, '>= 50,000 events/s', yes(d.feedEventsPerSecond >= 50_000));
+  }
   if (r.peakRssMiB !== undefined) row('API process peak RSS (PostgreSQL, after the write load)', `${r.peakRssMiB.toFixed(0)} MiB`, '<= 300 MiB', yes(r.peakRssMiB <= 300));
   if (r.embedded) {
     const e = r.embedded;
     row('embedded: cold start to listening / to the first 200 writes', `${e.listeningS.toFixed(2)} s / ${e.firstWritesS.toFixed(2)} s`, '<= 2 s', yes(e.firstWritesS <= 2));
     row(`embedded: single writes, ${settings.concurrency} clients`, tx(e.writes.txPerSecond), '>= 1,000 tx/s', yes(e.writes.txPerSecond >= 1000));
     row('embedded: API process peak RSS', `${e.peakRssMiB.toFixed(0)} MiB`, '<= 300 MiB', yes(e.peakRssMiB <= 300));
+    row('embedded: balance at random (R, E), one at a time', `p50 ${ms(e.balanceRead.p50Ms)}`, '<= 1.5 ms', yes(e.balanceRead.p50Ms <= 1.5));
   }
   return out;
 }
