@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLedgerStore } from '../../src/adapters/db/ledger-store.ts';
 import { decideBatch, type BatchOutcome } from '../../src/app/decide-batch.ts';
 import { needsOf, type WriteRequest } from '../../src/app/write-request.ts';
@@ -92,5 +92,37 @@ describeOnEachDatabase('the noOverdraft floor', (api) => {
     expect(outcomes.map((o) => (isRejection(o) ? o.code : o.kind))).toEqual(['recorded', 'INSUFFICIENT_FUNDS']);
     const balance = await api.call('GET', `/v1/ledgers/${ledgerId}/accounts/wallet/balance`);
     expect(balance.body.availableBalance, balance.text).toBe('5.00');
+  });
+});
+
+describe('what the store is asked to cover', () => {
+  const record = (id: string, postings: { accountId: string; direction: 'debit' | 'credit'; amount: string }[], status: 'posted' | 'pending' = 'posted'): WriteRequest => ({
+    command: { type: 'RecordTransaction', transaction: { id, status, description: '', metadata: {}, postings } },
+    claims: [], request: {}, actor: 'test', requestId: id,
+  });
+
+  it('sums each side of each account over the batch, holds included, exactly', () => {
+    const needs = needsOf([
+      record('a', [{ accountId: 'wallet', direction: 'debit', amount: '0.10' }, { accountId: 'shop', direction: 'credit', amount: '0.10' }]),
+      record('b', [{ accountId: 'wallet', direction: 'debit', amount: '123456789012345678901234567890.000000000000000001' }, { accountId: 'shop', direction: 'credit', amount: '0.20' }], 'pending'),
+      record('c', [{ accountId: 'shop', direction: 'debit', amount: '0.05' }, { accountId: 'wallet', direction: 'credit', amount: '0.05' }]),
+    ]);
+    expect(needs.mirrors).toBe(false);
+    expect(needs.postingSides).toEqual(expect.arrayContaining([
+      { accountId: 'wallet', direction: 'debit', amount: '123456789012345678901234567890.100000000000000001' },
+      { accountId: 'shop', direction: 'credit', amount: '0.3' },
+      { accountId: 'shop', direction: 'debit', amount: '0.05' },
+      { accountId: 'wallet', direction: 'credit', amount: '0.05' },
+    ]));
+    expect(needs.postingSides).toHaveLength(4);
+  });
+
+  it('leaves a side unknown when one of its amounts is not an amount (the decision refuses it)', () => {
+    const needs = needsOf([
+      record('a', [{ accountId: 'wallet', direction: 'debit', amount: '1e3' }, { accountId: 'shop', direction: 'credit', amount: '1000' }]),
+      record('b', [{ accountId: 'wallet', direction: 'debit', amount: '5.00' }, { accountId: 'shop', direction: 'credit', amount: '5.00' }]),
+    ]);
+    expect(needs.postingSides.find((s) => s.accountId === 'wallet')!.amount).toBeNull();
+    expect(needs.postingSides.find((s) => s.accountId === 'shop')!.amount).toBe('1005');
   });
 });
