@@ -17,8 +17,9 @@ const MAX_ROUNDS = 1000;
  *
  * Only what this process commits is counted: after a restart, or for the writes of other
  * processes, a read still builds what its tail calls for (at most 100 checkpoints a call). A build
- * that fails (the database gone) is dropped; the account's next postings queue it again. Builds
- * are idempotent (`on conflict do nothing`), so two processes building one account only repeat work.
+ * that fails (the database gone) is dropped; the account is queued again once it has had `every`
+ * more postings, and reads build meanwhile. Builds are idempotent (`on conflict do nothing`), so
+ * two processes building one account only repeat work.
  */
 export class CheckpointKeeper {
   private readonly store: CheckpointBuilder;
