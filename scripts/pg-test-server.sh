@@ -49,7 +49,32 @@ admin_sql() {
     -d postgres >&2
 }
 
-is_running() { as_owner "$PG_BIN/pg_ctl" status -D "$DATA_DIR" >/dev/null 2>&1; }
+# Prints the pid in the data directory's postmaster.pid when that process is this directory's
+# postmaster; fails otherwise. A server killed with SIGKILL leaves its pid file behind, and with
+# pids wrapping at 32768 the pid may go to another process before the next start: pg_ctl, which
+# only asks whether the pid exists, then signals that process (it once ended a test's API server
+# as it started).
+postmaster_pid() {
+  local pid args data_arg
+  pid=$(head -n 1 "$DATA_DIR/postmaster.pid" 2>/dev/null) || return 1
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  args=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  [[ $(head -n 1 <<<"$args") == */postgres ]] || return 1
+  data_arg=$(sed -n '/^-D$/{n;p;q}' <<<"$args")
+  [[ -n $data_arg && $(realpath -m -- "$data_arg") == $(realpath -m -- "$DATA_DIR") ]] || return 1
+  echo "$pid"
+}
+
+# Whether this directory's server runs. A pid file that names no such server is stale: it goes, so
+# that neither pg_ctl nor PostgreSQL itself takes the process now holding that pid for a server.
+is_running() {
+  postmaster_pid >/dev/null && return 0
+  if [[ -f $DATA_DIR/postmaster.pid ]]; then
+    log "removing a stale postmaster.pid in $DATA_DIR (no server of this directory holds its pid)"
+    as_owner rm -f "$DATA_DIR/postmaster.pid"
+  fi
+  return 1
+}
 
 ensure_installed() {
   [[ -x $PG_BIN/postgres ]] && return
@@ -167,8 +192,7 @@ children_of() {
 # then its children and itself are killed, and we wait until all of them are gone.
 crash_server() {
   local pid
-  pid=$(head -n 1 "$DATA_DIR/postmaster.pid" 2>/dev/null) || { log "no server running in $DATA_DIR"; return; }
-  kill -0 "$pid" 2>/dev/null || { log "no server running in $DATA_DIR"; return; }
+  pid=$(postmaster_pid) || { log "no server running in $DATA_DIR"; return; }
   log "killing (SIGKILL) the server in $DATA_DIR: postmaster $pid and its children"
   kill -STOP "$pid"
   local child
