@@ -182,11 +182,6 @@ export interface LedgerStore {
   ): Promise<{ result: T; recorded: RecordedEvent[] }>;
   eventsBetween(ledgerId: string, firstPosition: number, lastPosition: number): Promise<RecordedEvent[]>;
   /**
-   * The same events as the feed writes them: a JSON array of `presentEvent`'s objects, written by
-   * the database, and the last position in it (null: none).
-   */
-  eventsJsonBetween(ledgerId: string, firstPosition: number, lastPosition: number): Promise<{ json: string; lastPosition: number | null }>;
-  /**
    * Builds the account's balance checkpoints that its postings up to `position` call for, a
    * bounded number per call, and answers the position of the latest (0: none).
    */

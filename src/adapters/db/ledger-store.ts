@@ -233,21 +233,6 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
       return rows.map(fromEventRow);
     },
 
-    async eventsJsonBetween(ledgerId, firstPosition, lastPosition) {
-      // recordedAt as formatInstant writes it (what the hash covers): microseconds, always six digits.
-      const { rows } = await sql<{ json: string; last_position: string | null }>`
-        select coalesce(json_agg(json_build_object(
-                 'ledgerId', e.ledger_id, 'position', e.position, 'type', e.type,
-                 'recordedAt', to_char(e.recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-                 'actor', e.actor, 'requestId', e.request_id, 'prevHash', e.prev_hash, 'hash', e.hash, 'data', e.data)
-               order by e.position)::text, '[]') as json,
-               max(e.position)::text as last_position
-          from events e
-         where e.ledger_id = ${ledgerId} and e.position >= ${firstPosition} and e.position <= ${lastPosition}`.execute(db);
-      const row = rows[0]!;
-      return { json: row.json, lastPosition: row.last_position === null ? null : Number(row.last_position) };
-    },
-
     async readPoint(ledgerId, recordedAsOf): Promise<ReadPoint> {
       const { rows } = await sql<{ read_position: string; read_recorded_at: string | null; read_now: string }>`
         select * from ledger_read_point(${ledgerId}, ${recordedAsOf === undefined ? null : toTimestamp(recordedAsOf)}::timestamptz)`.execute(db);
