@@ -7,6 +7,9 @@ export type CheckpointBuilder = Pick<LedgerStore, 'buildCheckpoints'>;
 /** Calls of `buildCheckpoints` for one account in one go, at most: each builds a bounded number. */
 const MAX_ROUNDS = 1000;
 
+/** Accounts counted at once, by default: past it the counts start again, so memory stays bounded. */
+export const MAX_COUNTED_ACCOUNTS = 100_000;
+
 /**
  * Keeps balance checkpoints (sql/009) built off the request path. It counts, for each account,
  * the posted postings this process commits; once an account has had `every` of them since it was
@@ -32,10 +35,18 @@ export class CheckpointKeeper {
   private running: Promise<void> | null = null;
   private closed = false;
 
-  constructor(store: CheckpointBuilder, every: number, onError: (error: unknown) => void = () => {}) {
+  private readonly maxCounted: number;
+
+  /**
+   * `every`: the checkpoint spacing (the store's). At most `maxCounted` accounts are counted at
+   * once; past that the counts start again from zero (a ledger of millions of accounts, each
+   * with a few postings, would otherwise hold them all), and reads build for what is lost.
+   */
+  constructor(store: CheckpointBuilder, every: number, onError: (error: unknown) => void = () => {}, maxCounted = MAX_COUNTED_ACCOUNTS) {
     this.store = store;
     this.every = every;
     this.onError = onError;
+    this.maxCounted = maxCounted;
   }
 
   /** Takes note of a commit's events: the group committer calls it after each commit. */
@@ -46,6 +57,7 @@ export class CheckpointKeeper {
       const key = `${ledgerId}\u0000${account.accountId}`;
       const count = (this.counts.get(key) ?? 0) + account.postings;
       if (count < this.every) {
+        if (!this.counts.has(key) && this.counts.size >= this.maxCounted) this.counts.clear();
         this.counts.set(key, count);
         continue;
       }

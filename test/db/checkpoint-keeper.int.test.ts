@@ -98,4 +98,14 @@ describe('the checkpoint keeper, on its own', () => {
     await keeper.idle();
     expect(calls).toHaveLength(8);
   });
+
+  it('counts at most so many accounts at once, then starts again', async () => {
+    const calls: string[] = [];
+    const keeper = new CheckpointKeeper({ buildCheckpoints: async (_ledgerId, accountId) => (calls.push(accountId), 0) }, 2, () => {}, 2);
+    keeper.committed('l', [event(1, ['a', 'b'])]); // a: 1, b: 1
+    keeper.committed('l', [event(2, ['c'])]); // a third account: the counts start again, c: 1
+    keeper.committed('l', [event(3, ['a', 'c'])]); // a: 1, c: 2, queued
+    await keeper.idle();
+    expect(calls).toEqual(['c', 'c']); // built up to 0, then again: nothing more
+  });
 });
