@@ -27,7 +27,7 @@ import { configFrom, type Config } from './config.ts';
  * against the database applies them before a deploy, and until then the Worker answers 503.
  * test/http/worker.e2e.test.ts checks it against sql/ (on PostgreSQL).
  */
-const SCHEMA_VERSION = 13;
+const SCHEMA_VERSION = 12;
 
 /** A request's connections: Workers allow six at once; the schema check's owner session is the sixth. */
 const CONNECTIONS_PER_REQUEST = 5;
