@@ -20,6 +20,8 @@ export interface HoldResolution {
   readonly effectiveAt: string;
   /** The captured postings of a post; empty for a void. */
   readonly postings: readonly Posting[];
+  /** The reason the client gave for a void; null for a post, or a void without one. */
+  readonly reason: string | null;
 }
 
 export interface TransactionState {
@@ -165,6 +167,7 @@ function evolveEntities(state: LedgerState, event: LedgerEvent, position: number
         position,
         effectiveAt: event.data.effectiveAt,
         postings: event.type === 'HoldPosted' ? event.data.postings : [],
+        reason: event.data.reason,
       };
       return { ...state, transactions: withEntry(state.transactions, hold.data.id, { ...hold, resolution }) };
     }

@@ -161,7 +161,7 @@ describeOnEachDatabase('holds: authorize, capture, void, expire', (api) => {
     const asCaptured = await get(`/transactions/auth-1?recordedAsOfPosition=${pCap}`);
     expect(asCaptured).toMatchObject({
       id: 'auth-1', status: 'posted',
-      resolution: { type: 'posted', position: pCap, recordedAt: capRecordedAt, effectiveAt: capEffectiveAt, postings: [usd('alice', 'debit', '80.00'), usd('merchant', 'credit', '80.00')] },
+      resolution: { type: 'posted', position: pCap, recordedAt: capRecordedAt, effectiveAt: capEffectiveAt, postings: [usd('alice', 'debit', '80.00'), usd('merchant', 'credit', '80.00')], reason: null },
     });
     const { asOf: _asOf, ...current } = await get('/transactions/auth-1');
     const { asOf: _asOfCaptured, ...atCapture } = asCaptured;
@@ -195,7 +195,7 @@ describeOnEachDatabase('holds: authorize, capture, void, expire', (api) => {
     expect(voided.body).toMatchObject({
       id: 'auth-v', status: 'voided', position: pHold,
       postings: [usd('alice', 'debit', '100.00'), usd('merchant', 'credit', '100.00')],
-      resolution: { type: 'voided', position: pVoid, postings: [] },
+      resolution: { type: 'voided', position: pVoid, postings: [], reason: 'customer cancelled' },
     });
     expect(voided.body.resolution.effectiveAt).toBe(voided.body.resolution.recordedAt);
     const tVoid = micros(voided.body.resolution.effectiveAt);
@@ -206,7 +206,10 @@ describeOnEachDatabase('holds: authorize, capture, void, expire', (api) => {
     await expectBalance('alice', { position: pVoid, effective: tVoid - 1n }, { ledger: '500.00', available: '400.00', posted: ['0.00', '500.00'], pending: ['100.00', '0.00'] });
     await expectBalance('alice', { position: pHold, effective: tVoid + HOUR }, { ledger: '500.00', available: '400.00', posted: ['0.00', '500.00'], pending: ['100.00', '0.00'] });
     expect(await get(`/transactions/auth-v?recordedAsOfPosition=${pHold}`)).toMatchObject({ status: 'pending', resolution: null });
-    expect(await get('/transactions/auth-v')).toMatchObject({ status: 'voided', resolution: { type: 'voided', position: pVoid } });
+    // The void's reason is read back with the hold, as its resolution's, in one and in a list.
+    expect(await get('/transactions/auth-v')).toMatchObject({ status: 'voided', resolution: { type: 'voided', position: pVoid, reason: 'customer cancelled' } });
+    const listed = (await get('/transactions?accountId=merchant')).items as Json[];
+    expect(listed.find((t) => t.id === 'auth-v')).toMatchObject({ resolution: { type: 'voided', reason: 'customer cancelled' } });
 
     // Voided is final; a posted transaction is not a hold; an unknown one does not exist.
     await refused(() => voidHold('auth-v'), 409, 'HOLD_NOT_PENDING');

@@ -167,7 +167,8 @@ function transactionRows(db: Db | Trx, ledgerId: string, position: number) {
         .limit(1).as('corrected_by'),
       sql<ResolutionJson | null>`(
         select jsonb_build_object('type', h.type, 'position', h.position, 'recordedAt', h.recorded_at::text,
-                                  'effectiveAt', h.data ->> 'effectiveAt', 'postings', coalesce(h.data -> 'postings', '[]'::jsonb))
+                                  'effectiveAt', h.data ->> 'effectiveAt', 'postings', coalesce(h.data -> 'postings', '[]'::jsonb),
+                                  'reason', h.data ->> 'reason')
           from hold_resolutions h
          where h.ledger_id = t.ledger_id and h.hold_id = t.transaction_id and h.position <= ${position})`.as('resolution'),
     ])

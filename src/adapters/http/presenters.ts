@@ -61,7 +61,7 @@ function presentResolution(resolution: Resolution) {
   if (!resolution) return null;
   return {
     type: resolution.type, position: resolution.position, recordedAt: formatInstant(resolution.recordedAt),
-    effectiveAt: resolution.effectiveAt, postings: resolution.postings.map(presentPosting),
+    effectiveAt: resolution.effectiveAt, postings: resolution.postings.map(presentPosting), reason: resolution.reason,
   };
 }
 

@@ -149,6 +149,7 @@ export const Posting = z.object({ accountId: z.string(), direction: Direction, a
 
 export const HoldResolution = z.object({
   type: z.enum(['posted', 'voided']), position: z.number().int(), recordedAt: z.string(), effectiveAt: z.string(), postings: z.array(Posting),
+  reason: z.string().nullable().openapi({ description: 'The reason given with a void; null for a post' }),
 }).openapi('HoldResolution');
 
 export const Transaction = z.object({
