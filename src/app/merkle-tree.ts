@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The Merkle tree of RFC 9162 section 2.1 over a ledger's events (spec section 12,
+ * docs/proofs.md): leaf `i` is the event at position `i + 1`, its leaf data the 32 bytes of the
+ * event's `hash`. Proofs here are lists of ranges of leaves, each standing for the Merkle tree
+ * hash of that range; a store answers them from the complete subtrees it keeps.
+ */
+
+const sha256 = (...parts: Uint8Array[]): Uint8Array => {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return new Uint8Array(hash.digest());
+};
+
+const LEAF = new Uint8Array([0]);
+const NODE = new Uint8Array([1]);
+
+/** SHA-256(0x00 || data). */
+export const leafHash = (data: Uint8Array): Uint8Array => sha256(LEAF, data);
+
+/** SHA-256(0x01 || left || right). */
+export const nodeHash = (left: Uint8Array, right: Uint8Array): Uint8Array => sha256(NODE, left, right);
+
+/** The hash of the empty tree: SHA-256 of nothing. */
+export const EMPTY_ROOT = sha256();
+
+export const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+export const fromHex = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex, 'hex'));
+
+/** The leaf hash of an event, from its `hash` (64 hex digits). */
+export const eventLeafHash = (eventHash: string): Uint8Array => leafHash(fromHex(eventHash));
+
+/** Leaves [start, end) of the tree, numbered from 0. */
+export interface LeafRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** A complete subtree: leaves [index * 2^level, (index + 1) * 2^level). */
+export interface Subtree {
+  readonly level: number;
+  readonly index: number;
+}
+
+/** The largest power of two smaller than n (n > 1): RFC 9162's k. */
+export function splitPoint(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+const isPowerOfTwo = (n: number) => n > 0 && splitPoint(n + 1) === n;
+
+/** RFC 9162 section 2.1.3.1, PATH(m, D[n]): the ranges of the audit path of leaf m, leaf to root. */
+export function inclusionRanges(leafIndex: number, treeSize: number, offset = 0): LeafRange[] {
+  if (treeSize <= 1) return [];
+  const k = splitPoint(treeSize);
+  return leafIndex < k
+    ? [...inclusionRanges(leafIndex, k, offset), { start: offset + k, end: offset + treeSize }]
+    : [...inclusionRanges(leafIndex - k, treeSize - k, offset + k), { start: offset, end: offset + k }];
+}
+
+/** RFC 9162 section 2.1.4.1, PROOF(m, D[n]) = SUBPROOF(m, D[n], true), for 0 < m <= n. */
+export function consistencyRanges(fromSize: number, toSize: number): LeafRange[] {
+  return subproof(fromSize, toSize, true, 0);
+}
+
+function subproof(m: number, n: number, complete: boolean, offset: number): LeafRange[] {
+  if (m === n) return complete ? [] : [{ start: offset, end: offset + n }];
+  const k = splitPoint(n);
+  return m <= k
+    ? [...subproof(m, k, complete, offset), { start: offset + k, end: offset + n }]
+    : [...subproof(m - k, n - k, false, offset + k), { start: offset, end: offset + k }];
+}
+
+/**
+ * The complete subtrees whose hashes make the hash of a range of a proof, left to right. Every
+ * range of a proof starts at a multiple of the largest power of two not above its length, so it
+ * splits like a tree's right edge: a complete subtree, then the rest.
+ */
+export function subtreesOf(range: LeafRange): Subtree[] {
+  const size = range.end - range.start;
+  if (isPowerOfTwo(size) && range.start % size === 0) return [{ level: Math.log2(size), index: range.start / size }];
+  const k = splitPoint(size);
+  return [...subtreesOf({ start: range.start, end: range.start + k }), ...subtreesOf({ start: range.start + k, end: range.end })];
+}
+
+export const subtreeKey = (s: Subtree): string => `${s.level}:${s.index}`;
+
+/** The hash of a range from the hashes of its complete subtrees (keyed by `subtreeKey`). */
+export function rangeHash(range: LeafRange, subtrees: ReadonlyMap<string, Uint8Array>): Uint8Array {
+  const size = range.end - range.start;
+  if (isPowerOfTwo(size) && range.start % size === 0) {
+    const hash = subtrees.get(subtreeKey({ level: Math.log2(size), index: range.start / size }));
+    if (!hash) throw new Error(`no hash for leaves ${range.start} to ${range.end - 1}`);
+    return hash;
+  }
+  const k = splitPoint(size);
+  return nodeHash(rangeHash({ start: range.start, end: range.start + k }, subtrees), rangeHash({ start: range.start + k, end: range.end }, subtrees));
+}
+
+/** The Merkle tree hash of these leaf hashes, MTH(D[n]) (in memory: for tests and offline checks). */
+export function rootOf(leafHashes: readonly Uint8Array[]): Uint8Array {
+  if (leafHashes.length === 0) return EMPTY_ROOT;
+  return completeSubtreeHashes(leafHashes, { start: 0, end: leafHashes.length }).root;
+}
+
+/**
+ * Every complete subtree hash of the leaves, keyed by `subtreeKey`, and the root: the stack of a
+ * left-to-right fold (the "compact range"), as a store builds them.
+ */
+export function completeSubtreeHashes(leafHashes: readonly Uint8Array[], range: LeafRange): { root: Uint8Array; subtrees: Map<string, Uint8Array> } {
+  const subtrees = new Map<string, Uint8Array>();
+  const put = (level: number, index: number, hash: Uint8Array) => subtrees.set(subtreeKey({ level, index }), hash);
+  for (let i = range.start; i < range.end; i++) {
+    let hash = leafHashes[i]!;
+    put(0, i, hash);
+    for (let level = 0, index = i; index % 2 === 1; level++, index = (index - 1) / 2) {
+      hash = nodeHash(subtrees.get(subtreeKey({ level, index: index - 1 }))!, hash);
+      put(level + 1, (index - 1) / 2, hash);
+    }
+  }
+  return { root: rangeHash(range, subtrees), subtrees };
+}
+
+const isHash = (bytes: Uint8Array) => bytes.length === 32;
+const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((byte, i) => byte === b[i]);
+
+/** RFC 9162 section 2.1.3.2: whether the audit path takes the leaf hash at `leafIndex` to `root` in a tree of `treeSize`. */
+export function verifyInclusion(leafIndex: number, treeSize: number, leaf: Uint8Array, path: readonly Uint8Array[], root: Uint8Array): boolean {
+  if (leafIndex >= treeSize || ![leaf, root, ...path].every(isHash)) return false;
+  let fn = leafIndex;
+  let sn = treeSize - 1;
+  let r = leaf;
+  for (const p of path) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      r = nodeHash(p, r);
+      while (fn % 2 === 0 && fn !== 0) [fn, sn] = [fn / 2, Math.floor(sn / 2)];
+    } else {
+      r = nodeHash(r, p);
+    }
+    [fn, sn] = [Math.floor(fn / 2), Math.floor(sn / 2)];
+  }
+  return sn === 0 && equal(r, root);
+}
+
+/** RFC 9162 section 2.1.4.2: whether the proof shows the tree of `toSize` extends the tree of `fromSize`. */
+export function verifyConsistency(fromSize: number, toSize: number, fromRoot: Uint8Array, toRoot: Uint8Array, proof: readonly Uint8Array[]): boolean {
+  if (fromSize < 1 || toSize < fromSize) return false;
+  if (fromSize === toSize) return proof.length === 0 && equal(fromRoot, toRoot);
+  if (proof.length === 0 || ![fromRoot, toRoot, ...proof].every(isHash)) return false;
+  const path = isPowerOfTwo(fromSize) ? [fromRoot, ...proof] : [...proof];
+  let fn = fromSize - 1;
+  let sn = toSize - 1;
+  while (fn % 2 === 1) [fn, sn] = [Math.floor(fn / 2), Math.floor(sn / 2)];
+  let fr = path[0]!;
+  let sr = path[0]!;
+  for (const c of path.slice(1)) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      fr = nodeHash(c, fr);
+      sr = nodeHash(c, sr);
+      while (fn % 2 === 0 && fn !== 0) [fn, sn] = [fn / 2, Math.floor(sn / 2)];
+    } else {
+      sr = nodeHash(sr, c);
+    }
+    [fn, sn] = [Math.floor(fn / 2), Math.floor(sn / 2)];
+  }
+  return sn === 0 && equal(fr, fromRoot) && equal(sr, toRoot);
+}
