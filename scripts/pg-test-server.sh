@@ -2,7 +2,9 @@
 # A throwaway PostgreSQL 15 for the test suite, apart from any system cluster.
 #
 #   scripts/pg-test-server.sh [start]   start (or reuse) it, recreate the database `ledger_test`,
-#                                       print its DATABASE_URL as the only line on stdout
+#                                       print its DATABASE_URL as the only line on stdout; a server
+#                                       already running keeps its database (other suites may be
+#                                       using it) unless PG_TEST_RESET_DB=1
 #   scripts/pg-test-server.sh up        start (or reuse) it and print the URL, keeping the database:
 #                                       after a crash, this is PostgreSQL's crash recovery
 #   scripts/pg-test-server.sh crash     SIGKILL the postmaster and every backend (kill -9), for
@@ -142,6 +144,7 @@ running_and_ready() {
 start_server() {
   if running_and_ready; then
     log "server already running in $DATA_DIR, reusing it"
+    ALREADY_RUNNING=1
     return
   fi
   # pg_isready: 0 accepting, 1 rejecting (starting up), 2 no answer.
@@ -151,6 +154,11 @@ start_server() {
   log "starting PostgreSQL 15 on 127.0.0.1:$PORT (log: $DATA_DIR/server.log)"
   as_owner "$PG_BIN/pg_ctl" start -D "$DATA_DIR" -o "-p $PORT" -l "$DATA_DIR/server.log" \
     -w -t 60 >&2 || { tail -n 20 "$DATA_DIR/server.log" >&2 || true; die "server did not start"; }
+}
+
+database_exists() {
+  [[ $(as_owner "$PG_BIN/psql" -X -qtA -h "$DATA_DIR" -p "$PORT" -U postgres -d postgres \
+        -c "select 1 from pg_database where datname = 'ledger_test'") == 1 ]]
 }
 
 create_database() {
@@ -238,8 +246,13 @@ case ${1:-start} in
     check_settings
     ensure_installed
     init_cluster
+    ALREADY_RUNNING=0
     start_server
-    create_database
+    if (( ALREADY_RUNNING )) && [[ ${PG_TEST_RESET_DB:-0} != 1 ]] && database_exists; then
+      log "keeping the database ledger_test (PG_TEST_RESET_DB=1 recreates it)"
+    else
+      create_database
+    fi
     echo "$DB_URL"
     ;;
   up)
