@@ -10,6 +10,7 @@ import { createLedgerStore, DEFAULT_CHECKPOINT_EVERY } from '../adapters/db/ledg
 import { openReadReplica } from '../adapters/db/read-replica.ts';
 import { createApp } from '../adapters/http/app.ts';
 import { configFrom } from './config.ts';
+import { docsAssetsFromDisk } from './docs-assets.ts';
 import { openDatabaseWhenReachable } from './open-database.ts';
 
 const config = configFrom(process.env);
@@ -46,7 +47,7 @@ const committer = new GroupCommitter(store, {
   isUnavailable: isDatabaseGone, overlapCommits: database.kind === 'postgres', onCommitted: (ledgerId, recorded) => keeper.committed(ledgerId, recorded),
 });
 const app = createApp({
-  store, committer, logger, shutdown: stopping.signal, limits: config.limits,
+  store, committer, logger, shutdown: stopping.signal, limits: config.limits, docsAssets: docsAssetsFromDisk(),
   ...(readReplica ? { readReplica } : {}), ...(availability ? { availability } : {}),
 });
 const server = serve({ fetch: app.fetch, port: config.port }, (info) => {

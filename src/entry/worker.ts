@@ -10,6 +10,7 @@ import { createApp } from '../adapters/http/app.ts';
 import type { AppDeps } from '../adapters/http/env.ts';
 import { ProblemError } from '../adapters/http/problem.ts';
 import { configFrom, type Config } from './config.ts';
+import { WORKER_DOCS_ASSETS } from './worker-docs-assets.ts';
 
 // The Workers entry: the app of createApp over PostgreSQL through the Hyperdrive binding
 // HYPERDRIVE, with the settings of the Node entry read from the Worker's vars and secrets.
@@ -83,6 +84,7 @@ function createWorker() {
       },
       logger: { info: (line) => console.log(JSON.stringify(line)), error: (line) => console.error(JSON.stringify(line)) },
       limits: config.limits,
+      docsAssets: () => WORKER_DOCS_ASSETS,
     };
     return { config, connectionString, app: createApp(deps) };
   }

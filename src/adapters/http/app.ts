@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { swaggerUI } from '@hono/swagger-ui';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
@@ -17,6 +16,7 @@ import { accountRoutes } from './routes/accounts.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { balanceRoutes } from './routes/balances.ts';
 import { consoleRoutes } from './routes/console.ts';
+import { docsRoutes } from './routes/docs.ts';
 import { feedRoutes } from './routes/feed.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { ledgerRoutes } from './routes/ledgers.ts';
@@ -72,8 +72,12 @@ async function health(c: Context<AppEnv>): Promise<Response> {
   }, 503, { 'Retry-After': '1' });
 }
 
-function fieldErrors(error: ZodError) {
-  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(body)', message: issue.message }));
+/** zod's issues as `errors`; an unknown key is named at its own path: a field of the body, or a query parameter. */
+function fieldErrors(error: ZodError, target: string) {
+  const unknown = target === 'query' ? 'not a query parameter of this route' : 'not a field of this request: unknown fields are refused';
+  return error.issues.flatMap((issue) => issue.code === 'unrecognized_keys'
+    ? issue.keys.map((key) => ({ path: [...issue.path, key].map(String).join('.'), message: unknown }))
+    : [{ path: issue.path.map(String).join('.') || '(body)', message: issue.message }]);
 }
 
 /** The whole HTTP API over its dependencies: the Node and Workers entries wire the same app. */
@@ -82,7 +86,7 @@ export function createApp(deps: AppDeps) {
     defaultHook: (result) => {
       if (!result.success) {
         const where = result.target === 'json' ? 'body' : result.target;
-        throw new ProblemError('VALIDATION_FAILED', `The request ${where} is not valid.`, fieldErrors(result.error));
+        throw new ProblemError('VALIDATION_FAILED', `The request ${where} is not valid.`, fieldErrors(result.error, result.target));
       }
     },
   });
@@ -136,7 +140,7 @@ export function createApp(deps: AppDeps) {
     openapi: '3.1.0',
     info: { title: 'Bitemporal ledger', version: '0.1.0', description: 'A double-entry ledger that never forgets: every balance as of any (recordedAsOf, effectiveAsOf).' },
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  app.route('/', docsRoutes);
   app.route('/', consoleRoutes);
   return app;
 }

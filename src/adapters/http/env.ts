@@ -16,6 +16,13 @@ export interface Logger {
   error(line: LogLine): void;
 }
 
+/** The browser files of the API reference (/docs): Swagger UI's, from its package, and the page's own starter. */
+export interface DocsAssets {
+  readonly 'swagger-ui.css': string;
+  readonly 'swagger-ui-bundle.js': string;
+  readonly 'swagger-init.js': string;
+}
+
 export interface AppDeps {
   readonly store: LedgerStore;
   readonly committer: GroupCommitter;
@@ -28,6 +35,8 @@ export interface AppDeps {
   readonly readReplica?: ReadReplica;
   /** Whether the database answers (PostgreSQL): /v1 is refused at once while it does not, and /health says so. */
   readonly availability?: DatabaseAvailability;
+  /** Where /docs finds its scripts and style: each entry reads them its own way (a file, a bundled text). */
+  readonly docsAssets?: () => DocsAssets | Promise<DocsAssets>;
 }
 
 export interface AppEnv {
