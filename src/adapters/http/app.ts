@@ -72,12 +72,8 @@ async function health(c: Context<AppEnv>): Promise<Response> {
   }, 503, { 'Retry-After': '1' });
 }
 
-/** zod's issues as `errors`; an unknown key is named at its own path: a field of the body, or a query parameter. */
-function fieldErrors(error: ZodError, target: string) {
-  const unknown = target === 'query' ? 'not a query parameter of this route' : 'not a field of this request: unknown fields are refused';
-  return error.issues.flatMap((issue) => issue.code === 'unrecognized_keys'
-    ? issue.keys.map((key) => ({ path: [...issue.path, key].map(String).join('.'), message: unknown }))
-    : [{ path: issue.path.map(String).join('.') || '(body)', message: issue.message }]);
+function fieldErrors(error: ZodError) {
+  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(body)', message: issue.message }));
 }
 
 /** The whole HTTP API over its dependencies: the Node and Workers entries wire the same app. */
@@ -86,7 +82,7 @@ export function createApp(deps: AppDeps) {
     defaultHook: (result) => {
       if (!result.success) {
         const where = result.target === 'json' ? 'body' : result.target;
-        throw new ProblemError('VALIDATION_FAILED', `The request ${where} is not valid.`, fieldErrors(result.error, result.target));
+        throw new ProblemError('VALIDATION_FAILED', `The request ${where} is not valid.`, fieldErrors(result.error));
       }
     },
   });
