@@ -36,7 +36,7 @@ export class GroupCommitter {
    * by one would only fail again, each after the other. `overlapCommits` takes the next group
    * while the one before appends and commits: for a database of several connections, where the
    * next load can wait for the lock in the database (on one connection it would only make the
-   * groups smaller). `onCommitted` hears of each commit's events (the checkpoint keeper).
+   * groups smaller). `onCommitted` hears of each commit's events (the projector).
    */
   constructor(store: LedgerStore, options: {
     isUnavailable?: (error: unknown) => boolean; overlapCommits?: boolean; onCommitted?: (ledgerId: string, recorded: readonly RecordedEvent[]) => void;

@@ -168,6 +168,15 @@ export interface ApiKeyRow {
   readonly revoked: boolean;
 }
 
+export interface ProjectorLag {
+  readonly ledgerId: string;
+  readonly head: number;
+  readonly projected: number;
+}
+
+/** What the balance projector needs of the store. */
+export type ProjectorStore = Pick<LedgerStore, 'projectorLag' | 'project'>;
+
 /** The event log and its projections, as the use cases see them. */
 export interface LedgerStore {
   /**
@@ -181,11 +190,14 @@ export interface LedgerStore {
     ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>, onDecided?: () => void,
   ): Promise<{ result: T; recorded: RecordedEvent[] }>;
   eventsBetween(ledgerId: string, firstPosition: number, lastPosition: number): Promise<RecordedEvent[]>;
+  /** Each ledger's head and how far the projector has folded it into the balance checkpoints. */
+  projectorLag(): Promise<ProjectorLag[]>;
   /**
-   * Builds the account's balance checkpoints that its postings up to `position` call for, a
-   * bounded number per call, and answers the position of the latest (0: none).
+   * One projector step for the ledger: the balance checkpoints its next `maxEvents` events call
+   * for. Answers the position projected to, or null if another session is projecting the ledger
+   * (or the database is a replica).
    */
-  buildCheckpoints(ledgerId: string, accountId: string, position: number): Promise<number>;
+  project(ledgerId: string, maxEvents: number): Promise<number | null>;
   readPoint(ledgerId: string, recordedAsOf: Instant | undefined): Promise<ReadPoint>;
   positionInfo(ledgerId: string, position: number): Promise<{ recordedAt: Instant | null; now: Instant }>;
   ledger(ledgerId: string, position?: number): Promise<LedgerInfo | null>;

@@ -3,10 +3,10 @@ import { serve } from '@hono/node-server';
 import { pino } from 'pino';
 import { bootstrapAdminKey } from '../app/api-keys.ts';
 import { DatabaseAvailability } from '../app/database-availability.ts';
-import { CheckpointKeeper } from '../app/checkpoint-keeper.ts';
 import { GroupCommitter } from '../app/group-commit.ts';
+import { Projector } from '../app/projector.ts';
 import { isDatabaseGone } from '../adapters/db/errors.ts';
-import { createLedgerStore, DEFAULT_CHECKPOINT_EVERY } from '../adapters/db/ledger-store.ts';
+import { createLedgerStore } from '../adapters/db/ledger-store.ts';
 import { openReadReplica } from '../adapters/db/read-replica.ts';
 import { createApp } from '../adapters/http/app.ts';
 import { configFrom } from './config.ts';
@@ -34,17 +34,18 @@ const availability = config.databaseUrl
     onChange: (state) => (state.reachable ? logger.info({ msg: 'database reachable again' }) : logger.warn({ msg: 'database unreachable', reason: state.reason })),
   })
   : undefined;
-const store = createLedgerStore(database.db);
+// Balance checkpoints are built by the projector below, in the background; reads never build.
+const store = createLedgerStore(database.db, { checkpointsBuiltBy: 'projector' });
 const readReplica = config.replicaUrl ? await openReadReplica(config.replicaUrl, { statementTimeoutMs: config.statementTimeoutMs }) : undefined;
 const firstKey = await bootstrapAdminKey(store, config.bootstrapAdminKey);
 if (firstKey) {
   console.log(`First start: an admin API key was created. It is shown only this once; keep it safe:\n\n  ${firstKey}\n`);
 }
 const stopping = new AbortController();
-// Balance checkpoints built in the background as accounts grow, not by the read that finds a long tail.
-const keeper = new CheckpointKeeper(store, DEFAULT_CHECKPOINT_EVERY, (error) => logger.warn({ msg: 'a checkpoint build failed', error: String(error) }));
+// Follows every ledger's log and builds the balance checkpoints off the request path.
+const projector = new Projector(store, { onError: (error) => logger.warn({ msg: 'a projector step failed', error: String(error) }) }).start();
 const committer = new GroupCommitter(store, {
-  isUnavailable: isDatabaseGone, overlapCommits: database.kind === 'postgres', onCommitted: (ledgerId, recorded) => keeper.committed(ledgerId, recorded),
+  isUnavailable: isDatabaseGone, overlapCommits: database.kind === 'postgres', onCommitted: () => projector.committed(),
 });
 const app = createApp({
   store, committer, logger, shutdown: stopping.signal, limits: config.limits, docsAssets: docsAssetsFromDisk(),
@@ -70,7 +71,7 @@ async function shutdown(signal: string) {
     exit(1);
   }, 20_000).unref();
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  await keeper.close();
+  await projector.close();
   await readReplica?.close();
   await database.close();
   exit(0);

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/adapters/db/database.ts';
+import { createLedgerStore } from '../../src/adapters/db/ledger-store.ts';
 import { migrate } from '../../src/adapters/db/migrate.ts';
 import { readFunctionFiles, readMigrations } from '../../src/adapters/db/migrations-dir.ts';
 import { SQL_DIR } from '../../src/entry/open-database.ts';
@@ -30,6 +31,7 @@ function targets(ledgerId: string, keyId: string): Target[] {
     { table: 'idempotency_keys', where: inLedger, set: `request = '{}'::jsonb` },
     { table: 'rejections', where: inLedger, set: `code = 'FORGIVEN'` },
     { table: 'balance_checkpoints', where: inLedger, set: 'debits = debits + 1' },
+    { table: 'projector_progress', where: inLedger, set: 'position = position + 1' },
     { table: 'api_keys', where: ofKey, set: `role = 'admin'` },
     { table: 'api_key_revocations', where: ofKey, set: `revoked_at = revoked_at + interval '1 day'` },
   ];
@@ -103,6 +105,8 @@ describe.each(DATABASES)('append-only tables on $name', ({ open }) => {
     expect(steps[3]!.body.ledgerBalance).toBe('15.00');
     keyId = steps[5]!.body.id;
     expect((await api.call('POST', `/v1/keys/${keyId}/revoke`)).status).toBe(200);
+    // A projector step, so that projector_progress has a row.
+    expect(await createLedgerStore(database.db).project(ledgerId, 1000)).toBeGreaterThan(0);
   });
   afterAll(() => database.close());
 

@@ -192,14 +192,23 @@ function toTransactionRow(t: TransactionSelection): TransactionRow {
 export interface LedgerStoreOptions {
   /** DEFAULT_CHECKPOINT_EVERY unless given; tests make it small to build checkpoints often. */
   readonly checkpointEvery?: number;
+  /**
+   * Who builds the balance checkpoints: `reads` (the default), where a read or a noOverdraft
+   * check that finds a tail longer than `checkpointEvery` builds what it calls for; or
+   * `projector`, where only `project` builds (src/app/projector.ts runs it in the background) and
+   * reads and writes use what is built plus the tail after it, however long.
+   */
+  readonly checkpointsBuiltBy?: 'reads' | 'projector';
 }
 
 export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): LedgerStore {
   const checkpointEvery = options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
+  // What reads and writes pass as the tail that calls for a build: 0 builds none.
+  const buildOnReadEvery = options.checkpointsBuiltBy === 'projector' ? 0 : checkpointEvery;
   return {
     async write<T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>, onDecided?: () => void) {
       return db.transaction().execute(async (trx) => {
-        let { state, loaded } = await lockAndLoad(trx, ledgerId, needs, checkpointEvery);
+        let { state, loaded } = await lockAndLoad(trx, ledgerId, needs, buildOnReadEvery);
         const decideLoaded = () => decideBatch({
           state, headPosition: Number(loaded.headPosition), recordedAt: toInstant(loaded.recordedAt),
           records: loaded.records.map((r) => ({ ...r, firstPosition: Number(r.firstPosition), lastPosition: Number(r.lastPosition) })),
@@ -210,7 +219,7 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
         } catch (error) {
           if (!(error instanceof OverdraftFloorTooLow)) throw error;
           // A floor that the batch's sums said would do did not: load the postings (no sums, no floors) and decide again.
-          ({ state, loaded } = await lockAndLoad(trx, ledgerId, { ...needs, postingSides: needs.postingSides.map((s) => ({ ...s, amount: null })) }, checkpointEvery));
+          ({ state, loaded } = await lockAndLoad(trx, ledgerId, { ...needs, postingSides: needs.postingSides.map((s) => ({ ...s, amount: null })) }, buildOnReadEvery));
           output = decideLoaded();
         }
         const headPosition = Number(loaded.headPosition);
@@ -222,10 +231,16 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
       });
     },
 
-    async buildCheckpoints(ledgerId, accountId, position) {
-      const { rows } = await sql<{ checkpoint: string }>`
-        select ledger_checkpoint_for(${ledgerId}, ${accountId}, ${position}::bigint, ${checkpointEvery}::integer) as checkpoint`.execute(db);
-      return Number(rows[0]!.checkpoint);
+    async projectorLag() {
+      const { rows } = await sql<{ ledger_id: string; head: string; projected: string }>`select * from ledger_projector_lag()`.execute(db);
+      return rows.map((r) => ({ ledgerId: r.ledger_id, head: Number(r.head), projected: Number(r.projected) }));
+    },
+
+    async project(ledgerId, maxEvents) {
+      const { rows } = await sql<{ reached: string | null }>`
+        select ledger_project(${ledgerId}, ${maxEvents}::integer, ${checkpointEvery}::integer) as reached`.execute(db);
+      const reached = rows[0]!.reached;
+      return reached === null ? null : Number(reached);
     },
 
     async eventsBetween(ledgerId, firstPosition, lastPosition) {
@@ -341,7 +356,7 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
       const { rows } = await sql<SumsRow & { account_id: string }>`
         select account_id, ${SUMS_COLUMNS}
         from ledger_balance_sums(${ledgerId}, array(select jsonb_array_elements_text(${JSON.stringify(accountIds)}::text::jsonb)),
-                                 ${position}, ${toTimestamp(effectiveAsOf)}::timestamptz, ${checkpointEvery})`.execute(db);
+                                 ${position}, ${toTimestamp(effectiveAsOf)}::timestamptz, ${buildOnReadEvery})`.execute(db);
       return new Map(rows.map((r) => [r.account_id, toSums(r)]));
     },
 
@@ -350,7 +365,7 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
         select ${SUMS_COLUMNS}
         from unnest(array(select jsonb_array_elements_text(${JSON.stringify(effectiveInstants.map(toTimestamp))}::text::jsonb)::timestamptz))
                with ordinality as e(t, n)
-        cross join lateral ledger_balance_sums(${ledgerId}, array[${accountId}::text], ${position}, e.t, ${checkpointEvery})
+        cross join lateral ledger_balance_sums(${ledgerId}, array[${accountId}::text], ${position}, e.t, ${buildOnReadEvery})
         order by e.n`.execute(db);
       return rows.map(toSums);
     },

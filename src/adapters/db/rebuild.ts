@@ -1,23 +1,26 @@
 import type { RecordedEvent } from '../../domain/events.ts';
 import { insertRowsStatement } from './append-sql.ts';
 import type { Database } from './database.ts';
-import { fromEventRow } from './ledger-store.ts';
+import { DEFAULT_CHECKPOINT_EVERY, fromEventRow } from './ledger-store.ts';
 import { emptyProjectionRows, project, PROJECTION_TABLES } from './projection.ts';
 
 const PAGE = 2000;
 
 /**
- * Drops the contents of every derived table (the read models) and folds the log into them
- * again from position 1, ledger by ledger, in one transaction as the owner: readers see the old
- * answers or the new, which are the same. `onProgress` hears the events done out of all.
+ * Drops the contents of every derived table (the read models, the balance checkpoints and the
+ * projector's progress) and folds the log into them again from position 1, ledger by ledger, in
+ * one transaction as the owner: readers see the old answers or the new, which are the same.
+ * `onProgress` hears the events done out of all.
  */
-export async function rebuildProjections(database: Database, onProgress: (done: number, total: number) => void = () => {}): Promise<number> {
+export async function rebuildProjections(
+  database: Database, onProgress: (done: number, total: number) => void = () => {}, checkpointEvery = DEFAULT_CHECKPOINT_EVERY,
+): Promise<number> {
   return database.asOwner(async (run) => {
     await run('begin');
     try {
       // The append-only triggers also refuse TRUNCATE: lift them for this transaction only.
-      // The balance checkpoints (sql/009) go too: reads build them again from the new rows.
-      for (const table of [...PROJECTION_TABLES, 'balance_checkpoints']) {
+      // The balance checkpoints (sql/009) and the projector's progress (sql/013) go too.
+      for (const table of [...PROJECTION_TABLES, 'balance_checkpoints', 'projector_progress']) {
         await run(`alter table ${table} disable trigger user; truncate ${table}; alter table ${table} enable trigger user`);
       }
       const total = Number((await run('select count(*) as n from events'))[0]!.n);
@@ -34,6 +37,8 @@ export async function rebuildProjections(database: Database, onProgress: (done: 
             const compiled = statement.compile(database.db);
             await run(compiled.sql, compiled.parameters);
           }
+          // The projector's step over the same events: their balance checkpoints.
+          await run('select ledger_project($1, $2, $3)', [ledgerId, events.length, checkpointEvery]);
           done += events.length;
           onProgress(done, total);
           if (events.length < PAGE) break;

@@ -1,0 +1,56 @@
+-- The balance projector (src/app/projector.ts): folds each ledger's log into the balance
+-- checkpoints (sql/009) off the request path, "the next N events after my checkpoint", so that
+-- reads and noOverdraft checks find at most p_every postings (plus what the projector has not
+-- reached yet) after an account's latest checkpoint, and build nothing themselves.
+
+-- How far each ledger's log goes and how far it is projected: two backward probes per ledger.
+create or replace function ledger_projector_lag()
+returns table (ledger_id text, head bigint, projected bigint) language sql stable as $$
+  select l.ledger_id,
+         coalesce((select e.position from events e where e.ledger_id = l.ledger_id order by e.position desc limit 1), 0),
+         coalesce((select p.position from projector_progress p where p.ledger_id = l.ledger_id order by p.position desc limit 1), 0)
+    from ledgers l
+$$;
+
+-- One step for one ledger: the checkpoints that the next p_max_events events call for, for each
+-- account they post to, then the new progress row; answers the position projected to. NULL when
+-- another session is projecting this ledger (a transaction-scoped advisory lock: several API
+-- processes never build the same thing at once) or on a replica, which reads what the primary
+-- built. Builds are idempotent anyway (`on conflict do nothing`).
+create or replace function ledger_project(p_ledger_id text, p_max_events integer, p_every integer)
+returns bigint language plpgsql volatile as $$
+declare
+  projected bigint;
+  upto bigint;
+  account text;
+  built bigint;
+  previous bigint;
+begin
+  if pg_is_in_recovery() or not pg_try_advisory_xact_lock(7400002, hashtext(p_ledger_id)) then
+    return null;
+  end if;
+  select p.position into projected from projector_progress p where p.ledger_id = p_ledger_id order by p.position desc limit 1;
+  projected := coalesce(projected, 0);
+  -- Positions are committed in order, so every event up to the visible head is visible too.
+  select e.position into upto from events e where e.ledger_id = p_ledger_id order by e.position desc limit 1;
+  upto := least(coalesce(upto, 0), projected + p_max_events);
+  if upto <= projected then
+    return projected;
+  end if;
+  if p_every > 0 then
+    for account in
+      select distinct p.account_id from postings p
+       where p.ledger_id = p_ledger_id and p.position > projected and p.position <= upto and p.status = 'posted'
+    loop
+      -- ledger_checkpoint_for builds at most 100 a call: again until it answers the same.
+      previous := -1;
+      loop
+        built := ledger_checkpoint_for(p_ledger_id, account, upto, p_every);
+        exit when built = previous;
+        previous := built;
+      end loop;
+    end loop;
+  end if;
+  insert into projector_progress (ledger_id, position) values (p_ledger_id, upto);
+  return upto;
+end $$;

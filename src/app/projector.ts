@@ -1,0 +1,140 @@
+import type { ProjectorStore } from './ports.ts';
+
+/** Events folded per step, at most: one statement, a few milliseconds to a few hundred. */
+export const DEFAULT_PROJECTOR_STEP_EVENTS = 10_000;
+/** How often the projector looks for events it was not told of (other processes', a restart's). */
+export const DEFAULT_PROJECTOR_POLL_MS = 1_000;
+
+/** What the projector knows of how far behind it is, for `/health` and the metrics. */
+export interface ProjectorStatus {
+  readonly running: boolean;
+  /** Events in the log not yet projected, summed over the ledgers, as of the last look. */
+  readonly lagEvents: number;
+  /** The ledgers behind, as of the last look. */
+  readonly ledgersBehind: number;
+  /** When the projector last found every ledger projected (ISO 8601), or null if never. */
+  readonly caughtUpAt: string | null;
+}
+
+export interface ProjectorOptions {
+  readonly stepEvents?: number;
+  readonly pollMs?: number;
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * The balance projector: follows each ledger's own log ("the next N after my checkpoint") and
+ * folds it into the balance checkpoints, off the request path, so that reads and noOverdraft
+ * checks find a short tail and build nothing. Its checkpoint is in the database
+ * (`projector_progress`), so it resumes where it stopped after a restart, and it sees every
+ * process's writes: a commit of this process wakes it at once, any other is found within
+ * `pollMs`. Several processes may run one: a ledger is projected by one session at a time (the
+ * others skip it), and a replica projects nothing.
+ */
+export class Projector {
+  private readonly store: ProjectorStore;
+  private readonly stepEvents: number;
+  private readonly pollMs: number;
+  private readonly onError: (error: unknown) => void;
+  private loop: Promise<void> | null = null;
+  private closed = false;
+  private woken = false;
+  private wake: () => void = () => {};
+  private lastLag: { ledgerId: string; head: number; projected: number }[] = [];
+  private caughtUpAt: string | null = null;
+  /** Resolved by the loop each time it finds nothing behind: `idle()` waits on it. */
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(store: ProjectorStore, options: ProjectorOptions = {}) {
+    this.store = store;
+    this.stepEvents = options.stepEvents ?? DEFAULT_PROJECTOR_STEP_EVENTS;
+    this.pollMs = options.pollMs ?? DEFAULT_PROJECTOR_POLL_MS;
+    this.onError = options.onError ?? (() => {});
+  }
+
+  start(): this {
+    if (!this.loop && !this.closed) this.loop = this.run();
+    return this;
+  }
+
+  /** A commit of this process: look again now rather than at the next poll. */
+  committed(): void {
+    this.woken = true;
+    this.wake();
+  }
+
+  status(): ProjectorStatus {
+    const behind = this.lastLag.filter((l) => l.projected < l.head);
+    return {
+      running: this.loop !== null && !this.closed,
+      lagEvents: behind.reduce((sum, l) => sum + (l.head - l.projected), 0),
+      ledgersBehind: behind.length,
+      caughtUpAt: this.caughtUpAt,
+    };
+  }
+
+  /** Resolves the next time the projector finds every ledger projected (after a look that starts now). */
+  async idle(): Promise<void> {
+    if (!this.loop || this.closed) return;
+    const caughtUp = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    this.committed();
+    await caughtUp;
+  }
+
+  /** Stops after the step in progress. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wake();
+    await this.loop;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.closed) {
+      this.woken = false;
+      const waiters = this.idleWaiters.splice(0);
+      let behind = true;
+      try {
+        behind = await this.catchUp();
+      } catch (error) {
+        this.onError(error);
+      }
+      if (!behind) {
+        this.caughtUpAt = new Date().toISOString();
+        for (const resolve of waiters) resolve();
+      } else {
+        this.idleWaiters.unshift(...waiters);
+      }
+      if (!this.woken && !this.closed) await this.sleep(behind ? Math.min(this.pollMs, 100) : this.pollMs);
+    }
+  }
+
+  /** One look at every ledger, and steps until each is projected to the head it saw; true if any is left behind. */
+  private async catchUp(): Promise<boolean> {
+    this.lastLag = (await this.store.projectorLag()).map((l) => ({ ...l }));
+    let behind = false;
+    for (const ledger of this.lastLag) {
+      while (ledger.projected < ledger.head && !this.closed) {
+        const reached = await this.store.project(ledger.ledgerId, this.stepEvents);
+        if (reached === null) { // another session is on it: look again later
+          behind = true;
+          break;
+        }
+        ledger.projected = Math.max(ledger.projected, reached);
+      }
+    }
+    return behind || this.closed;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      timer.unref?.();
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
