@@ -95,8 +95,9 @@ function decideCommand(command: Command, state: LedgerState, context: DecisionCo
         return reject('IDEMPOTENCY_CONFLICT', `Account ${command.accountId} already exists.`);
       }
       if (!assetOf(state, command.currency)) {
-        return reject('CURRENCY_MISMATCH', `Unknown asset ${command.currency}: declare it first.`, [
-          { path: 'currency', message: 'not an ISO 4217 currency nor an asset of this ledger' },
+        // Not a mismatch (there is nothing to match yet) but a field naming nothing known: 400, as the spec has no code of its own for it.
+        return reject('VALIDATION_FAILED', `Unknown asset ${command.currency}: it is neither an ISO 4217 currency nor an asset declared on this ledger. Declare it first (POST .../assets {"code": "${command.currency}", "scale": 2}), or use a known code.`, [
+          { path: 'currency', message: `unknown asset ${command.currency}: not an ISO 4217 currency nor an asset of this ledger` },
         ]);
       }
       const { type: _type, ...data } = command;

@@ -126,6 +126,22 @@ export function parsePlainDate(text: string): PlainDate | undefined {
   return isValidDate(Number(m[1]), Number(m[2]), Number(m[3])) ? text : undefined;
 }
 
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/**
+ * Why a date or timestamp that has the right shape names a day that does not exist
+ * (`2026-02-30`, month 13, day 00), or undefined when its date part is a real day or it has another shape.
+ */
+export function impossibleDateReason(text: string): string | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:$|[Tt])/.exec(text);
+  if (!m) return undefined;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = `${m[1]}-${m[2]}-${m[3]}`;
+  if (month < 1 || month > 12) return `${date} is not a date: there is no month ${m[2]}`;
+  if (day < 1 || day > daysInMonth(year, month)) return `${date} is not a date: ${MONTHS[month - 1]} ${m[1]} has ${daysInMonth(year, month)} days`;
+  return undefined;
+}
+
 export function isValidTimeZone(timeZone: string): boolean {
   // Intl also takes bare offsets such as "+14:00", which are not names of the IANA database.
   if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(timeZone)) return false;

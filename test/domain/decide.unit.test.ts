@@ -63,9 +63,10 @@ describe('OpenAccount and CloseAccount', () => {
       .when(openAccount('alice', { normalBalance: 'credit', currency: 'BHD', noOverdraft: true }), { recordedAt: NOW })
       .then([accountOpened('alice', { normalBalance: 'credit', currency: 'BHD', noOverdraft: true })]));
 
-  it('refuses an unknown currency with CURRENCY_MISMATCH', () => {
-    const rejection = given(ledgerCreated()).when(openAccount('points', { currency: 'POINTS' }), { recordedAt: NOW }).thenRejects('CURRENCY_MISMATCH');
-    expect(rejection.errors).toEqual([{ path: 'currency', message: expect.any(String) }]);
+  it('refuses an unknown currency as unknown, with VALIDATION_FAILED (not a mismatch: there is nothing to match)', () => {
+    const rejection = given(ledgerCreated()).when(openAccount('points', { currency: 'POINTS' }), { recordedAt: NOW }).thenRejects('VALIDATION_FAILED');
+    expect(rejection.detail).toMatch(/^Unknown asset POINTS: it is neither an ISO 4217 currency nor an asset declared on this ledger/);
+    expect(rejection.errors).toEqual([{ path: 'currency', message: expect.stringMatching(/^unknown asset POINTS/) }]);
   });
 
   it('opens an account in a custom asset once it is declared', () =>
@@ -496,7 +497,7 @@ describe('holds: PostHold and VoidHold', () => {
   it('folds the resolution into the hold', () => {
     const captured = [debit('alice', '250.00', 'USD'), credit('merchant', '250.00', 'USD')];
     const state = stateOf([...books, hold, holdPosted('card-1', { effectiveAt: HOLD_NOW, postings: captured })]);
-    expect(state.transactions.get('card-1')?.resolution).toEqual({ type: 'posted', position: books.length + 2, effectiveAt: wire(HOLD_NOW), postings: captured });
+    expect(state.transactions.get('card-1')?.resolution).toEqual({ type: 'posted', position: books.length + 2, effectiveAt: wire(HOLD_NOW), postings: captured, reason: null });
   });
 });
 

@@ -107,6 +107,17 @@ describeOnEachDatabase('access', (api) => {
       ]) expectProblem(await api.call('POST', '/v1/keys', { body }), 400, 'VALIDATION_FAILED');
     });
 
+    it('explains an auditor key without ledgers or a name: which field, and what to send', async () => {
+      const noLedgers = await api.call('POST', '/v1/keys', { body: { name: 'audit', role: 'auditor' } });
+      expectProblem(noLedgers, 400, 'VALIDATION_FAILED');
+      expect(noLedgers.body.detail).toBe('An auditor key may use only the ledgers it is given: send their ids in ledgerIds, such as '
+        + '{"name":"auditor for acme","role":"auditor","ledgerIds":["acme"]}.');
+      expect(noLedgers.body.errors).toEqual([{ path: 'ledgerIds', message: 'required for an auditor key: the ids of the ledgers it may use, such as ["acme"]' }]);
+      const noName = await api.call('POST', '/v1/keys', { body: { role: 'auditor', ledgerIds: ['acme'] } });
+      expectProblem(noName, 400, 'VALIDATION_FAILED');
+      expect(noName.body.errors).toEqual([{ path: 'name', message: 'required: a name for the key, such as "auditor for acme"' }]);
+    });
+
     it('answers a key id holding U+0000 with 400, never 5xx', async () => {
       expectProblem(await api.call('POST', '/v1/keys/key_a%00b/revoke'), 400, 'VALIDATION_FAILED');
     });

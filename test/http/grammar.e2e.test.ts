@@ -83,6 +83,17 @@ describeOnEachDatabase('amount and timestamp grammar', (api) => {
       expect((await record(ledgerId, { id: 'tx-1', postings: USD_POSTINGS })).status).toBe(201);
     });
 
+    it('answers a JSON number as an amount in the spec\'s words: amounts are decimal strings, with an example', async () => {
+      const ledgerId = await api.seedLedger();
+      for (const amount of ['10.5', '10', '1e3']) {
+        const answer = await refusedTransaction(ledgerId, `{"postings":[{"accountId":"bank","direction":"debit","amount":${amount}},`
+          + '{"accountId":"alice","direction":"credit","amount":"10.50"}]}', 400, 'VALIDATION_FAILED');
+        expect(answer.body.errors).toEqual([{ path: 'postings.0.amount', message: 'amounts are decimal strings such as "10.50", not JSON numbers, so that nothing is ever rounded' }]);
+      }
+      const missing = await refusedTransaction(ledgerId, JSON.stringify({ postings: [{ accountId: 'bank', direction: 'debit' }, USD_POSTINGS[1]] }), 400, 'VALIDATION_FAILED');
+      expect(missing.body.errors).toEqual([{ path: 'postings.0.amount', message: 'required: a decimal string such as "10.50"' }]);
+    });
+
     it('refuses more fraction digits than USD takes with 422 SCALE_EXCEEDED, never rounding', async () => {
       const ledgerId = await api.seedLedger();
       const answer = await refusedTransaction(ledgerId, JSON.stringify({ postings: [
@@ -196,6 +207,30 @@ describeOnEachDatabase('amount and timestamp grammar', (api) => {
       }
     });
 
+    it('names an impossible date as such: 2026-02-30 as a date or in a timestamp, month 13, day 00', async () => {
+      const ledgerId = await api.seedLedger();
+      const cases = [
+        ['2026-02-30', '2026-02-30 is not a date: February 2026 has 28 days'],
+        ['2024-02-30T10:00:00Z', '2024-02-30 is not a date: February 2024 has 29 days'],
+        ['2026-04-31', '2026-04-31 is not a date: April 2026 has 30 days'],
+        ['2026-13-01', '2026-13-01 is not a date: there is no month 13'],
+        ['2026-03-00T00:00:00+02:00', '2026-03-00 is not a date: March 2026 has 31 days'],
+      ];
+      for (const [text, message] of cases) {
+        const effective = await refusedTransaction(ledgerId, JSON.stringify({ effectiveAt: text, postings: USD_POSTINGS }), 400, 'VALIDATION_FAILED');
+        expect(effective.body.errors).toEqual([{ path: 'effectiveAt', message }]);
+        const read = await api.call('GET', `/v1/ledgers/${ledgerId}/accounts/alice/balance?${new URLSearchParams({ effectiveAsOf: text! })}`);
+        expectProblem(read, 400, 'VALIDATION_FAILED');
+        expect(read.body.errors).toEqual([{ path: 'effectiveAsOf', message }]);
+      }
+      const close = await api.call('POST', `/v1/ledgers/${ledgerId}/periods/close`, { body: { through: '2026-02-30' } });
+      expectProblem(close, 400, 'VALIDATION_FAILED');
+      expect(close.body.errors).toEqual([{ path: 'through', message: '2026-02-30 is not a date: February 2026 has 28 days' }]);
+      // A real day in a wrong shape still gets what the field takes.
+      const shape = await refusedTransaction(ledgerId, JSON.stringify({ effectiveAt: '2026-02-28T10:00:00', postings: USD_POSTINGS }), 400, 'VALIDATION_FAILED');
+      expect(shape.body.errors).toEqual([{ path: 'effectiveAt', message: expect.stringMatching(/^an RFC 3339 timestamp with an offset/) }]);
+    });
+
     it('accepts the edges of the grammar: 1900, 9999, leap days, offsets, six fraction digits', async () => {
       const ledgerId = await api.seedLedger();
       const cases: [given: string, stored: string][] = [
@@ -267,7 +302,15 @@ describeOnEachDatabase('amount and timestamp grammar', (api) => {
       const ledgerId = await api.seedLedger();
       const postings = [{ ...USD_POSTINGS[0], memo: 'x' }, USD_POSTINGS[1]];
       const answer = await refusedTransaction(ledgerId, JSON.stringify({ postings }), 400, 'VALIDATION_FAILED');
-      expect(answer.body.errors).toEqual([expect.objectContaining({ path: 'postings.0', message: expect.stringContaining('memo') })]);
+      expect(answer.body.errors).toEqual([{ path: 'postings.0.memo', message: 'not a field of this request: unknown fields are refused' }]);
+    });
+
+    it('names an unknown query parameter at its own path, not (body)', async () => {
+      const ledgerId = await api.seedLedger();
+      const answer = await api.call('GET', `/v1/ledgers/${ledgerId}/accounts/alice/balance?effectiveAsOf=2026-03-01&asof=2026-03-01`);
+      expectProblem(answer, 400, 'VALIDATION_FAILED');
+      expect(answer.body.detail).toBe('The request query is not valid.');
+      expect(answer.body.errors).toEqual([{ path: 'asof', message: 'not a query parameter of this route' }]);
     });
 
     it('refuses unknown fields when opening an account or declaring an asset', async () => {
@@ -368,11 +411,13 @@ describeOnEachDatabase('amount and timestamp grammar', (api) => {
       expect(matching.status).toBe(201);
     });
 
-    it('refuses an account in an unknown asset with 422 CURRENCY_MISMATCH', async () => {
+    it('refuses an account in an unknown asset with 400 VALIDATION_FAILED, saying the asset is unknown', async () => {
       const ledgerId = await api.seedLedger();
       const before = await api.head(ledgerId);
       const answer = await api.call('POST', `/v1/ledgers/${ledgerId}/accounts`, { body: { id: 'x', normalBalance: 'debit', currency: 'XYZ' } });
-      expectProblem(answer, 422, 'CURRENCY_MISMATCH');
+      expectProblem(answer, 400, 'VALIDATION_FAILED');
+      expect(answer.body.detail).toMatch(/^Unknown asset XYZ: .*Declare it first/);
+      expect(answer.body.errors).toEqual([{ path: 'currency', message: expect.stringMatching(/^unknown asset XYZ/) }]);
       expect(await api.head(ledgerId)).toBe(before);
     });
 

@@ -532,7 +532,7 @@ function writeRoutes(ctx: Ctx): WriteRoute[] {
       textField: ['name'], freeJson: ['metadata'], idempotencyHeader: true, access: 'write',
       business: [
         { note: 'an existing id with another normal balance', statuses: [409], set: [[['id'], 'bank'], [['normalBalance'], 'credit']] },
-        { note: 'an undeclared asset', statuses: [422], set: [[['currency'], 'XYZ']] },
+        { note: 'an undeclared asset', statuses: [400], set: [[['currency'], 'XYZ']] },
       ],
     },
     {

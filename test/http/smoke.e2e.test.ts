@@ -21,3 +21,20 @@ describeOnEachDatabase('record and read', (api) => {
     expect(knownEarlier.body.ledgerBalance).toBe('0.00');
   });
 });
+
+describeOnEachDatabase('the service\'s address', (api) => {
+  it('answers GET / with no key: where the docs, the console, the OpenAPI document and the health check are', async () => {
+    const json = await api.call('GET', '/', { key: null });
+    expect(json.status, json.text).toBe(200);
+    expect(json.headers.get('content-type')).toMatch(/^application\/json/);
+    const hrefs = Object.values(json.body.links as Record<string, { href: string }>).map((link) => link.href);
+    expect(hrefs).toEqual(['/docs', '/openapi.json', '/console', '/health']);
+    // Each link answers without a key.
+    for (const href of hrefs) expect((await api.call('GET', href, { key: null })).status, href).toBe(200);
+
+    const page = await api.call('GET', '/', { key: null, headers: { Accept: 'text/html,application/xhtml+xml;q=0.9' } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    for (const href of hrefs) expect(page.text).toContain(`<a href="${href}">`);
+  });
+});

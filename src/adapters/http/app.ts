@@ -18,6 +18,7 @@ import { balanceRoutes } from './routes/balances.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { feedRoutes } from './routes/feed.ts';
+import { homeRoutes } from './routes/home.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { ledgerRoutes } from './routes/ledgers.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -72,8 +73,12 @@ async function health(c: Context<AppEnv>): Promise<Response> {
   }, 503, { 'Retry-After': '1' });
 }
 
-function fieldErrors(error: ZodError) {
-  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(body)', message: issue.message }));
+/** zod's issues as `errors`; an unknown key is named at its own path: a field of the body, or a query parameter. */
+function fieldErrors(error: ZodError, target: string) {
+  const unknown = target === 'query' ? 'not a query parameter of this route' : 'not a field of this request: unknown fields are refused';
+  return error.issues.flatMap((issue) => issue.code === 'unrecognized_keys'
+    ? issue.keys.map((key) => ({ path: [...issue.path, key].map(String).join('.'), message: unknown }))
+    : [{ path: issue.path.map(String).join('.') || '(body)', message: issue.message }]);
 }
 
 /** The whole HTTP API over its dependencies: the Node and Workers entries wire the same app. */
@@ -82,7 +87,7 @@ export function createApp(deps: AppDeps) {
     defaultHook: (result) => {
       if (!result.success) {
         const where = result.target === 'json' ? 'body' : result.target;
-        throw new ProblemError('VALIDATION_FAILED', `The request ${where} is not valid.`, fieldErrors(result.error));
+        throw new ProblemError('VALIDATION_FAILED', `The request ${where} is not valid.`, fieldErrors(result.error, result.target));
       }
     },
   });
@@ -138,5 +143,6 @@ export function createApp(deps: AppDeps) {
   });
   app.route('/', docsRoutes);
   app.route('/', consoleRoutes);
+  app.route('/', homeRoutes);
   return app;
 }

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { ASSET_CODE_PATTERN, MAX_ASSET_SCALE } from '../../domain/assets.ts';
 import { AMOUNT_PATTERN } from '../../domain/money.ts';
-import { isValidTimeZone, parsePlainDate, parseTimestamp } from '../../domain/time.ts';
+import { impossibleDateReason, isValidTimeZone, parsePlainDate, parseTimestamp } from '../../domain/time.ts';
 
 export const LEDGER_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const ENTITY_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/;
@@ -17,23 +17,36 @@ export const KeyId = z.string().regex(/^key_[A-Za-z0-9_-]{1,60}$/, 'a key id');
 
 export const AssetCode = z.string().regex(ASSET_CODE_PATTERN, 'an ISO 4217 code or a custom asset code').openapi({ example: 'USD' });
 
-export const Amount = z.string()
+/** What zod says of a value of the wrong type: what the field takes, and that a missing one is required. */
+const expected = (what: string) => ({ error: (issue: { input?: unknown }) => (issue.input === undefined ? `required: ${what}` : what) });
+
+const AMOUNT_EXAMPLE = 'a decimal string such as "10.50"';
+
+export const Amount = z.string({
+  error: (issue) => {
+    if (issue.input === undefined) return `required: ${AMOUNT_EXAMPLE}`;
+    return typeof issue.input === 'number' ? 'amounts are decimal strings such as "10.50", not JSON numbers, so that nothing is ever rounded' : AMOUNT_EXAMPLE;
+  },
+})
   .regex(AMOUNT_PATTERN, 'a decimal string such as "10.50": no sign, exponent or separators')
   .refine((s) => /[1-9]/.test(s), 'must be greater than zero')
   .openapi({ example: '10.50' });
 
+/** A refinement's message: a day that does not exist (`2026-02-30`) named as such, else what the field takes. */
+const orImpossibleDate = (what: string) => ({ error: (issue: { input?: unknown }) => (typeof issue.input === 'string' && impossibleDateReason(issue.input)) || what });
+
 export const Timestamp = z.string()
-  .refine((s) => parseTimestamp(s) !== undefined, 'an RFC 3339 timestamp with an offset, at most 6 fraction digits, years 1900 to 9999')
+  .refine((s) => parseTimestamp(s) !== undefined, orImpossibleDate('an RFC 3339 timestamp with an offset, at most 6 fraction digits, years 1900 to 9999'))
   .openapi({ example: '2026-03-01T10:00:00.000000Z' });
 
 // A plain date is read in the ledger's timezone, up to 14 hours from UTC: a day of margin keeps
 // every instant it becomes inside 1900 to 9999, where timestamps round-trip.
 const isPlainDateInRange = (s: string) => parsePlainDate(s) !== undefined && s > '1900-01-01' && s < '9999-12-31';
 
-export const PlainDate = z.string().refine(isPlainDateInRange, 'a date YYYY-MM-DD from 1900-01-02 to 9999-12-30').openapi({ example: '2026-03-31' });
+export const PlainDate = z.string().refine(isPlainDateInRange, orImpossibleDate('a date YYYY-MM-DD from 1900-01-02 to 9999-12-30')).openapi({ example: '2026-03-31' });
 
 export const TimestampOrDate = z.string()
-  .refine((s) => parseTimestamp(s) !== undefined || isPlainDateInRange(s), 'an RFC 3339 timestamp with an offset, or a date YYYY-MM-DD from 1900-01-02 to 9999-12-30')
+  .refine((s) => parseTimestamp(s) !== undefined || isPlainDateInRange(s), orImpossibleDate('an RFC 3339 timestamp with an offset, or a date YYYY-MM-DD from 1900-01-02 to 9999-12-30'))
   .openapi({ example: '2026-03-31' });
 
 export const Metadata = z.record(z.string(), z.unknown()).openapi({ example: { invoice: 'INV-7' } });
@@ -180,7 +193,7 @@ export const Balance = z.object({
 }).openapi('Balance');
 
 export const CreateKeyBody = z.strictObject({
-  name: z.string().min(1).max(200),
+  name: z.string(expected('a name for the key, such as "auditor for acme"')).min(1).max(200),
   role: z.enum(['admin', 'writer', 'reader', 'auditor']),
   ledgerIds: z.array(LedgerId).max(1000).optional(),
 }).openapi('CreateKey');

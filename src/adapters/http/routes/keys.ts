@@ -35,7 +35,11 @@ export const keyRoutes = new OpenAPIHono<AppEnv>()
       throw new ProblemError('VALIDATION_FAILED', 'An admin key has every ledger: omit ledgerIds.', [{ path: 'ledgerIds', message: 'not allowed for an admin key' }]);
     }
     if (input.role !== 'admin' && (input.ledgerIds ?? []).length === 0) {
-      throw new ProblemError('VALIDATION_FAILED', `A ${input.role} key needs the ledgers it may use.`, [{ path: 'ledgerIds', message: 'required for this role' }]);
+      const example = JSON.stringify({ name: `${input.role} for acme`, role: input.role, ledgerIds: ['acme'] });
+      const [a, A] = input.role === 'auditor' ? ['an', 'An'] : ['a', 'A'];
+      throw new ProblemError('VALIDATION_FAILED', `${A} ${input.role} key may use only the ledgers it is given: send their ids in ledgerIds, such as ${example}.`, [
+        { path: 'ledgerIds', message: `required for ${a} ${input.role} key: the ids of the ledgers it may use, such as ["acme"]` },
+      ]);
     }
     const created = await createApiKey(c.get('deps').store, { name: input.name, role: input.role, ledgerIds: input.ledgerIds ?? null });
     return c.json({ id: created.keyId, key: created.key, name: created.name, role: created.role, ledgerIds: created.ledgerIds ? [...created.ledgerIds] : null }, 201);
