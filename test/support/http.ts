@@ -32,10 +32,12 @@ export interface TestApiOptions {
   readonly log?: (line: LogLine) => void;
   /** The store's balance checkpoint spacing (sql/009); small values make reads build many. */
   readonly checkpointEvery?: number;
+  /** Who builds the balance checkpoints (the store's option): reads by default. */
+  readonly checkpointsBuiltBy?: 'reads' | 'projector';
 }
 
 export async function testApi(database: Database, options: TestApiOptions = {}): Promise<TestApi> {
-  const store = createLedgerStore(database.db, { checkpointEvery: options.checkpointEvery });
+  const store = createLedgerStore(database.db, { checkpointEvery: options.checkpointEvery, checkpointsBuiltBy: options.checkpointsBuiltBy });
   const limits = { ...DEFAULT_LIMITS, ratePerSecond: 0, ...options.limits };
   const app = createApp({ store, committer: new GroupCommitter(store, { overlapCommits: database.kind === 'postgres' }), limits, ...(options.log ? { logger: { info: options.log, error: (line: LogLine) => console.error(JSON.stringify(line)) } } : {}) });
   const adminKey = (await createApiKey(store, { name: 'test admin', role: 'admin', ledgerIds: null })).key;
