@@ -11,11 +11,16 @@ import { openReadReplica } from '../adapters/db/read-replica.ts';
 import { createApp } from '../adapters/http/app.ts';
 import { configFrom } from './config.ts';
 import { docsAssetsFromDisk } from './docs-assets.ts';
+import { operationsFor } from './operations.ts';
 import { openDatabaseWhenReachable } from './open-database.ts';
 
 const config = configFrom(process.env);
 // JSON lines on stdout, written asynchronously: a request does not wait for its log line.
-const logger = pino({ level: config.logLevel, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: 1, sync: false }));
+// No line is built with a key or a header; the redaction is a second guard should one ever be.
+const logger = pino({
+  level: config.logLevel, timestamp: pino.stdTimeFunctions.isoTime,
+  redact: { paths: ['key', '*.key', 'authorization', '*.authorization', 'headers', '*.headers'], censor: '[redacted]' },
+}, pino.destination({ dest: 1, sync: false }));
 const log = (line: Record<string, unknown>) => logger.info(line);
 /** Writes what the log holds, then exits. */
 const exit = (code: number) => {
@@ -44,11 +49,18 @@ if (firstKey) {
 const stopping = new AbortController();
 // Follows every ledger's log and builds the balance checkpoints off the request path.
 const projector = new Projector(store, { onError: (error) => logger.warn({ msg: 'a projector step failed', error: String(error) }) }).start();
+// GET /metrics (LEDGER_METRICS) and GET /ready; each ledger's chain head is read at each scrape.
+const { metrics, readiness } = operationsFor({ config, database, availability, projector, chainHeads: () => store.projectorLag() });
 const committer = new GroupCommitter(store, {
-  isUnavailable: isDatabaseGone, overlapCommits: database.kind === 'postgres', onCommitted: () => projector.committed(),
+  isUnavailable: isDatabaseGone, overlapCommits: database.kind === 'postgres',
+  onCommitted: (_ledgerId, recorded) => {
+    projector.committed();
+    metrics?.committed(recorded.length);
+  },
 });
 const app = createApp({
-  store, committer, logger, shutdown: stopping.signal, limits: config.limits, docsAssets: docsAssetsFromDisk(),
+  store, committer, logger, shutdown: stopping.signal, limits: config.limits, docsAssets: docsAssetsFromDisk(), readiness,
+  ...(metrics ? { metrics } : {}),
   ...(readReplica ? { readReplica } : {}), ...(availability ? { availability } : {}),
 });
 const server = serve({ fetch: app.fetch, port: config.port }, (info) => {

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { bootstrapAdminKey } from '../app/api-keys.ts';
 import { GroupCommitter } from '../app/group-commit.ts';
+import { readiness } from '../app/readiness.ts';
 import type { LedgerStore } from '../app/ports.ts';
 import type { Database } from '../adapters/db/database.ts';
 import { isDatabaseGone } from '../adapters/db/errors.ts';
@@ -10,6 +11,7 @@ import { createApp } from '../adapters/http/app.ts';
 import type { AppDeps } from '../adapters/http/env.ts';
 import { ProblemError } from '../adapters/http/problem.ts';
 import { configFrom, type Config } from './config.ts';
+import { appliedSchemaVersion } from './schema-version.ts';
 import { WORKER_DOCS_ASSETS } from './worker-docs-assets.ts';
 
 // The Workers entry: the app of createApp over PostgreSQL through the Hyperdrive binding
@@ -45,6 +47,7 @@ interface WorkerContext {
 }
 
 interface RequestScope {
+  readonly database: Database;
   readonly store: LedgerStore;
   readonly committer: GroupCommitter;
   /** Why this request cannot reach the database (schema behind, database down): thrown where the app first asks for the store. */
@@ -82,9 +85,18 @@ function createWorker() {
       get committer() {
         return scope().committer;
       },
-      logger: { info: (line) => console.log(JSON.stringify(line)), error: (line) => console.error(JSON.stringify(line)) },
+      logger: { info: (line) => console.log(JSON.stringify(line)), warn: (line) => console.warn(JSON.stringify(line)), error: (line) => console.error(JSON.stringify(line)) },
       limits: config.limits,
       docsAssets: () => WORKER_DOCS_ASSETS,
+      // /ready asks through the request's own client; there is no projector in a Worker.
+      readiness: () => {
+        const { database } = scope();
+        return readiness({
+          database: () => database.ping().then(() => undefined),
+          schemaVersions: async () => ({ applied: await appliedSchemaVersion(database), needed: SCHEMA_VERSION }),
+          maxLagEvents: config.readyMaxLagEvents,
+        });
+      },
     };
     return { config, connectionString, app: createApp(deps) };
   }
@@ -107,7 +119,7 @@ function createWorker() {
         const store = createLedgerStore(database.db);
         const unready = ready ? undefined : await whyUnready(database, store, config);
         ready = unready === undefined;
-        const answer = untilSent(await scopes.run({ store, committer: new GroupCommitter(store, { isUnavailable: isDatabaseGone }), unready }, () => app.fetch(request)));
+        const answer = untilSent(await scopes.run({ database, store, committer: new GroupCommitter(store, { isUnavailable: isDatabaseGone }), unready }, () => app.fetch(request)));
         sent = answer.sent;
         return answer.response;
       } finally {
@@ -136,16 +148,6 @@ async function whyUnready(database: Database, store: LedgerStore, config: Config
   } catch (error) {
     return error;
   }
-}
-
-/** The highest migration recorded, 0 for none; read as the owner, as `ledger_app` may not read schema_migrations. */
-async function appliedSchemaVersion(database: Database): Promise<number> {
-  return database.asOwner(async (run) => {
-    const [found] = await run(`select to_regclass('schema_migrations') is not null as found`);
-    if (!found?.found) return 0;
-    const [row] = await run('select coalesce(max(version), 0) as version from schema_migrations');
-    return Number(row?.version ?? 0);
-  });
 }
 
 /**

@@ -6,7 +6,7 @@ import { startServer, stopAllServers, type Json, type Server } from '../support/
 
 // PostgreSQL goes away and comes back; the API process stays. While PostgreSQL is down, /v1
 // answers 503 UNAVAILABLE with Retry-After within a second (no request waits on a dead
-// connection), /health answers 503 with the reason, and the same process answers 201 again
+// connection), /ready answers 503 with the reason (/health, liveness, stays 200), and the same process answers 201 again
 // within a few seconds of PostgreSQL accepting connections. A start while PostgreSQL is down
 // waits for it (LEDGER_DB_WAIT_S), logging each try, and gives up with a clear message.
 
@@ -46,7 +46,7 @@ describe.skipIf(!url)('PostgreSQL down and back, under the same API process', ()
   let databaseUrl: string;
   const key = `lk_${randomBytes(24).toString('base64url')}`;
 
-  it('answers 503 at once while it is down, /health says why, and writes again after, with nothing lost', { timeout: 120_000 }, async () => {
+  it('answers 503 at once while it is down, /ready says why, and writes again after, with nothing lost', { timeout: 120_000 }, async () => {
     cluster = await privateCluster();
     databaseUrl = await cluster.script('start');
     const server = await startServer({ DATABASE_URL: databaseUrl, LEDGER_BOOTSTRAP_ADMIN_KEY: key, LEDGER_RATE_LIMIT: '0' });
@@ -65,7 +65,7 @@ describe.skipIf(!url)('PostgreSQL down and back, under the same API process', ()
     const answers = await Promise.all(inFlight);
     for (const answer of answers) expect([201, 503], JSON.stringify(answer.body)).toContain(answer.status);
 
-    // Down: every /v1 request is refused at once, for as long as it lasts; /health says why.
+    // Down: every /v1 request is refused at once, for as long as it lasts; /ready says why.
     const downUntil = Date.now() + 3000;
     let refusals = 0;
     while (Date.now() < downUntil) {
@@ -78,14 +78,16 @@ describe.skipIf(!url)('PostgreSQL down and back, under the same API process', ()
       refusals += 2;
       await sleep(100);
     }
-    const { value: health, ms: healthMs } = await timed(() => fetch(`http://127.0.0.1:${server.port}/health`));
-    expect(health.status).toBe(503);
-    expect(healthMs).toBeLessThan(REFUSED_WITHIN_MS);
-    const said = (await health.json()) as Json;
-    expect(said).toMatchObject({ ok: false, database: 'unreachable' });
-    expect(said.reason).toMatch(/ECONNREFUSED|CONNECTION|57P/);
+    const { value: ready, ms: readyMs } = await timed(() => fetch(`http://127.0.0.1:${server.port}/ready`));
+    expect(ready.status).toBe(503);
+    expect(readyMs).toBeLessThan(REFUSED_WITHIN_MS);
+    const said = (await ready.json()) as Json;
+    expect(said).toMatchObject({ ready: false, failed: ['database'], checks: { database: { ok: false } } });
+    expect(said.checks.database.reason).toMatch(/ECONNREFUSED|CONNECTION|57P/);
+    // Liveness: the process is alive and should not be restarted for its database.
+    expect((await fetch(`http://127.0.0.1:${server.port}/health`)).status).toBe(200);
     expect(server.lines.some((line) => line.includes('"database unreachable"'))).toBe(true);
-    console.log(`${refusals} requests refused while PostgreSQL was down; /health said: ${said.reason}`);
+    console.log(`${refusals} requests refused while PostgreSQL was down; /ready said: ${said.checks.database.reason}`);
 
     // Back: the same process writes again within a few seconds, by itself.
     await cluster.script('up');
@@ -98,7 +100,9 @@ describe.skipIf(!url)('PostgreSQL down and back, under the same API process', ()
       else await sleep(50);
     }
     console.log(`writing again ${Math.round(performance.now() - backAt)} ms after PostgreSQL accepted connections`);
-    expect((await fetch(`http://127.0.0.1:${server.port}/health`)).status).toBe(200);
+    const back = await fetch(`http://127.0.0.1:${server.port}/ready`);
+    expect(back.status).toBe(200);
+    expect(((await back.json()) as Json).checks).toMatchObject({ database: { ok: true }, migrations: { ok: true }, projector: { ok: true } });
     expect(exited, 'the API process exited').toBe(false);
 
     // Nothing lost: each write answered 201 is there, and those answered 503 are there once if retried.

@@ -39,7 +39,7 @@ export interface TestApiOptions {
 export async function testApi(database: Database, options: TestApiOptions = {}): Promise<TestApi> {
   const store = createLedgerStore(database.db, { checkpointEvery: options.checkpointEvery, checkpointsBuiltBy: options.checkpointsBuiltBy });
   const limits = { ...DEFAULT_LIMITS, ratePerSecond: 0, ...options.limits };
-  const app = createApp({ store, committer: new GroupCommitter(store, { overlapCommits: database.kind === 'postgres' }), limits, ...(options.log ? { logger: { info: options.log, error: (line: LogLine) => console.error(JSON.stringify(line)) } } : {}) });
+  const app = createApp({ store, committer: new GroupCommitter(store, { overlapCommits: database.kind === 'postgres' }), limits, ...(options.log ? { logger: { info: options.log, warn: options.log, error: (line: LogLine) => console.error(JSON.stringify(line)) } } : {}) });
   const adminKey = (await createApiKey(store, { name: 'test admin', role: 'admin', ledgerIds: null })).key;
   const api: TestApi = {
     database,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
@@ -11,6 +10,7 @@ import { DEFAULT_LIMITS } from './limits.ts';
 import { RequestCounters } from './metrics.ts';
 import { problemResponse, ProblemError } from './problem.ts';
 import { pinnedReadsToReplica } from './replica-reads.ts';
+import { requestIdOf, requestServed } from './request-log.ts';
 import { requestGuards } from './request-guards.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { assetRoutes } from './routes/assets.ts';
@@ -22,13 +22,12 @@ import { homeRoutes } from './routes/home.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { ledgerRoutes } from './routes/ledgers.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { operationsRoutes } from './routes/operations.ts';
 import { periodRoutes } from './routes/periods.ts';
 import { rejectionRoutes } from './routes/rejections.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { statementRoutes } from './routes/statements.ts';
 import { transactionRoutes } from './routes/transactions.ts';
-
-const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
 /** Every error leaves here: problems as they are, a database that cannot answer as 503, the rest as a logged 500. */
 function answerError(error: Error, c: Context<AppEnv>): Response {
@@ -62,17 +61,6 @@ const refuseWhileDatabaseUnreachable = createMiddleware<AppEnv>(async (c, next) 
   await next();
 });
 
-/** 200 while the database answers; 503 with the reason while it does not, so a load balancer takes this process out. */
-async function health(c: Context<AppEnv>): Promise<Response> {
-  const availability = c.get('deps').availability;
-  if (!availability) return c.json({ ok: true }); // the embedded database lives in this process
-  const state = await availability.check();
-  if (state.reachable) return c.json({ ok: true, database: 'reachable' });
-  return c.json({
-    ok: false, database: 'unreachable', unreachableSince: new Date(state.sinceMs).toISOString(), reason: state.reason,
-  }, 503, { 'Retry-After': '1' });
-}
-
 /** zod's issues as `errors`; an unknown key is named at its own path: a field of the body, or a query parameter. */
 function fieldErrors(error: ZodError, target: string) {
   const unknown = target === 'query' ? 'not a query parameter of this route' : 'not a field of this request: unknown fields are refused';
@@ -97,8 +85,7 @@ export function createApp(deps: AppDeps) {
   const keys = new ApiKeyCache((keyHash) => deps.store.apiKeyByHash(keyHash));
   app.use('*', async (c, next) => {
     const started = performance.now();
-    const given = c.req.header('X-Request-Id');
-    c.set('requestId', given && REQUEST_ID.test(given) ? given : randomUUID());
+    c.set('requestId', requestIdOf(c.req.header('X-Request-Id')));
     c.set('deps', deps);
     c.set('keys', keys);
     c.set('limits', limits);
@@ -110,11 +97,7 @@ export function createApp(deps: AppDeps) {
     await next();
     c.header('X-Request-Id', c.get('requestId'));
     counters.count(c.res.status, c.get('problem'), c.get('readFrom'));
-    deps.logger?.info({
-      requestId: c.get('requestId'), keyId: c.get('key')?.keyId ?? null, method: c.req.method, route: c.req.routePath,
-      status: c.res.status, code: c.get('problem') ?? null, durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-      ...(c.get('readFrom') === 'replica' ? { readFrom: 'replica' } : {}),
-    });
+    requestServed(c, started);
   });
   app.use('/v1/*', refuseWhileDatabaseUnreachable, ...requestGuards(limits));
   if (deps.readReplica) app.use('/v1/ledgers/:ledgerId/*', pinnedReadsToReplica);
@@ -122,7 +105,7 @@ export function createApp(deps: AppDeps) {
   app.onError(answerError);
   app.notFound((c) => problemResponse(c, 'NOT_FOUND', `No route for ${c.req.method} ${c.req.path}.`));
 
-  app.get('/health', health);
+  app.route('/', operationsRoutes);
   app.route('/', ledgerRoutes);
   app.route('/', assetRoutes);
   app.route('/', accountRoutes);

@@ -1,5 +1,6 @@
 import type { ApiKeyCache } from '../../app/api-keys.ts';
 import type { DatabaseAvailability } from '../../app/database-availability.ts';
+import type { ReadinessReport } from '../../app/readiness.ts';
 import type { ApiKeyRow, LedgerStore } from '../../app/ports.ts';
 import type { GroupCommitter } from '../../app/group-commit.ts';
 import type { ErrorCode } from '../../domain/rejection.ts';
@@ -13,7 +14,25 @@ export type LogLine = Record<string, unknown>;
 /** Where the app writes its log: a line per request (info), and errors it did not expect. */
 export interface Logger {
   info(line: LogLine): void;
+  warn(line: LogLine): void;
   error(line: LogLine): void;
+}
+
+/** A request answered, as the metrics count it: `route` is the route's pattern, never the raw path. */
+export interface RequestSample {
+  readonly method: string;
+  readonly route: string;
+  readonly status: number;
+  readonly durationS: number;
+}
+
+/** The metrics an entry keeps (the Node entry's prom-client registry), served at `GET /metrics`. */
+export interface Metrics {
+  /** Who may read /metrics: anyone, or admin keys only (`LEDGER_METRICS`; `off` is no Metrics at all). */
+  readonly access: 'open' | 'admin';
+  requestServed(sample: RequestSample): void;
+  /** The text exposition format, and its Content-Type. */
+  exposition(): Promise<{ contentType: string; text: string }>;
 }
 
 /** The browser files of the API reference (/docs): Swagger UI's, from its package, and the page's own starter. */
@@ -37,6 +56,10 @@ export interface AppDeps {
   readonly availability?: DatabaseAvailability;
   /** Where /docs finds its scripts and style: each entry reads them its own way (a file, a bundled text). */
   readonly docsAssets?: () => DocsAssets | Promise<DocsAssets>;
+  /** Prometheus metrics at /metrics; absent, there is no such route (the Worker, `LEDGER_METRICS=off`). */
+  readonly metrics?: Metrics;
+  /** What `/ready` checks (app/readiness.ts); absent, there is nothing to check and /ready answers 200. */
+  readonly readiness?: () => Promise<ReadinessReport>;
 }
 
 export interface AppEnv {
