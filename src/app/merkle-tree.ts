@@ -88,6 +88,27 @@ export function subtreesOf(range: LeafRange): Subtree[] {
 
 export const subtreeKey = (s: Subtree): string => `${s.level}:${s.index}`;
 
+/** Leaves [start, end) as the fewest aligned complete subtrees, left to right (greedy). */
+export function alignedSubtrees(range: LeafRange): Subtree[] {
+  const subtrees: Subtree[] = [];
+  for (let at = range.start; at < range.end;) {
+    let size = 1;
+    while (at % (size * 2) === 0 && at + size * 2 <= range.end) size *= 2;
+    subtrees.push({ level: Math.log2(size), index: at / size });
+    at += size;
+  }
+  return subtrees;
+}
+
+/** A complete subtree's hash: given, or made from its two halves, down to the leaves (level 0). */
+export function completeHash(subtree: Subtree, known: ReadonlyMap<string, Uint8Array>): Uint8Array | undefined {
+  const hash = known.get(subtreeKey(subtree));
+  if (hash || subtree.level === 0) return hash;
+  const left = completeHash({ level: subtree.level - 1, index: subtree.index * 2 }, known);
+  const right = left && completeHash({ level: subtree.level - 1, index: subtree.index * 2 + 1 }, known);
+  return right && nodeHash(left!, right);
+}
+
 /** The hash of a range from the hashes of its complete subtrees (keyed by `subtreeKey`). */
 export function rangeHash(range: LeafRange, subtrees: ReadonlyMap<string, Uint8Array>): Uint8Array {
   const size = range.end - range.start;

@@ -114,7 +114,7 @@ function parseNote(note: string): { text: string; signatures: { name: string; by
 /** A new Ed25519 key pair as signed-note key texts. */
 export async function generateSignerKey(name: string): Promise<{ signerKey: string; verifierKey: string }> {
   if (!validName(name)) throw new Error('a key name has no white space and no "+"');
-  const pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']) as CryptoKeyPair;
+  const pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']) as import('node:crypto').webcrypto.CryptoKeyPair;
   const seed = new Uint8Array(await crypto.subtle.exportKey('pkcs8', pair.privateKey)).subarray(PKCS8_PREFIX.length);
   const publicKey = new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
   const hash = hex8(await keyHash(name, publicKey));

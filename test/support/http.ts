@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import type { Database } from '../../src/adapters/db/database.ts';
 import { createLedgerStore } from '../../src/adapters/db/ledger-store.ts';
+import { createTreeStore } from '../../src/adapters/db/tree-store.ts';
 import { createApp } from '../../src/adapters/http/app.ts';
 import type { LogLine } from '../../src/adapters/http/env.ts';
 import { DEFAULT_LIMITS, type Limits } from '../../src/adapters/http/limits.ts';
 import { createApiKey } from '../../src/app/api-keys.ts';
 import { GroupCommitter } from '../../src/app/group-commit.ts';
+import type { NoteSigner } from '../../src/app/signed-note.ts';
 import { DATABASES, uniqueLedgerId } from './databases.ts';
 
 export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -32,6 +34,8 @@ export interface TestApiOptions {
   readonly log?: (line: LogLine) => void;
   /** The store's balance checkpoint spacing (sql/009); small values make reads build many. */
   readonly checkpointEvery?: number;
+  /** Signs the digest's checkpoints (spec section 12). */
+  readonly signer?: NoteSigner;
   /** Who builds the balance checkpoints (the store's option): reads by default. */
   readonly checkpointsBuiltBy?: 'reads' | 'projector';
 }
@@ -39,7 +43,8 @@ export interface TestApiOptions {
 export async function testApi(database: Database, options: TestApiOptions = {}): Promise<TestApi> {
   const store = createLedgerStore(database.db, { checkpointEvery: options.checkpointEvery, checkpointsBuiltBy: options.checkpointsBuiltBy });
   const limits = { ...DEFAULT_LIMITS, ratePerSecond: 0, ...options.limits };
-  const app = createApp({ store, committer: new GroupCommitter(store, { overlapCommits: database.kind === 'postgres' }), limits, ...(options.log ? { logger: { info: options.log, warn: options.log, error: (line: LogLine) => console.error(JSON.stringify(line)) } } : {}) });
+  const app = createApp({ store, committer: new GroupCommitter(store, { overlapCommits: database.kind === 'postgres' }), limits, tree: createTreeStore(database.db),
+    ...(options.signer ? { signer: options.signer } : {}), ...(options.log ? { logger: { info: options.log, warn: options.log, error: (line: LogLine) => console.error(JSON.stringify(line)) } } : {}) });
   const adminKey = (await createApiKey(store, { name: 'test admin', role: 'admin', ledgerIds: null })).key;
   const api: TestApi = {
     database,

@@ -50,6 +50,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   [`GET ${L}/events`]: 'feed',
   [`GET ${L}/events/stream`]: 'feed',
   [`GET ${L}/digest`]: 'feed',
+  [`GET ${L}/proofs/inclusion`]: 'feed',
+  [`GET ${L}/proofs/consistency`]: 'feed',
   [`GET ${L}/verify`]: 'audit',
   [`GET ${L}/restatements`]: 'audit',
   [`GET ${L}/reversals`]: 'audit',

@@ -24,6 +24,7 @@ import { ledgerRoutes } from './routes/ledgers.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { operationsRoutes } from './routes/operations.ts';
 import { periodRoutes } from './routes/periods.ts';
+import { proofRoutes } from './routes/proofs.ts';
 import { rejectionRoutes } from './routes/rejections.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { statementRoutes } from './routes/statements.ts';
@@ -115,6 +116,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', reportRoutes);
   app.route('/', statementRoutes);
   app.route('/', feedRoutes);
+  app.route('/', proofRoutes);
   app.route('/', keyRoutes);
   app.route('/', rejectionRoutes);
   app.route('/', metricsRoutes);

@@ -3,6 +3,8 @@ import type { DatabaseAvailability } from '../../app/database-availability.ts';
 import type { ReadinessReport } from '../../app/readiness.ts';
 import type { ApiKeyRow, LedgerStore } from '../../app/ports.ts';
 import type { GroupCommitter } from '../../app/group-commit.ts';
+import type { TreeReader } from '../../app/proofs.ts';
+import type { NoteSigner } from '../../app/signed-note.ts';
 import type { ErrorCode } from '../../domain/rejection.ts';
 import type { ReadReplica } from '../db/read-replica.ts';
 import type { Limits } from './limits.ts';
@@ -54,6 +56,10 @@ export interface AppDeps {
   readonly readReplica?: ReadReplica;
   /** Whether the database answers (PostgreSQL): /v1 is refused at once while it does not, and /health says so. */
   readonly availability?: DatabaseAvailability;
+  /** The Merkle tree's store: proofs and the tree head of the digest (spec section 12). None: no proofs. */
+  readonly tree?: TreeReader;
+  /** Signs the digest's checkpoints (`LEDGER_SIGNING_KEY`). None: digests carry no checkpoint. */
+  readonly signer?: NoteSigner;
   /** Where /docs finds its scripts and style: each entry reads them its own way (a file, a bundled text). */
   readonly docsAssets?: () => DocsAssets | Promise<DocsAssets>;
   /** Prometheus metrics at /metrics; absent, there is no such route (the Worker, `LEDGER_METRICS=off`). */

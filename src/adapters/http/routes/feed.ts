@@ -9,6 +9,7 @@ import { ledgerOr404 } from '../handler-kit.ts';
 import { json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
 import { pageSizeOr } from '../limits.ts';
 import { ProblemError } from '../problem.ts';
+import { treeHead } from './proofs.ts';
 import { LedgerId, MAX_PAGE_SIZE } from '../schemas.ts';
 
 const LedgerParams = z.object({ ledgerId: LedgerId });
@@ -39,7 +40,13 @@ const streamEvents = route({
   responses: { 200: { content: { 'text/event-stream': { schema: z.string() } }, description: 'The stream' }, ...PROBLEMS },
 });
 
-const Digest = z.object({ position: z.number().int(), recordedAt: z.string(), hash: z.string() }).openapi('Digest');
+const Digest = z.object({
+  position: z.number().int(), recordedAt: z.string(), hash: z.string(),
+  treeSize: z.number().int().optional().openapi({ description: 'The Merkle tree over positions 1 to treeSize (the head): spec section 12' }),
+  rootHash: z.string().optional().openapi({ description: 'Its root hash, lowercase hex' }),
+  checkpoint: z.string().optional().openapi({ description: 'With a signing key: the tree head as a C2SP tlog-checkpoint signed note (docs/proofs.md)' }),
+  verifierKey: z.string().optional().openapi({ description: 'With a signing key: the signed-note verifier key of the checkpoint' }),
+}).openapi('Digest');
 
 const getDigest = route({
   method: 'get', path: '/v1/ledgers/{ledgerId}/digest', operationId: 'getDigest',
@@ -109,7 +116,7 @@ export const feedRoutes = new OpenAPIHono<AppEnv>()
     const ledger = await ledgerOr404(c, ledgerId);
     const [head] = await c.get('deps').store.eventsBetween(ledgerId, ledger.head, ledger.head);
     if (!head) throw new ProblemError('NOT_FOUND', `Ledger ${ledgerId} has no events.`);
-    return c.json({ position: head.position, recordedAt: formatInstant(head.recordedAt), hash: head.hash }, 200);
+    return c.json({ position: head.position, recordedAt: formatInstant(head.recordedAt), hash: head.hash, ...(await treeHead(c, ledgerId, head.position)) }, 200);
   })
   .openapi(verify, async (c) => {
     const { ledgerId } = c.req.valid('param');
