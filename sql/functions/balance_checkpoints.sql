@@ -75,25 +75,39 @@ begin
 end $$;
 
 -- Posted debits and credits of the account at positions <= p_position effective by
--- p_effective_at, through `checkpoint`: ledger_checkpoint_for's answer for p_position.
+-- p_effective_at, through `checkpoint`: ledger_checkpoint_for's answer for p_position. Of E's
+-- day, the shorter side is read: before noon (UTC), the checkpoint's row for the day before plus
+-- the postings from midnight to E; from noon on, its row for E's day less the postings after E
+-- to midnight. An end of day (balance-history, statements) reads no posting of its day at all.
 create or replace function ledger_posted_sums(p_ledger_id text, p_account_id text, p_position bigint, checkpoint bigint, p_effective_at timestamptz)
 returns table (debits numeric, credits numeric) language plpgsql stable as $$
 declare
   day_of_e bigint := ledger_effective_day(p_effective_at);
+  day_start timestamptz := to_timestamp(day_of_e * 86400);
+  day_end timestamptz := to_timestamp((day_of_e + 1) * 86400);
+  late boolean := p_effective_at >= day_start + interval '12 hours';
+  -- The checkpoint's cumulative row: through the day before E's day, or through E's day.
+  last_day bigint := case when late then day_of_e else day_of_e - 1 end;
+  side numeric := case when late then -1 else 1 end;
 begin
   return query
   with base as (
     select b.debits, b.credits from balance_checkpoints b
-     where b.ledger_id = p_ledger_id and b.account_id = p_account_id and b.position = checkpoint and b.day < day_of_e
+     where b.ledger_id = p_ledger_id and b.account_id = p_account_id and b.position = checkpoint and b.day <= last_day
      order by b.day desc limit 1
   ), rest as (
     -- `|| ''`, `+ 0` and `+ interval '0'` keep the planner (also its generic plan, made while the tables
-    -- may have looked empty) off the index on the unselective condition: one day of postings
+    -- may have looked empty) off the index on the unselective condition: part of one day of postings
     -- through postings_by_account, the tail through postings_by_account_status.
-    select p.direction, p.amount from postings p
+    select p.direction, side * p.amount as amount from postings p
      where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status || '' = 'posted'
-       and p.position + 0 <= checkpoint
-       and p.effective_at >= to_timestamp(day_of_e * 86400) and p.effective_at <= p_effective_at
+       and p.position + 0 <= checkpoint and not late
+       and p.effective_at >= day_start and p.effective_at <= p_effective_at
+    union all
+    select p.direction, side * p.amount from postings p
+     where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status || '' = 'posted'
+       and p.position + 0 <= checkpoint and late
+       and p.effective_at > p_effective_at and p.effective_at < day_end
     union all
     select p.direction, p.amount from postings p
      where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status = 'posted'

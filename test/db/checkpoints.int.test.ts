@@ -84,6 +84,37 @@ describe.each(DATABASES)('balance checkpoints on $name', ({ open }) => {
     }
   });
 
+  it('read either side of an effective day: from its start before noon (UTC), back from its end after', { timeout: 120_000 }, async () => {
+    const database = await open();
+    try {
+      const api = await testApi(database, { checkpointEvery: 1 });
+      const ledgerId = await api.seedLedger();
+      // Postings at 09:00, 13:00, 14:00 and 15:00 of one day, and one the day after; each amount a
+      // different power of ten, so that any posting counted wrongly shows in the sum.
+      const times = ['2026-03-01T13:00:00Z', '2026-03-01T14:00:00Z', '2026-03-01T15:00:00Z', '2026-03-01T09:00:00Z', '2026-03-02T00:00:00Z'];
+      for (const [i, effectiveAt] of times.entries()) {
+        const amount = `${10 ** i}.00`;
+        const answer = await api.call('POST', `/v1/ledgers/${ledgerId}/transactions`, { body: { id: `t${i}`, effectiveAt, postings: [
+          { accountId: 'bank', direction: 'debit', amount }, { accountId: 'alice', direction: 'credit', amount }] } });
+        expect(answer.status, answer.text).toBe(201);
+      }
+      const head = await api.head(ledgerId);
+      const reads = ['2026-02-28T23:59:59.999999Z', '2026-03-01T00:00:00Z', '2026-03-01T09:00:00Z', '2026-03-01T11:59:59.999999Z', '2026-03-01T12:00:00Z',
+        '2026-03-01T13:00:00Z', '2026-03-01T13:30:00Z', '2026-03-01T14:59:59.999999Z', '2026-03-01T15:00:00Z', '2026-03-01T23:59:59.999999Z', '2026-03-02T00:00:00Z'];
+      for (const position of [head - 2, head - 1, head]) {
+        for (const effectiveAt of reads) {
+          const answer = await api.call('GET', `/v1/ledgers/${ledgerId}/accounts/alice/balance?recordedAsOfPosition=${position}&effectiveAsOf=${encodeURIComponent(effectiveAt)}`);
+          const plain = (await PLAIN_SUMS(ledgerId, 'alice', position, effectiveAt).execute(database.db)).rows[0]!;
+          expect(answer.body.posted.credits, `alice at ${position}, ${effectiveAt}`).toBe(Number(plain.postedCredits!).toFixed(2));
+        }
+      }
+      const built = await sql<{ n: string }>`select count(distinct position)::text as n from balance_checkpoints where ledger_id = ${ledgerId} and account_id = 'alice'`.execute(database.db);
+      expect(Number(built.rows[0]!.n), 'the reads went through checkpoints').toBeGreaterThanOrEqual(2);
+    } finally {
+      await database.close();
+    }
+  });
+
   it('builds at most 100 checkpoints per call, and later calls build the rest', { timeout: 120_000 }, async () => {
     const database = await open();
     try {
