@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', '.wrangler/', 'coverage/'] },
+  { ignores: ['node_modules/', 'data/', '.wrangler/', 'coverage/', 'build/', 'test-results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -11,5 +11,10 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
+  },
+  {
+    // The auditor console runs in the browser (src/console/tsconfig.json types it with the DOM).
+    files: ['src/console/**/*.ts'],
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', location: 'readonly', sessionStorage: 'readonly', HTMLElement: 'readonly', Node: 'readonly', Intl: 'readonly' } },
   },
 );

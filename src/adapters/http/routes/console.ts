@@ -1,11 +1,13 @@
 import { Hono } from 'hono';
-import { CONSOLE_SCRIPT } from '../console/console-script.ts';
-import { CONSOLE_HTML, CONSOLE_STYLE } from '../console/console-page.ts';
+// The console's page, script and style, built from src/console/ by scripts/build-console.ts
+// (`npm install` runs it): a JSON module, so that Node and the Workers bundle both hold them.
+import assets from '../../../../build/console/console-assets.json' with { type: 'json' };
 import type { AppEnv } from '../env.ts';
 
 // The page holds no data and no key: it asks for one and calls /v1 from the browser. Script and
 // style are served from here, so the policy can forbid every inline script, style and other origin
-// (the empty data: icon spares the browser a request for /favicon.ico).
+// (the empty data: icon spares the browser a request for /favicon.ico). uPlot draws on a canvas
+// and sets element styles from the script (CSSOM), which style-src does not govern.
 const CONTENT_SECURITY_POLICY = [
   "default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "img-src 'self' data:",
   "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
@@ -23,6 +25,6 @@ const served = (body: string, contentType: string) => () => new Response(body, {
 
 /** The auditor console (spec section 9): public, like /docs; every answer it shows needs a key. */
 export const consoleRoutes = new Hono<AppEnv>()
-  .get('/console', served(CONSOLE_HTML, 'text/html; charset=utf-8'))
-  .get('/console.js', served(CONSOLE_SCRIPT, 'text/javascript; charset=utf-8'))
-  .get('/console.css', served(CONSOLE_STYLE, 'text/css; charset=utf-8'));
+  .get('/console', served(assets.html, 'text/html; charset=utf-8'))
+  .get('/console.js', served(assets.script, 'text/javascript; charset=utf-8'))
+  .get('/console.css', served(assets.style, 'text/css; charset=utf-8'));

@@ -1,0 +1,115 @@
+// The account's history on both timelines, from its statement as the head knows it (no DOM; unit
+// tested under Node). The log only grows and postings never change, so the statement as known at
+// position P is the head's statement cut at P: one read gives every knowledge layer.
+import { fromUnits, scaleOf, toUnits } from './amounts.ts';
+
+export type Direction = 'debit' | 'credit';
+
+export interface StatementItem {
+  readonly position: number;
+  readonly transactionId: string;
+  readonly recordedAt: string;
+  readonly effectiveAt: string;
+  readonly direction: Direction;
+  readonly amount: string;
+  readonly runningBalance: string;
+  readonly reverses: string | null;
+  readonly reversedBy: string | null;
+  readonly corrects: string | null;
+}
+
+/** The balance right after every entry effective at one time, as one layer knows it. */
+export interface Step {
+  readonly effectiveAt: string;
+  readonly balance: string;
+  /** The postings effective at this time in this layer (all of them: they make one step). */
+  readonly entries: readonly StatementItem[];
+}
+
+/** The account's history as known at `position`: one per position that posted to it. */
+export interface Layer {
+  readonly position: number;
+  readonly recordedAt: string;
+  readonly steps: readonly Step[];
+  readonly closing: string;
+}
+
+const byEffectiveThenPosition = (a: StatementItem, b: StatementItem) =>
+  (a.effectiveAt < b.effectiveAt ? -1 : a.effectiveAt > b.effectiveAt ? 1 : a.position - b.position);
+
+const signed = (item: StatementItem, normalBalance: Direction) => (item.direction === normalBalance ? item.amount : `-${item.amount}`);
+
+function stepsOf(items: readonly StatementItem[], normalBalance: Direction, scale: number): Step[] {
+  const steps: Step[] = [];
+  let running = 0n;
+  let entries: StatementItem[] = [];
+  items.forEach((item, i) => {
+    running += toUnits(signed(item, normalBalance), scale);
+    entries.push(item);
+    if (items[i + 1]?.effectiveAt !== item.effectiveAt) {
+      steps.push({ effectiveAt: item.effectiveAt, balance: fromUnits(running, scale), entries });
+      entries = [];
+    }
+  });
+  return steps;
+}
+
+/** Every knowledge layer, oldest first: entries sharing an effective time make one step. */
+export function layersOf(items: readonly StatementItem[], normalBalance: Direction): Layer[] {
+  const scale = items.length ? scaleOf(items[0]!.amount) : 0;
+  const ordered = [...items].sort(byEffectiveThenPosition);
+  const positions = [...new Set(items.map((i) => i.position))].sort((a, b) => a - b);
+  return positions.map((position) => {
+    const steps = stepsOf(ordered.filter((i) => i.position <= position), normalBalance, scale);
+    return {
+      position, recordedAt: items.find((i) => i.position === position)!.recordedAt,
+      steps, closing: steps.at(-1)?.balance ?? fromUnits(0n, scale),
+    };
+  });
+}
+
+/** The layer the ledger knew at `position`: the last one at or before it. */
+export function layerAt(layers: readonly Layer[], position: number): Layer | undefined {
+  let found: Layer | undefined;
+  for (const layer of layers) if (layer.position <= position) found = layer;
+  return found;
+}
+
+/** The balance of a layer effective at `effectiveAt` (a UTC timestamp of the API). */
+export function balanceAt(layer: Layer, effectiveAt: string, zero: string): string {
+  let balance = zero;
+  for (const step of layer.steps) if (step.effectiveAt <= effectiveAt) balance = step.balance;
+  return balance;
+}
+
+/**
+ * Where one entry counts in the (E, R) plane: effective from `effectiveAt` on, known from
+ * `position` up to the position of its reversal (then, if the reversal is dated later, only up
+ * to the reversal's effective time).
+ */
+export interface Band {
+  readonly transactionId: string;
+  readonly effectiveAt: string;
+  readonly position: number;
+  /** Signed on the account's normal side, exact. */
+  readonly amount: string;
+  readonly reversal: { readonly transactionId: string; readonly position: number; readonly effectiveAt: string } | null;
+}
+
+export function bandsOf(items: readonly StatementItem[], normalBalance: Direction): Band[] {
+  const scale = items.length ? scaleOf(items[0]!.amount) : 0;
+  const byTransaction = new Map<string, StatementItem[]>();
+  for (const item of items) byTransaction.set(item.transactionId, [...(byTransaction.get(item.transactionId) ?? []), item]);
+  const bands: Band[] = [];
+  for (const [transactionId, postings] of byTransaction) {
+    const first = postings[0]!;
+    if (first.reverses !== null && byTransaction.has(first.reverses)) continue; // drawn as the end of its original's band
+    const reversal = first.reversedBy === null ? undefined : byTransaction.get(first.reversedBy)?.[0];
+    const total = postings.reduce((sum, p) => sum + toUnits(signed(p, normalBalance), scale), 0n);
+    bands.push({
+      transactionId, effectiveAt: first.effectiveAt, position: first.position, amount: fromUnits(total, scale),
+      reversal: reversal ? { transactionId: reversal.transactionId, position: reversal.position, effectiveAt: reversal.effectiveAt } : null,
+    });
+  }
+  return bands;
+}

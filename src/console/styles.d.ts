@@ -1,0 +1,2 @@
+// esbuild bundles the style sheets the entry imports into the console's one CSS file.
+declare module '*.css';
