@@ -30,7 +30,7 @@ import { WORKER_DOCS_ASSETS } from './worker-docs-assets.ts';
  * against the database applies them before a deploy, and until then the Worker answers 503.
  * test/http/worker.e2e.test.ts checks it against sql/ (on PostgreSQL).
  */
-const SCHEMA_VERSION = 12;
+const SCHEMA_VERSION = 14;
 
 /** A request's connections: Workers allow six at once; the schema check's owner session is the sixth. */
 const CONNECTIONS_PER_REQUEST = 5;
@@ -119,7 +119,7 @@ function createWorker() {
         const store = createLedgerStore(database.db);
         const unready = ready ? undefined : await whyUnready(database, store, config);
         ready = unready === undefined;
-        const answer = untilSent(await scopes.run({ database, store, committer: new GroupCommitter(store, { isUnavailable: isDatabaseGone }), unready }, () => app.fetch(request)));
+        const answer = untilSent(sentAsEncoded(await scopes.run({ database, store, committer: new GroupCommitter(store, { isUnavailable: isDatabaseGone }), unready }, () => app.fetch(request))));
         sent = answer.sent;
         return answer.response;
       } finally {
@@ -148,6 +148,16 @@ async function whyUnready(database: Database, store: LedgerStore, config: Config
   } catch (error) {
     return error;
   }
+}
+
+/**
+ * A body the app compressed itself (Content-Encoding: /docs's files) goes out as it is: workerd
+ * compresses a body for its Content-Encoding unless told that it is encoded already.
+ */
+function sentAsEncoded(response: Response): Response {
+  if (!response.headers.has('Content-Encoding')) return response;
+  const init = { status: response.status, statusText: response.statusText, headers: response.headers, encodeBody: 'manual' };
+  return new Response(response.body, init as ResponseInit); // encodeBody is workerd's, not in Node's types
 }
 
 /**

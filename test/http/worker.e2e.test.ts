@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRIVATE_DATABASES, type PrivateDatabase } from '../support/private-database.ts';
@@ -102,9 +103,33 @@ describe.skipIf(!url)('the Workers entry under wrangler dev, on PostgreSQL (runs
     expect(behind.headers.get('Retry-After')).toBe('30');
     expect(behind.body).toMatchObject({ code: 'UNAVAILABLE', status: 503 });
     expect(behind.body.detail).toContain(`at migration ${Number(newestMigration.version) - 1} and this Worker needs ${newestMigration.version}: run \`npm run migrate\``);
+    const unready = await fetch(`http://127.0.0.1:${worker.port}/ready`);
+    expect(unready.status).toBe(503);
+    expect(await unready.json()).toMatchObject({ ready: false, failed: ['migrations'], checks: { database: { ok: true }, migrations: { ok: false, detail: { applied: Number(newestMigration.version) - 1 } } } });
 
     await privateDatabase.database.asOwner((run) => run('insert into schema_migrations (version, name) values ($1, $2)', [newestMigration.version, newestMigration.name]));
     expect((await request(worker, key, 'GET', '/v1/ledgers/none')).status).toBe(404);
+    const ready = await fetch(`http://127.0.0.1:${worker.port}/ready`);
+    expect(ready.status).toBe(200);
+    // No projector runs in a Worker, so /ready has no such check; nor does it keep metrics.
+    expect(await ready.json()).toEqual({ ready: true, failed: [], checks: { database: { ok: true }, migrations: { ok: true, detail: { applied: Number(newestMigration.version), needed: Number(newestMigration.version) } } } });
+    expect((await fetch(`http://127.0.0.1:${worker.port}/metrics`)).status).toBe(404);
+  });
+
+  it('serves /docs and Swagger UI\'s files from its bundle, not a CDN', async () => {
+    const page = await fetch(`http://127.0.0.1:${worker.port}/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('Content-Security-Policy')).toContain("script-src 'self'");
+    const html = await page.text();
+    expect(html).toContain('src="/docs/swagger-ui-bundle.js"');
+    expect(html).not.toMatch(/https?:\/\//);
+    const resolve = createRequire(import.meta.url).resolve;
+    for (const [path, file] of [['/docs/swagger-ui-bundle.js', 'swagger-ui-dist/swagger-ui-bundle.js'], ['/docs/swagger-ui.css', 'swagger-ui-dist/swagger-ui.css']] as const) {
+      const answer = await fetch(`http://127.0.0.1:${worker.port}${path}`);
+      expect(answer.status, path).toBe(200);
+      expect(await answer.text()).toBe(await readFile(resolve(file), 'utf8'));
+    }
+    expect(await (await fetch(`http://127.0.0.1:${worker.port}/docs/swagger-init.js`)).text()).toContain('SwaggerUIBundle(');
   });
 
   it('records and reads over real HTTP with the bootstrap key, config from its vars', async () => {
