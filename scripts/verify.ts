@@ -1,57 +1,94 @@
-// Verifies an exported event feed (NDJSON, one event per line as GET .../events gives them) with
-// no database: the hash chain from position 1, and optionally a digest kept earlier.
-//   npm run verify -- export.ndjson [--digest HASH@POSITION]
-// Prints the verdict; exits 0 when it verifies, 1 when it does not, 2 on bad arguments.
-import { accessSync, constants, createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { CHAIN_START, checkChain } from '../src/app/hash-chain.ts';
-import { eventFromFeedJson } from '../src/app/feed-json.ts';
-import type { RecordedEvent } from '../src/domain/events.ts';
+// Verifies, with no database, what a ledger gave (docs/hash-chain.md, docs/proofs.md):
+//   npm run verify -- export.ndjson [--digest HASH@POSITION] [--checkpoint FILE_OR_DIR ... --key VERIFIER_KEY [--proofs PROOFS.ndjson]]
+//     an exported feed (NDJSON, one event per line as GET .../events gives them): the hash chain
+//     from position 1, a digest kept earlier, signed checkpoints kept earlier (their roots over
+//     the export's first events), and inclusion proofs of its events against those checkpoints;
+//   npm run verify -- inclusion PROOF.json --checkpoint FILE --key VERIFIER_KEY [--event EVENT.json]
+//   npm run verify -- consistency PROOF.json --checkpoint OLDER [--checkpoint NEWER] --key VERIFIER_KEY
+//     one proof as GET .../proofs/inclusion or .../proofs/consistency gives it, against signed checkpoints.
+// Prints the verdict (OK: ... or BAD at position N: ...); exits 0 when it verifies, 1 when it does not, 2 on bad arguments.
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { checkConsistency, checkInclusion, openCheckpoint } from '../src/app/proof-check.ts';
+import type { ConsistencyProof, InclusionProof } from '../src/app/proofs.ts';
+import { verifierFromKey, type Checkpoint } from '../src/app/signed-note.ts';
+import { checkpointNotes, verifyExport } from './verify-export.ts';
+
+const USAGE = `usage: npm run verify -- <export.ndjson> [--digest HASH@POSITION] [--checkpoint FILE_OR_DIR ... --key VERIFIER_KEY [--proofs PROOFS.ndjson]]
+       npm run verify -- inclusion <proof.json> --checkpoint FILE --key VERIFIER_KEY [--event EVENT.json]
+       npm run verify -- consistency <proof.json> --checkpoint OLDER [--checkpoint NEWER] --key VERIFIER_KEY`;
 
 function usage(message: string): never {
-  console.error(`${message}\nusage: npm run verify -- <export.ndjson> [--digest HASH@POSITION]`);
+  console.error(`${message}\n${USAGE}`);
   process.exit(2);
 }
 
-const [file, flag, digestArg] = process.argv.slice(2);
-if (!file || (flag !== undefined && flag !== '--digest')) usage('expected a file and an optional --digest');
-const digest = digestArg === undefined ? undefined : /^([0-9a-f]{64})@([1-9][0-9]*)$/.exec(digestArg);
-if (flag === '--digest' && !digest) usage('--digest takes HASH@POSITION');
-try {
-  accessSync(file!, constants.R_OK);
-} catch (error) {
-  usage(`cannot read ${file}: ${(error as Error).message}`);
+function bad(message: string): never {
+  console.log(message);
+  process.exit(1);
 }
 
-let cursor = CHAIN_START;
-let hashAtDigest: string | undefined;
-let lineNumber = 0;
-for await (const line of createInterface({ input: createReadStream(file!), crlfDelay: Infinity })) {
-  lineNumber += 1;
-  if (line.trim() === '') continue;
-  let event: RecordedEvent;
+function readJson<T>(file: string): T {
   try {
-    event = eventFromFeedJson(line);
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
   } catch (error) {
-    console.log(`BAD at position ${cursor.position + 1}: line ${lineNumber}: ${(error as Error).message}`);
-    process.exit(1);
+    return usage(`cannot read ${file}: ${(error as Error).message}`);
   }
-  const checked = checkChain(cursor, [event]);
-  if (checked.firstBadPosition !== null) {
-    console.log(`BAD at position ${checked.firstBadPosition}: the chain breaks there (verified through ${cursor.position})`);
-    process.exit(1);
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
+    allowPositionals: true,
+    options: { digest: { type: 'string' }, checkpoint: { type: 'string', multiple: true }, key: { type: 'string' }, proofs: { type: 'string' }, event: { type: 'string' } },
+  });
+} catch (error) {
+  usage((error as Error).message);
+}
+const { values, positionals } = parsed;
+const verifier = values.key === undefined ? undefined : await verifierFromKey(values.key).catch((error: unknown) => usage(`--key: ${(error as Error).message}`));
+if ((values.checkpoint !== undefined) !== (verifier !== undefined)) usage('--checkpoint and --key go together');
+
+/** The signed checkpoints of these files (a directory: every file in it), or BAD. */
+async function checkpoints(paths: readonly string[], ledgerId?: string): Promise<Checkpoint[]> {
+  const opened: Checkpoint[] = [];
+  for (const { file, note } of checkpointNotes(paths, usage)) {
+    const checkpoint = await openCheckpoint(note, verifier!, ledgerId);
+    if (typeof checkpoint === 'string') bad(`BAD: ${file}: ${checkpoint}`);
+    opened.push(checkpoint);
   }
-  cursor = checked.cursor;
-  if (digest && cursor.position === Number(digest[2])) hashAtDigest = cursor.hash;
+  return opened;
 }
-if (digest && hashAtDigest !== digest[1]) {
-  const position = Number(digest[2]);
-  const at = position > cursor.position ? cursor.position + 1 : position;
-  console.log(`BAD at position ${at}: the export does not match the digest ${digest[1]}@${position} (verified through ${cursor.position})`);
-  process.exit(1);
+
+const [mode, proofFile] = positionals;
+if (mode === 'inclusion' || mode === 'consistency') {
+  if (!proofFile || positionals.length > 2 || !verifier || values.digest !== undefined || values.proofs !== undefined) usage(`${mode}: a proof file, --checkpoint and --key`);
+  const [older, newer, ...more] = await checkpoints(values.checkpoint!);
+  if (mode === 'inclusion') {
+    if (newer) usage('inclusion: one --checkpoint');
+    const proof = readJson<InclusionProof>(proofFile);
+    const event = values.event === undefined ? undefined : readJson<{ position: number; hash: string }>(values.event);
+    if (event && event.position !== proof.position) bad(`BAD at position ${proof.position}: the event given is at position ${event.position}`);
+    const why = checkInclusion(proof, older!, event?.hash);
+    if (why) bad(`BAD at position ${proof.position}: ${why}`);
+    console.log(`OK: position ${proof.position} is in the tree of size ${older!.treeSize} signed for ${older!.origin}${event ? ', with that event' : ''}`);
+  } else {
+    if (more.length > 0 || values.event !== undefined) usage('consistency: one or two --checkpoint, no --event');
+    const proof = readJson<ConsistencyProof>(proofFile);
+    const why = checkConsistency(proof, older!, newer);
+    if (why) bad(`BAD at position ${Math.min(proof.from, proof.to)}: ${why}`);
+    console.log(`OK: the tree of size ${proof.to} extends the tree of size ${proof.from} signed for ${older!.origin}${newer ? ' (both signed)' : ''}`);
+  }
+} else {
+  if (!mode || positionals.length > 1 || values.event !== undefined) usage('expected one export file');
+  if (values.proofs !== undefined && !verifier) usage('--proofs needs --checkpoint and --key');
+  const digest = values.digest === undefined ? undefined : /^([0-9a-f]{64})@([1-9][0-9]*)$/.exec(values.digest);
+  if (values.digest !== undefined && !digest) usage('--digest takes HASH@POSITION');
+  const verdict = await verifyExport(mode, {
+    digest: digest ? { hash: digest[1]!, position: Number(digest[2]) } : undefined,
+    checkpoints: verifier ? (ledgerId) => checkpoints(values.checkpoint!, ledgerId) : undefined,
+    proofsFile: values.proofs,
+  }, usage);
+  console.log(verdict.message);
+  process.exit(verdict.ok ? 0 : 1);
 }
-if (cursor.position === 0) {
-  console.log('BAD at position 1: the export holds no event (every ledger starts with LedgerCreated)');
-  process.exit(1);
-}
-console.log(`OK: verified positions 1 to ${cursor.position}, head hash ${cursor.hash}${digest ? `, matching the digest at ${digest[2]}` : ''}`);

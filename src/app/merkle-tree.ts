@@ -145,6 +145,41 @@ export function completeSubtreeHashes(leafHashes: readonly Uint8Array[], range: 
   return { root: rangeHash(range, subtrees), subtrees };
 }
 
+/**
+ * The root of a tree that grows leaf by leaf, in a pass: a stack of the complete subtrees so far
+ * (its right edge), folded right to left when a root is asked for.
+ */
+export class GrowingTree {
+  private readonly stack: { size: number; hash: Uint8Array }[] = [];
+  size = 0;
+
+  push(leaf: Uint8Array): void {
+    let top = { size: 1, hash: leaf };
+    while (this.stack.length > 0 && this.stack[this.stack.length - 1]!.size === top.size) {
+      const left = this.stack.pop()!;
+      top = { size: left.size * 2, hash: nodeHash(left.hash, top.hash) };
+    }
+    this.stack.push(top);
+    this.size += 1;
+  }
+
+  root(): Uint8Array {
+    return this.stack.reduceRight<Uint8Array | null>((right, s) => (right ? nodeHash(s.hash, right) : s.hash), null) ?? EMPTY_ROOT;
+  }
+}
+
+/** The roots of the trees of the first n leaves for each n of `sizes`, in one pass. */
+export function rootsAt(leafHashes: readonly Uint8Array[], sizes: readonly number[]): Map<number, Uint8Array> {
+  const wanted = new Set(sizes);
+  const tree = new GrowingTree();
+  const roots = new Map<number, Uint8Array>(wanted.has(0) ? [[0, EMPTY_ROOT]] : []);
+  for (const leaf of leafHashes) {
+    tree.push(leaf);
+    if (wanted.has(tree.size)) roots.set(tree.size, tree.root());
+  }
+  return roots;
+}
+
 const isHash = (bytes: Uint8Array) => bytes.length === 32;
 const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((byte, i) => byte === b[i]);
 

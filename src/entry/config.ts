@@ -16,6 +16,8 @@ export interface Config {
   readonly databaseWaitS: number;
   /** The least level logged (`LEDGER_LOG_LEVEL`): fatal, error, warn, info, debug or trace. */
   readonly logLevel: string;
+  /** Signs the digest's checkpoints (`LEDGER_SIGNING_KEY`, a signed-note signer key: spec section 12). */
+  readonly signingKey: string | undefined;
   /** Who may read `GET /metrics` (`LEDGER_METRICS`): admin keys (the default), anyone, or nobody (`off`: no route). */
   readonly metrics: MetricsAccess;
   /** The most events the projector may be behind for `/ready` to answer 200 (`LEDGER_READY_MAX_LAG`). */
@@ -73,6 +75,7 @@ export function configFrom(env: Env): Config {
     statementTimeoutMs: whole(env, 'LEDGER_STATEMENT_TIMEOUT_MS', DEFAULT_STATEMENT_TIMEOUT_MS, 0, 3_600_000),
     databaseWaitS: whole(env, 'LEDGER_DB_WAIT_S', DEFAULT_DATABASE_WAIT_S, 0, 86_400),
     logLevel: oneOf(env, 'LEDGER_LOG_LEVEL', LOG_LEVELS, 'info'),
+    signingKey: env.LEDGER_SIGNING_KEY || undefined,
     metrics: oneOf(env, 'LEDGER_METRICS', METRICS_ACCESS, 'admin') as MetricsAccess,
     readyMaxLagEvents: whole(env, 'LEDGER_READY_MAX_LAG', DEFAULT_READY_MAX_LAG_EVENTS, 0, 1_000_000_000),
   };

@@ -5,9 +5,12 @@ import { bootstrapAdminKey } from '../app/api-keys.ts';
 import { DatabaseAvailability } from '../app/database-availability.ts';
 import { GroupCommitter } from '../app/group-commit.ts';
 import { Projector } from '../app/projector.ts';
+import { signerFromKey } from '../app/signed-note.ts';
+import { TreeKeeper } from '../app/tree-keeper.ts';
 import { isDatabaseGone } from '../adapters/db/errors.ts';
 import { createLedgerStore } from '../adapters/db/ledger-store.ts';
 import { openReadReplica } from '../adapters/db/read-replica.ts';
+import { createTreeStore } from '../adapters/db/tree-store.ts';
 import { createApp } from '../adapters/http/app.ts';
 import { configFrom } from './config.ts';
 import { docsAssetsFromDisk } from './docs-assets.ts';
@@ -47,20 +50,28 @@ if (firstKey) {
   console.log(`First start: an admin API key was created. It is shown only this once; keep it safe:\n\n  ${firstKey}\n`);
 }
 const stopping = new AbortController();
+// The Merkle tree (spec section 12) built behind each ledger's log, off the write path; the digest's checkpoints signed with LEDGER_SIGNING_KEY.
+const tree = createTreeStore(database.db);
+const treeKeeper = new TreeKeeper(tree, (error) => logger.warn({ msg: 'a Merkle tree build failed', error: String(error) }));
+const signer = config.signingKey ? await signerFromKey(config.signingKey).catch((error: unknown) => {
+  console.error(`cannot start: LEDGER_SIGNING_KEY: ${(error as Error).message}`);
+  return exit(1);
+}) : undefined;
 // Follows every ledger's log and builds the balance checkpoints off the request path.
 const projector = new Projector(store, { onError: (error) => logger.warn({ msg: 'a projector step failed', error: String(error) }) }).start();
 // GET /metrics (LEDGER_METRICS) and GET /ready; each ledger's chain head is read at each scrape.
 const { metrics, readiness } = operationsFor({ config, database, availability, projector, chainHeads: () => store.projectorLag() });
 const committer = new GroupCommitter(store, {
   isUnavailable: isDatabaseGone, overlapCommits: database.kind === 'postgres',
-  onCommitted: (_ledgerId, recorded) => {
+  onCommitted: (ledgerId, recorded) => {
     projector.committed();
+    treeKeeper.committed(ledgerId, recorded);
     metrics?.committed(recorded.length);
   },
 });
 const app = createApp({
   store, committer, logger, shutdown: stopping.signal, limits: config.limits, docsAssets: docsAssetsFromDisk(), readiness,
-  ...(metrics ? { metrics } : {}),
+  ...(metrics ? { metrics } : {}), tree, ...(signer ? { signer } : {}),
   ...(readReplica ? { readReplica } : {}), ...(availability ? { availability } : {}),
 });
 const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
@@ -84,6 +95,7 @@ async function shutdown(signal: string) {
   }, 20_000).unref();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await projector.close();
+  await treeKeeper.close();
   await readReplica?.close();
   await database.close();
   exit(0);

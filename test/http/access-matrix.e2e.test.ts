@@ -53,6 +53,8 @@ const ALLOWED: Readonly<Record<string, readonly Role[]>> = {
   [`GET ${L}/events`]: FEED,
   [`GET ${L}/events/stream`]: FEED,
   [`GET ${L}/digest`]: FEED,
+  [`GET ${L}/proofs/inclusion`]: FEED,
+  [`GET ${L}/proofs/consistency`]: FEED,
 
   [`GET ${L}/verify`]: AUDIT,
   [`GET ${L}/restatements`]: AUDIT,
@@ -99,6 +101,8 @@ const QUERY: Readonly<Record<string, (f: Fixture) => Record<string, string>>> = 
   [`GET ${L}/events`]: () => ({ after: '0', limit: '10' }),
   [`GET ${L}/events/stream`]: () => ({ after: '0' }),
   [`GET ${L}/digest`]: () => ({}),
+  [`GET ${L}/proofs/inclusion`]: () => ({ position: '1' }),
+  [`GET ${L}/proofs/consistency`]: () => ({ from: '1' }),
   [`GET ${L}/verify`]: () => ({}),
   [`GET ${L}/restatements`]: (f) => ({ recordedFrom: f.transactionRecordedAt }),
   [`GET ${L}/reversals`]: () => ({}),

@@ -444,7 +444,7 @@ describeOnEachDatabase('the event feed, the digest and the hash chain', (api) =>
     const digest = await api.call('GET', `${path}/digest`);
     expect(digest.status, digest.text).toBe(200);
     const last = events.at(-1)!;
-    expect(digest.body).toEqual({ position: last.position, recordedAt: last.recordedAt, hash: last.hash });
+    expect(digest.body).toEqual({ position: last.position, recordedAt: last.recordedAt, hash: last.hash, treeSize: last.position, rootHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 
   it('answers the digest of the head as the feed shows it, as the ledger grows', async () => {
@@ -457,7 +457,7 @@ describeOnEachDatabase('the event feed, the digest and the hash chain', (api) =>
       for (const key of [auditor.key, writer.key, api.adminKey]) {
         const digest = await api.call('GET', `${path}/digest`, { key });
         expect(digest.status, digest.text).toBe(200);
-        expect(digest.body).toEqual({ position: head, recordedAt: last.recordedAt, hash: last.hash });
+        expect(digest.body).toEqual({ position: head, recordedAt: last.recordedAt, hash: last.hash, treeSize: head, rootHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
       }
       const byDigest = await api.call('GET', `${path}/verify?digestPosition=${head}&digestHash=${last.hash}`, { key: auditor.key });
       expect(byDigest.body).toEqual({ ok: true, checkedThrough: head, firstBadPosition: null });

@@ -1,0 +1,69 @@
+import { eventLeafHash, fromHex, rootsAt, toHex, verifyConsistency, verifyInclusion } from './merkle-tree.ts';
+import type { ConsistencyProof, InclusionProof } from './proofs.ts';
+import { parseCheckpoint, type Checkpoint, type NoteVerifier } from './signed-note.ts';
+
+/**
+ * Checks of proofs against signed checkpoints, for verifiers that trust nothing but a verifier
+ * key: `npm run verify`, the typed client. Each answers null when the check passes, or why not.
+ */
+
+const HASH = /^[0-9a-f]{64}$/;
+
+/** The checkpoint of a signed note that the key signed (and, if given, for this ledger's origin), or why not. */
+export async function openCheckpoint(note: string, verifier: NoteVerifier, ledgerId?: string): Promise<Checkpoint | string> {
+  const text = await verifier.open(note);
+  if (text === null) return `the checkpoint carries no valid signature of ${verifier.name}+${verifier.keyHash.toString(16).padStart(8, '0')}`;
+  const checkpoint = parseCheckpoint(text);
+  if (!checkpoint) return 'the signed note is not a checkpoint (origin, tree size, base64 root)';
+  if (ledgerId !== undefined && checkpoint.origin !== `${verifier.name}/ledgers/${ledgerId}`) {
+    return `the checkpoint is for ${checkpoint.origin}, not ${verifier.name}/ledgers/${ledgerId}`;
+  }
+  return checkpoint;
+}
+
+const hashes = (values: readonly unknown[]) => values.every((v) => typeof v === 'string' && HASH.test(v));
+
+/**
+ * An inclusion proof against a checkpoint of its tree size. With `eventHash` (the `hash` of the
+ * event as read, already checked against its content), the proof's leaf must be that event's.
+ */
+export function checkInclusion(proof: InclusionProof, checkpoint: Checkpoint, eventHash?: string): string | null {
+  if (!hashes([proof.leafHash, proof.rootHash, ...proof.auditPath])) return 'the proof is malformed';
+  if (proof.treeSize !== checkpoint.treeSize) return `the proof is for tree size ${proof.treeSize}, the checkpoint for ${checkpoint.treeSize}`;
+  if (eventHash !== undefined && toHex(eventLeafHash(eventHash)) !== proof.leafHash) return `the event's leaf hash is not the proof's`;
+  const leaf = eventHash === undefined ? fromHex(proof.leafHash) : eventLeafHash(eventHash);
+  if (!verifyInclusion(proof.position - 1, proof.treeSize, leaf, proof.auditPath.map(fromHex), fromHex(checkpoint.rootHash))) {
+    return `the audit path does not lead from position ${proof.position} to the checkpoint's root`;
+  }
+  return null;
+}
+
+/** A consistency proof from a checkpoint to a later one (or, without it, to the proof's own `toRoot`). */
+export function checkConsistency(proof: ConsistencyProof, older: Checkpoint, newer?: Checkpoint): string | null {
+  if (!hashes([proof.fromRoot, proof.toRoot, ...proof.proof])) return 'the proof is malformed';
+  if (proof.from !== older.treeSize) return `the proof is from tree size ${proof.from}, the checkpoint is of ${older.treeSize}`;
+  if (newer && proof.to !== newer.treeSize) return `the proof is to tree size ${proof.to}, the later checkpoint is of ${newer.treeSize}`;
+  const toRoot = newer ? newer.rootHash : proof.toRoot;
+  if (!verifyConsistency(proof.from, proof.to, fromHex(older.rootHash), fromHex(toRoot), proof.proof.map(fromHex))) {
+    return `the tree of size ${proof.to} is not shown to extend the checkpoint's tree of size ${proof.from}`;
+  }
+  return null;
+}
+
+/**
+ * Which positions of a log (its events' hashes, position 1 first) the checkpoints prove: the
+ * largest checkpoint size that the log's first events make the signed root of, before the first
+ * checkpoint (by size) that they do not. Answers that size, and the failing checkpoint if any.
+ */
+export function provenPrefix(eventHashes: readonly string[], checkpoints: readonly Checkpoint[]): { provenThrough: number; failing: Checkpoint | null } {
+  const roots = rootsAt(eventHashes.map(eventLeafHash), checkpoints.map((c) => c.treeSize));
+  let provenThrough = 0;
+  for (const checkpoint of [...checkpoints].sort((a, b) => a.treeSize - b.treeSize)) {
+    const root = roots.get(checkpoint.treeSize);
+    if (!root || toHex(root) !== checkpoint.rootHash) {
+      return { provenThrough, failing: checkpoint };
+    }
+    provenThrough = checkpoint.treeSize;
+  }
+  return { provenThrough, failing: null };
+}
