@@ -117,6 +117,18 @@ begin
          coalesce((select base.credits from base), 0) + coalesce((select sum(rest.amount) from rest where rest.direction = 'credit'), 0);
 end $$;
 
+-- Whether a pending posting's hold counts at (p_position, p_effective_at): known and in force by E,
+-- not expired at E, and not posted or voided (as of P) by E.
+-- (The posting's columns one by one: the functions exist before the tables do.)
+create or replace function ledger_hold_active(p_ledger_id text, p_hold_id text, p_recorded_at timestamptz, p_hold_effective_at timestamptz,
+                                              p_expires_at timestamptz, p_position bigint, p_effective_at timestamptz)
+returns boolean language sql stable as $$
+  select least(p_recorded_at, p_hold_effective_at) <= p_effective_at and (p_expires_at is null or p_expires_at > p_effective_at)
+     and not exists (select 1 from hold_resolutions h
+                      where h.ledger_id = p_ledger_id and h.hold_id = p_hold_id
+                        and h.position <= p_position and least(h.recorded_at, h.effective_at) <= p_effective_at)
+$$;
+
 -- The six sums of spec section 4 for each account at (p_position, p_effective_at):
 --   posted:    effective by E, at positions <= P;
 --   scheduled: known by E (recorded at or before it: positions <= Q, the last recorded by E)
@@ -136,12 +148,38 @@ declare
   posted record;
   known_total record;
   known_by_e record;
+  plain text[] := '{}';
+  checkpointed text[] := p_account_ids;
 begin
   -- A probe of events_by_recorded_at (positions follow recorded times), not a max over the log.
   select e.position into known from events e where e.ledger_id = p_ledger_id and e.recorded_at <= p_effective_at
    order by e.recorded_at desc, e.position desc limit 1;
   known := least(coalesce(known, 0), p_position);
-  foreach account in array p_account_ids loop
+  if p_tail_max <= 0 or pg_is_in_recovery() then
+    -- Nothing to build (the projector builds): the accounts with no checkpoint at or before P
+    -- (most of a ledger's, whose histories are short) are summed in one pass over their postings
+    -- below, a trial balance's thousands at once; the others one by one through their checkpoints.
+    select coalesce(array_agg(c.account_id) filter (where c.checkpoint is null), '{}'),
+           coalesce(array_agg(c.account_id) filter (where c.checkpoint is not null), '{}')
+      into plain, checkpointed
+      from (select a.account_id,
+                   (select b.position from balance_checkpoints b
+                     where b.ledger_id = p_ledger_id and b.account_id = a.account_id and b.position <= p_position
+                     order by b.position desc limit 1) as checkpoint
+              from unnest(p_account_ids) as a(account_id)) c;
+    return query
+    select a.account_id,
+           coalesce(sum(p.amount) filter (where p.status = 'posted' and p.effective_at <= p_effective_at and p.direction = 'debit'), 0),
+           coalesce(sum(p.amount) filter (where p.status = 'posted' and p.effective_at <= p_effective_at and p.direction = 'credit'), 0),
+           coalesce(sum(p.amount) filter (where p.status = 'pending' and p.direction = 'debit' and ledger_hold_active(p.ledger_id, p.transaction_id, p.recorded_at, p.effective_at, p.expires_at, p_position, p_effective_at)), 0),
+           coalesce(sum(p.amount) filter (where p.status = 'pending' and p.direction = 'credit' and ledger_hold_active(p.ledger_id, p.transaction_id, p.recorded_at, p.effective_at, p.expires_at, p_position, p_effective_at)), 0),
+           coalesce(sum(p.amount) filter (where p.status = 'posted' and p.position <= known and p.effective_at > p_effective_at and p.direction = 'debit'), 0),
+           coalesce(sum(p.amount) filter (where p.status = 'posted' and p.position <= known and p.effective_at > p_effective_at and p.direction = 'credit'), 0)
+      from unnest(plain) as a(account_id)
+      left join postings p on p.ledger_id = p_ledger_id and p.account_id = a.account_id and p.position <= p_position
+     group by a.account_id;
+  end if;
+  foreach account in array checkpointed loop
     checkpoint := ledger_checkpoint_for(p_ledger_id, account, p_position, p_tail_max);
     select * into posted from ledger_posted_sums(p_ledger_id, account, p_position, checkpoint, p_effective_at);
     if known = p_position then
@@ -160,9 +198,6 @@ begin
            known_total.debits - known_by_e.debits, known_total.credits - known_by_e.credits
       from postings p
      where p.ledger_id = p_ledger_id and p.account_id = account and p.status = 'pending' and p.position <= p_position
-       and least(p.recorded_at, p.effective_at) <= p_effective_at and (p.expires_at is null or p.expires_at > p_effective_at)
-       and not exists (select 1 from hold_resolutions h
-                        where h.ledger_id = p.ledger_id and h.hold_id = p.transaction_id
-                          and h.position <= p_position and least(h.recorded_at, h.effective_at) <= p_effective_at);
+       and ledger_hold_active(p.ledger_id, p.transaction_id, p.recorded_at, p.effective_at, p.expires_at, p_position, p_effective_at);
   end loop;
 end $$;
