@@ -3,23 +3,13 @@ import { Hono } from 'hono';
 // (`npm install` runs it): a JSON module, so that Node and the Workers bundle both hold them.
 import assets from '../../../../build/console/console-assets.json' with { type: 'json' };
 import type { AppEnv } from '../env.ts';
+import { SELF_ONLY_PAGE_HEADERS } from '../page-headers.ts';
 
 // The page holds no data and no key: it asks for one and calls /v1 from the browser. Script and
-// style are served from here, so the policy can forbid every inline script, style and other origin
-// (the empty data: icon spares the browser a request for /favicon.ico). uPlot draws on a canvas
-// and sets element styles from the script (CSSOM), which style-src does not govern.
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "img-src 'self' data:",
-  "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
-].join('; ');
-
-const HEADERS = {
-  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-  'X-Content-Type-Options': 'nosniff',
-  'X-Frame-Options': 'DENY',
-  'Referrer-Policy': 'no-referrer',
-  'Cache-Control': 'no-cache',
-} as const;
+// style are served from here, so the policy can forbid every inline script, style and other origin.
+// uPlot draws on a canvas and sets element styles from the script (CSSOM), which style-src does
+// not govern.
+const HEADERS = { ...SELF_ONLY_PAGE_HEADERS, 'Cache-Control': 'no-cache' } as const;
 
 const served = (body: string, contentType: string) => () => new Response(body, { headers: { ...HEADERS, 'Content-Type': contentType } });
 

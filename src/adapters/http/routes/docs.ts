@@ -1,22 +1,12 @@
 import { Hono } from 'hono';
 import { compress } from 'hono/compress';
 import type { AppEnv, DocsAssets } from '../env.ts';
+import { SELF_ONLY_PAGE_HEADERS as HEADERS } from '../page-headers.ts';
 import { problemResponse } from '../problem.ts';
 
 // The API reference: Swagger UI served from this package (swagger-ui-dist), never from a CDN, so
 // that /docs works on a machine without internet. The page has no inline script or style: the
 // policy allows this origin only (Swagger UI's icons are data: images in its style sheet).
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "img-src 'self' data:", "font-src 'self'",
-  "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
-].join('; ');
-
-const HEADERS = {
-  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-  'X-Content-Type-Options': 'nosniff',
-  'X-Frame-Options': 'DENY',
-  'Referrer-Policy': 'no-referrer',
-} as const;
 
 const PAGE = `<!doctype html>
 <html lang="en">
