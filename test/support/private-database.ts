@@ -32,24 +32,39 @@ export const PRIVATE_DATABASES: readonly {
   ...(process.env.DATABASE_URL ? [{
     name: 'postgres' as const,
     async open(options: { prepare?: (run: OwnerRun) => Promise<unknown>; databaseSettings?: Record<string, string> } = {}) {
-      const url = new URL(process.env.DATABASE_URL!);
-      const name = `ledger_private_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
-      const admin = postgres(url.href, { max: 1, onnotice: () => {} });
-      await admin.unsafe(`create database ${name}`);
-      url.pathname = `/${name}`;
-      const database = await openDatabase({ databaseUrl: url.href });
+      const empty = await emptyPostgresDatabase();
+      const database = await openDatabase({ databaseUrl: empty.url });
       await database.asOwner(async (run) => {
         await options.prepare?.(run);
-        for (const [setting, value] of Object.entries(options.databaseSettings ?? {})) await run(`alter database ${name} set ${setting} = ${value}`);
+        for (const [setting, value] of Object.entries(options.databaseSettings ?? {})) await run(`alter database ${empty.name} set ${setting} = ${value}`);
       });
       return {
         database,
         async dispose() {
           await database.close();
-          await admin.unsafe(`drop database ${name} with (force)`);
-          await admin.end();
+          await empty.drop();
         },
       };
     },
   }] : []),
 ];
+
+/**
+ * A new, empty database beside DATABASE_URL's (which must be set), for a server of its own to
+ * migrate and use: its URL, and `drop` for afterwards (it ends any session still open on it).
+ */
+export async function emptyPostgresDatabase(): Promise<{ readonly name: string; readonly url: string; drop(): Promise<void> }> {
+  const url = new URL(process.env.DATABASE_URL!);
+  const name = `ledger_private_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
+  const admin = postgres(url.href, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.href,
+    async drop() {
+      await admin.unsafe(`drop database ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
