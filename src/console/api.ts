@@ -1,17 +1,6 @@
 // The console's one way to the service: GET /v1 with the signed-in key. Every call counts in
 // body[data-pending] until its screen is drawn, so tests and users can tell when the page settled.
-
-export interface FieldError {
-  readonly path: string;
-  readonly message: string;
-}
-
-interface ProblemBody {
-  readonly code?: string;
-  readonly title?: string;
-  readonly detail?: string;
-  readonly errors?: readonly FieldError[];
-}
+import { describeProblem } from './problems.ts';
 
 export interface Answer<T> {
   readonly status: number;
@@ -19,14 +8,6 @@ export interface Answer<T> {
   readonly body: T | null;
   /** What went wrong, in words for the user (naming every bad field), or null. */
   readonly problem: string | null;
-}
-
-/** A problem+json answer in one line: the code, the detail and every field the service named. */
-export function describeProblem(status: number, body: unknown): string {
-  const problem = (body ?? {}) as ProblemBody;
-  if (!problem.code) return `HTTP ${status}`;
-  const fields = (problem.errors ?? []).map((e) => `${e.path}: ${e.message}`).join('; ');
-  return `${problem.code} (${status}): ${problem.detail ?? problem.title ?? ''}${fields ? ` ${fields}.` : ''}`;
 }
 
 let pending = 0;

@@ -22,7 +22,7 @@ export async function showReversals(session: Session): Promise<void> {
   for (const item of answer.body.items) {
     const touches = item.original.postings.some((p) => p.accountId === accountId);
     body.append(el('tr', touches ? 'touches' : '', [
-      cell(txLink(item.original.id), `${postingsText(item.original)} | effective ${item.original.effectiveAt}, recorded ${item.original.recordedAt}`),
+      cell([txLink(item.original.id), el('span', 'sub', [`${postingsText(item.original)} | effective `, timeNode(item.original.effectiveAt), ', recorded ', timeNode(item.original.recordedAt)])]),
       cell(txLink(item.reversal.id), `position ${item.reversal.position}`),
       cell(item.replacement ? txLink(item.replacement.id) : 'none', item.replacement ? postingsText(item.replacement) : 'a plain reversal'),
       cell(item.reason), cell(item.actor), cell(timeNode(item.recordedAt)), cell(timeNode(item.effectiveAt)),
