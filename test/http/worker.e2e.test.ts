@@ -132,6 +132,17 @@ describe.skipIf(!url)('the Workers entry under wrangler dev, on PostgreSQL (runs
     expect(await (await fetch(`http://127.0.0.1:${worker.port}/docs/swagger-init.js`)).text()).toContain('SwaggerUIBundle(');
   });
 
+  it('serves the auditor console built by npm install, from its bundle', async () => {
+    const built = JSON.parse(await readFile(join(ROOT, 'build/console/console-assets.json'), 'utf8')) as Json;
+    for (const [path, name, type] of [['/console', 'html', 'text/html'], ['/console.js', 'script', 'text/javascript'], ['/console.css', 'style', 'text/css']] as const) {
+      const answer = await fetch(`http://127.0.0.1:${worker.port}${path}`);
+      expect(answer.status, path).toBe(200);
+      expect(answer.headers.get('Content-Type')).toBe(`${type}; charset=utf-8`);
+      expect(answer.headers.get('Content-Security-Policy')).toContain("script-src 'self'");
+      expect(await answer.text(), path).toBe(built[name]);
+    }
+  });
+
   it('records and reads over real HTTP with the bootstrap key, config from its vars', async () => {
     expect((await call(worker, key, 'POST', '/v1/ledgers', { id: 'wk', name: 'Workers', timezone: 'UTC' })).status).toBe(201);
     for (const account of [{ id: 'bank', normalBalance: 'debit', currency: 'USD' }, { id: 'alice', normalBalance: 'credit', currency: 'USD' }]) {
