@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '../domain/events.ts';
 import { isRejection, type Rejection } from '../domain/rejection.ts';
+import { CommitSignal } from './commit-signal.ts';
 import { decideBatch, type WriteUnit } from './decide-batch.ts';
 import type { LedgerStore } from './ports.ts';
 import { needsOf, type WriteRequest } from './write-request.ts';
@@ -29,6 +30,8 @@ export class GroupCommitter {
   private readonly isUnavailable: (error: unknown) => boolean;
   private readonly overlapCommits: boolean;
   private readonly onCommitted: (ledgerId: string, recorded: readonly RecordedEvent[]) => void;
+  /** Each commit of this process, for the event stream to wait on (`nextCommit`). */
+  private readonly commits = new CommitSignal();
 
   /**
    * `isUnavailable` tells an error that says the database is gone (a lost or refused connection):
@@ -45,6 +48,11 @@ export class GroupCommitter {
     this.isUnavailable = options.isUnavailable ?? (() => false);
     this.overlapCommits = options.overlapCommits ?? false;
     this.onCommitted = options.onCommitted ?? (() => {});
+  }
+
+  /** Resolves at the ledger's next commit through this committer, after `ms` at the latest, or when `signal` aborts. */
+  nextCommit(ledgerId: string, ms: number, signal?: AbortSignal): Promise<void> {
+    return this.commits.next(ledgerId, ms, signal);
   }
 
   async submit(ledgerId: string, request: WriteRequest): Promise<WriteOutcome> {
@@ -120,6 +128,7 @@ export class GroupCommitter {
     const requests = units.flatMap((u) => u.requests);
     const { result, recorded } = await this.store.write(ledgerId, needsOf(requests), (input) => decideBatch(units, input), onDecided);
     this.onCommitted(ledgerId, recorded);
+    this.commits.notify(ledgerId);
     const byPosition = new Map(recorded.map((e) => [e.position, e]));
     for (const outcome of result.flat()) {
       if (isRejection(outcome) || byPosition.has(outcome.firstPosition)) continue;

@@ -92,9 +92,13 @@ export const feedRoutes = new OpenAPIHono<AppEnv>()
     const lastEventId = c.req.header('Last-Event-ID');
     const resume = lastEventId !== undefined && /^(0|[1-9][0-9]{0,15})$/.test(lastEventId) ? Number(lastEventId) : undefined;
     let after = resume ?? Number(c.req.valid('query').after ?? 0);
-    const { store, shutdown } = c.get('deps');
+    const { store, committer, shutdown } = c.get('deps');
     // One page in memory at a time, written with back-pressure: a slow consumer slows its own reads.
     return streamSSE(c, async (stream) => {
+      // Woken by this process's commits of the ledger at once; other processes' are polled for.
+      const ended = new AbortController();
+      stream.onAbort(() => ended.abort());
+      shutdown?.addEventListener('abort', () => ended.abort(), { once: true, signal: ended.signal });
       let quietSince = Date.now();
       while (!stream.aborted && !stream.closed && !shutdown?.aborted) {
         const events = await store.eventsBetween(ledgerId, after + 1, after + PAGE);
@@ -107,8 +111,9 @@ export const feedRoutes = new OpenAPIHono<AppEnv>()
           await stream.write(': heartbeat\n\n');
           quietSince = Date.now();
         }
-        if (events.length < PAGE) await stream.sleep(POLL_MS);
+        if (events.length < PAGE) await committer.nextCommit(ledgerId, POLL_MS, ended.signal);
       }
+      ended.abort(); // lets go of the shutdown listener
     });
   })
   .openapi(getDigest, async (c) => {
