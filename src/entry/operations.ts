@@ -26,6 +26,7 @@ export function operationsFor(wiring: OperationsWiring): { metrics: PrometheusMe
     access: config.metrics,
     ...(wiring.chainHeads ? { chainHeads: wiring.chainHeads } : {}),
     ...(projector ? { projectorLag: () => projector.status() } : {}),
+    ...(database.poolUse ? { poolUse: () => database.poolUse!() } : {}),
   });
   let needed: Promise<number> | undefined;
   let currentAt: number | undefined;

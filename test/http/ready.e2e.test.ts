@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMigrations } from '../../src/adapters/db/migrations-dir.ts';
 import { SQL_DIR } from '../../src/entry/open-database.ts';
@@ -6,7 +7,8 @@ import { PRIVATE_DATABASES, type PrivateDatabase } from '../support/private-data
 import { startServer, stopAllServers, type Json, type Server } from '../support/server.ts';
 
 // /health (liveness) and /ready (the database answers, the schema is current, the projector is
-// within its bound) of the real Node entry, without a key, as an orchestrator calls them. A
+// within its bound) of the real Node entry, without a key, as an orchestrator calls them; and the
+// pool's gauge of /metrics, which only PostgreSQL has. A
 // database stopped: test/db/outage.int.test.ts. The Worker's: test/http/worker.e2e.test.ts.
 
 const newestMigration = async () => Math.max(...(await readMigrations(SQL_DIR)).map((m) => m.version));
@@ -49,7 +51,8 @@ describe('/health and /ready on the embedded database', () => {
   });
 });
 
-describe.skipIf(!process.env.DATABASE_URL)('/ready on PostgreSQL with its schema behind the code (runs when DATABASE_URL is set)', () => {
+describe.skipIf(!process.env.DATABASE_URL)('/ready and the pool\'s metrics on PostgreSQL (runs when DATABASE_URL is set)', () => {
+  const adminKey = `lk_${randomBytes(24).toString('base64url')}`;
   let privateDatabase: PrivateDatabase;
   let server: Server;
 
@@ -58,7 +61,7 @@ describe.skipIf(!process.env.DATABASE_URL)('/ready on PostgreSQL with its schema
     const [row] = await privateDatabase.database.asOwner((run) => run('select current_database() as name'));
     const url = new URL(process.env.DATABASE_URL!);
     url.pathname = `/${String(row!.name)}`;
-    server = await startServer({ DATABASE_URL: url.href, LEDGER_BOOTSTRAP_ADMIN_KEY: `lk_${randomBytes(24).toString('base64url')}`, LEDGER_READY_MAX_LAG: '500' });
+    server = await startServer({ DATABASE_URL: url.href, LEDGER_BOOTSTRAP_ADMIN_KEY: adminKey, LEDGER_READY_MAX_LAG: '500' });
   }, 60_000);
 
   afterAll(async () => {
@@ -86,5 +89,19 @@ describe.skipIf(!process.env.DATABASE_URL)('/ready on PostgreSQL with its schema
     const current = await get(server, '/ready');
     expect(current.status).toBe(200);
     expect(current.body.checks.migrations).toEqual({ ok: true, detail: { applied: needed, needed } });
+  });
+
+  it('exports the run-time pool\'s use: its size, connections in use, queries waiting', async () => {
+    const response = await fetch(`http://127.0.0.1:${server.port}/metrics`, { headers: { Authorization: `Bearer ${adminKey}` } });
+    expect(response.status).toBe(200);
+    const pool = parsePrometheusTextFormat(await response.text()).find((f) => f.name === 'ledger_db_pool_connections');
+    expect(pool?.type).toBe('GAUGE');
+    const value = (state: string) => Number(pool!.metrics.find((m) => m.labels?.state === state)?.value);
+    expect(value('size')).toBe(10);
+    for (const state of ['in_use', 'waiting']) {
+      expect(Number.isInteger(value(state)), state).toBe(true);
+      expect(value(state)).toBeGreaterThanOrEqual(0);
+      expect(value(state)).toBeLessThanOrEqual(10);
+    }
   });
 });

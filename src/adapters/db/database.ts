@@ -7,6 +7,8 @@ export type Db = Kysely<Tables>;
 export interface Database {
   readonly kind: 'pglite' | 'postgres';
   readonly db: Db;
+  /** The run-time pool's size, connections in use and queries waiting for one (PostgreSQL): the metrics' figure. */
+  poolUse?(): { readonly size: number; readonly inUse: number; readonly waiting: number };
   /**
    * Runs `work` on one session as the database owner, not as the run-time role: migrations.
    * `run` takes a script of one or more statements and answers the rows of the last, or one

@@ -23,6 +23,8 @@ export const THEN_COMMIT = '/* then commit */';
 export class PostgresJsDialect implements Dialect {
   private readonly sql: Sql;
   private readonly reserveTimeoutMs: number;
+  /** Connections reserved now, and acquisitions waiting for one: the pool's use, for the metrics. */
+  readonly counts: PoolCounts = { inUse: 0, waiting: 0 };
 
   /** `reserveTimeoutMs`: how long a connection may take to come from the pool (reserveWithin). */
   constructor(sql: Sql, options: { reserveTimeoutMs: number }) {
@@ -35,7 +37,7 @@ export class PostgresJsDialect implements Dialect {
   }
 
   createDriver(): Driver {
-    return new PostgresJsDriver(this.sql, this.reserveTimeoutMs);
+    return new PostgresJsDriver(this.sql, this.reserveTimeoutMs, this.counts);
   }
 
   createIntrospector(db: Kysely<unknown>) {
@@ -75,19 +77,34 @@ export function reserveWithin(sql: Sql, timeoutMs: number): Promise<ReservedSql>
   });
 }
 
+/** The pool's use as the dialect counts it. */
+export interface PoolCounts {
+  inUse: number;
+  waiting: number;
+}
+
 class PostgresJsDriver implements Driver {
   private readonly sql: Sql;
   private readonly reserveTimeoutMs: number;
+  private readonly counts: PoolCounts;
 
-  constructor(sql: Sql, reserveTimeoutMs: number) {
+  constructor(sql: Sql, reserveTimeoutMs: number, counts: PoolCounts) {
     this.sql = sql;
     this.reserveTimeoutMs = reserveTimeoutMs;
+    this.counts = counts;
   }
 
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    return new PostgresJsConnection(await reserveWithin(this.sql, this.reserveTimeoutMs));
+    this.counts.waiting++;
+    try {
+      const reserved = await reserveWithin(this.sql, this.reserveTimeoutMs);
+      this.counts.inUse++;
+      return new PostgresJsConnection(reserved);
+    } finally {
+      this.counts.waiting--;
+    }
   }
 
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
@@ -104,6 +121,7 @@ class PostgresJsDriver implements Driver {
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    this.counts.inUse--;
     (connection as PostgresJsConnection).release();
   }
 

@@ -66,16 +66,18 @@ async function durableCommitSettings(url: string): Promise<Record<string, string
 /** PostgreSQL through the `postgres` driver: migrations as the URL's user, run time as `ledger_app`. */
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<Database> {
   const durable = options.ensureSynchronousCommit ? await durableCommitSettings(url) : {};
+  const poolSize = options.poolSize ?? 10;
   const pool = postgres(url, {
     ...RECONNECT,
-    max: options.poolSize ?? 10,
+    max: poolSize,
     types: TEXT_TYPES,
     connection: { ...SESSION_SETTINGS, ...durable, role: APP_ROLE, statement_timeout: options.statementTimeoutMs ?? 0, ...RUN_TIME_PLANNING },
   });
   // A connection waits for the pool at most as long as a statement may run, and a connection
   // attempt may take, twice over: longer, the pool has lost the reservation (reserveWithin).
   const reserveTimeoutMs = 2 * ((options.statementTimeoutMs || NO_STATEMENT_TIMEOUT_WAIT_MS) + CONNECT_TIMEOUT_S * 1000);
-  const db = new Kysely<Tables>({ dialect: new PostgresJsDialect(pool, { reserveTimeoutMs }) });
+  const dialect = new PostgresJsDialect(pool, { reserveTimeoutMs });
+  const db = new Kysely<Tables>({ dialect });
   // Pings run on a connection of their own, so that a pool busy with long queries does not look
   // like a database that is gone. Its failures are the availability monitor's to pace.
   const pinger = postgres(url, { ...RECONNECT, backoff: () => 0, max: 1, connection: SESSION_SETTINGS });
@@ -94,6 +96,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     async ping() {
       await pinger`select 1`;
     },
+    poolUse: () => ({ size: poolSize, ...dialect.counts }),
     async close() {
       // Queries get 5 s to finish, then connections are cut: a database that is gone (a replica
       // killed, say) would otherwise keep end() waiting forever. Kysely's destroy then finds the

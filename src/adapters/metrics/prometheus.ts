@@ -8,7 +8,7 @@ export interface ProjectorLagReading {
   readonly ledgersBehind: number;
 }
 
-/** The run-time connection pool's use; the driver gives no such figure yet (docs/operations.md). */
+/** The run-time connection pool's use (PostgreSQL): its size, connections in use, queries waiting for one. */
 export interface PoolUse {
   readonly size: number;
   readonly inUse: number;
@@ -21,7 +21,7 @@ export interface PrometheusOptions {
   readonly chainHeads?: () => Promise<readonly { readonly ledgerId: string; readonly head: number }[]>;
   /** The projector's lag, read at each scrape; absent, its gauges are not exported. */
   readonly projectorLag?: () => ProjectorLagReading;
-  /** The pool's use, read at each scrape: a hook for the database adapter; absent, not exported. */
+  /** The pool's use, read at each scrape; absent (PGlite), not exported. */
   readonly poolUse?: () => PoolUse;
 }
 
