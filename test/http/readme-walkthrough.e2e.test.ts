@@ -36,14 +36,15 @@ function workingDirectory(): string {
   return dir;
 }
 
-function runBash(scriptPath: string, cwd: string, log: string): Promise<{ code: number | null; stderr: string }> {
+function runBash(scriptPath: string, cwd: string, log: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const env: Record<string, string | undefined> = { ...process.env, WALK_LOG: log };
   for (const name of ['DATABASE_URL', 'LEDGER_URL', 'LEDGER_KEY', 'LEDGER_BOOTSTRAP_ADMIN_KEY']) delete env[name];
   const child = spawn('bash', [scriptPath], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: RUN_TIMEOUT_MS });
+  let stdout = '';
   let stderr = '';
-  child.stdout.resume(); // what a reader would see printed; the calls themselves are in the log
+  child.stdout.on('data', (chunk) => (stdout += String(chunk)));
   child.stderr.on('data', (chunk) => (stderr += String(chunk)));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
 /** The command a call came from: the last one starting at or before its line. */
@@ -110,7 +111,9 @@ describe('the README walkthrough', () => {
       const line = /at script line (\d+)|walkthrough\.sh: line (\d+)/.exec(run.stderr);
       const where = line ? `at README.md:${readmeLineOf[Number(line[1] ?? line[2]) - 1] ?? '?'}` : `after README.md:${calls.at(-1)?.readmeLine}`;
       expect(run.code, `bash stopped (exit ${run.code}) ${where}; stderr:\n${run.stderr.slice(-3000)}`).toBe(0);
-      const unreached = COMMANDS.filter((command) => !calls.some((call) => commandOf(call) === command));
+      const printed = run.stdout.split('\n');
+    expect(BLOCKS.flatMap((block) => block.prints).filter((line) => !printed.includes(line)), 'lines a `# prints:` comment promises').toEqual([]);
+    const unreached = COMMANDS.filter((command) => !calls.some((call) => commandOf(call) === command));
       expect(unreached.map((command) => `README.md:${command.readmeLine}: ${command.text}`)).toEqual([]);
     } finally {
       await server?.stop();

@@ -11,6 +11,8 @@ const CURL = /(^|[\s$(|;&])curl\s/;
 const EXPECTATION = /^\s*# → (\d{3})\b\s*(.*)$/;
 /** An expectation goes on over the comment lines right after it that are indented by at least four spaces. */
 const CONTINUATION = /^\s*# {4,}(.*)$/;
+/** `# prints: <a line>`: a line the run writes to its output (for what is not a curl call). */
+const PRINTS = /^\s*# prints: (.*)$/;
 
 export interface Expectation {
   readonly status: number;
@@ -31,6 +33,8 @@ export interface WalkthroughBlock {
   readonly firstLine: number;
   readonly lines: readonly string[];
   readonly commands: readonly CurlCommand[];
+  /** The lines its `# prints:` comments say the run writes. */
+  readonly prints: readonly string[];
 }
 
 /** The tested blocks of a README, in order, each with its curl commands and their expectations; throws on a malformed one. */
@@ -44,7 +48,8 @@ export function walkthroughBlocks(markdown: string): WalkthroughBlock[] {
     while (end < all.length && !FENCE_END.test(all[end]!)) end += 1;
     if (end === all.length) throw new Error(`README.md:${i + 1}: a walkthrough block is never closed`);
     const lines = all.slice(start, end);
-    blocks.push({ firstLine: start + 1, lines, commands: commandsOf(lines, start + 1) });
+    const prints = lines.map((line) => PRINTS.exec(line)?.[1]).filter((line) => line !== undefined);
+    blocks.push({ firstLine: start + 1, lines, commands: commandsOf(lines, start + 1), prints });
     i = end;
   }
   return blocks;
