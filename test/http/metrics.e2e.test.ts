@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import parsePrometheusTextFormat, { type ParsedFamily } from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/adapters/http/app.ts';
+import { PrometheusMetrics } from '../../src/adapters/metrics/prometheus.ts';
 import type { GroupCommitter } from '../../src/app/group-commit.ts';
 import type { LedgerStore } from '../../src/app/ports.ts';
 import { configFrom } from '../../src/entry/config.ts';
@@ -132,14 +133,13 @@ describe('LEDGER_METRICS', () => {
   });
 
   it('open: anyone may read /metrics', async () => {
-    const server = await startServer({ DATA_DIR: 'memory://', LEDGER_BOOTSTRAP_ADMIN_KEY: `lk_${randomBytes(24).toString('base64url')}`, LEDGER_METRICS: 'open' });
-    try {
-      const scraped = await scrape(server, null);
-      expect(scraped.status).toBe(200);
-      expect(family(parsePrometheusTextFormat(scraped.text), 'ledger_http_requests_total').type).toBe('COUNTER');
-    } finally {
-      await server.stop();
-    }
+    // The route over the entry's metrics; the open route reads nothing of the database.
+    const app = createApp({ store: {} as LedgerStore, committer: {} as GroupCommitter, metrics: new PrometheusMetrics({ access: 'open' }) });
+    expect((await app.request('/health')).status).toBe(200);
+    const answer = await app.request('/metrics');
+    expect(answer.status).toBe(200);
+    const families = parsePrometheusTextFormat(await answer.text());
+    expect(family(families, 'ledger_http_requests_total').metrics).toContainEqual({ labels: { method: 'GET', route: '/health', status: '200' }, value: '1' });
   });
 
   it('off (no metrics given to the app, as on Workers): /metrics is 404', async () => {
@@ -148,5 +148,15 @@ describe('LEDGER_METRICS', () => {
     const answer = await app.request('/metrics');
     expect(answer.status).toBe(404);
     expect(await answer.json()).toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('/openapi.json', () => {
+  it('lists the /v1 API, /v1/metrics included, and none of /health, /ready, /metrics or /docs: they are for operators', async () => {
+    const app = createApp({ store: {} as LedgerStore, committer: {} as GroupCommitter });
+    const paths = Object.keys(((await (await app.request('/openapi.json')).json()) as { paths: Record<string, unknown> }).paths);
+    expect(paths).toContain('/v1/metrics');
+    for (const path of ['/health', '/ready', '/metrics', '/docs']) expect(paths).not.toContain(path);
+    expect(paths.filter((path) => !path.startsWith('/v1/'))).toEqual([]);
   });
 });
