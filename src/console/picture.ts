@@ -232,7 +232,7 @@ function drawHistory(target: HTMLElement, input: PictureInput, shown: readonly L
     width: Math.max(target.clientWidth - 2, 320), height: 300, ...timeAxis(input.timezone),
     legend: { show: false },
     cursor: { y: false, points: { show: false }, drag: { x: false, y: false }, focus: { prox: -1 } },
-    scales: { x: { time: true, auto: false, range: () => range }, y: { distr: 4, asinh: 1 } },
+    scales: { x: { time: true, auto: false, range: () => range }, y: { distr: 4, asinh: 10 } },
     series: [
       {},
       ...shown.map((layer) => {
@@ -241,7 +241,7 @@ function drawHistory(target: HTMLElement, input: PictureInput, shown: readonly L
       }),
       { label: 'available at R (end of day)', stroke: '#111', width: 1.5, dash: [3, 3], paths: stepped, spanGaps: true, points: { show: false } },
     ],
-    axes: [{ grid: { stroke: '#eef0f3' } }, { grid: { stroke: '#eef0f3' }, size: 70, values: (_u, splits) => splits.map((v) => (v === null || v === undefined ? '' : v.toLocaleString('en-US'))) }],
+    axes: [{ grid: { stroke: '#eef0f3' } }, { grid: { stroke: '#eef0f3' }, size: 70, space: 24, values: (_u, splits) => splits.map((v) => (v === null || v === undefined ? '' : v.toLocaleString('en-US'))) }],
     hooks: {
       draw: [(v) => drawCrossHair(v, input.chosen, null)],
       setCursor: [(v) => hoverStep(v, input, chosenLayer)],

@@ -522,6 +522,7 @@ describe.skipIf(!haveChromium)(`the auditor console in Chromium${haveChromium ? 
       await showAt(page, { position: at.capture, effectiveAsOf: `${Y}-03-12T00:00:00Z` });
       expect(await brokenTimestamps(page)).toEqual({ broken: [], seen: expect.any(Number) });
       expect((await brokenTimestamps(page)).seen).toBeGreaterThan(3);
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1024); // nothing sticks out sideways
       await shot(page, 'laptop-overview');
       await page.click('#nav a[href="#reversals"]');
       await settled(page);
