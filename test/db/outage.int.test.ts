@@ -87,6 +87,10 @@ describe.skipIf(!url)('PostgreSQL down and back, under the same API process', ()
     // Liveness: the process is alive and should not be restarted for its database.
     expect((await fetch(`http://127.0.0.1:${server.port}/health`)).status).toBe(200);
     expect(server.lines.some((line) => line.includes('"database unreachable"'))).toBe(true);
+    // A request answered 5xx is logged at warn (40), the others at info (30).
+    const requestLines = server.lines.filter((line) => line.includes('"requestId"')).map((line) => JSON.parse(line) as Json);
+    expect(requestLines.filter((line) => line.status === 503).length).toBeGreaterThan(0);
+    for (const line of requestLines) expect(line.level, JSON.stringify(line)).toBe(line.status >= 500 ? 40 : 30);
     console.log(`${refusals} requests refused while PostgreSQL was down; /ready said: ${said.checks.database.reason}`);
 
     // Back: the same process writes again within a few seconds, by itself.
