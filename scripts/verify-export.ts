@@ -54,11 +54,22 @@ async function readProofs(file: string, usage: Usage): Promise<Map<number, Inclu
 /** What an export's pass found: the first bad position with why, or how far it checked. */
 interface Finding { position: number; why: string }
 
+/** What the signed checkpoints and the inclusion proofs prove of the export's positions. */
+interface Proven {
+  /** Positions 1 to this are proven by a checkpoint whose root the export's first events make. */
+  through: number;
+  /** The first checkpoint (by size) that the export's first events do not make the root of. */
+  failing: Checkpoint | null;
+  /** Positions whose inclusion proof verifies, and those whose proof fails (with why). */
+  readonly passed: Set<number>;
+  readonly failed: Map<number, string>;
+}
+
 /**
  * Checks the export: the chain, then the digest, the checkpoints (each root over the export's
- * first events: positions up to the largest that matches, below the first that does not, are
- * proven) and the inclusion proofs of its events. The verdict names the first position that
- * cannot be proven (or breaks the chain).
+ * first events) and the inclusion proofs of its events. A position is proven when a checkpoint
+ * of a size at or past it is proven, or when its own inclusion proof verifies; the verdict names
+ * the first break of the chain or the first position that cannot be proven.
  */
 export async function verifyExport(file: string, checks: ExportChecks, usage: Usage): Promise<{ ok: boolean; message: string }> {
   try {
@@ -70,7 +81,7 @@ export async function verifyExport(file: string, checks: ExportChecks, usage: Us
   let signed: Map<number, Checkpoint> | undefined;
   let cursor = CHAIN_START;
   let hashAtDigest: string | undefined;
-  let provenThrough = 0;
+  const proven: Proven = { through: 0, failing: null, passed: new Set(), failed: new Map() };
   const findings: Finding[] = [];
   const tree = new GrowingTree();
   for await (const { line, lineNumber } of lines(file)) {
@@ -91,16 +102,40 @@ export async function verifyExport(file: string, checks: ExportChecks, usage: Us
     if (checks.digest && cursor.position === checks.digest.position) hashAtDigest = cursor.hash;
     tree.push(eventLeafHash(event.hash));
     const checkpoint = signed?.get(tree.size);
-    if (checkpoint && toHex(tree.root()) !== checkpoint.rootHash) {
-      findings.push({ position: provenThrough + 1, why: `the first ${tree.size} events do not make the root signed for tree size ${tree.size}; ${provenThrough === 0 ? 'no earlier checkpoint proves any' : `the checkpoint of size ${provenThrough} proves positions 1 to ${provenThrough}`}` });
-    } else if (checkpoint && findings.length === 0) provenThrough = tree.size;
+    if (checkpoint && !proven.failing) {
+      if (toHex(tree.root()) === checkpoint.rootHash) proven.through = tree.size;
+      else proven.failing = checkpoint;
+    }
     for (const proof of proofs.get(event.position) ?? []) {
       const against = signed?.get(proof.treeSize);
-      const why = against ? checkInclusion(proof, against, event.hash) : `no checkpoint of tree size ${proof.treeSize} was given for its proof`;
-      if (why) findings.push({ position: event.position, why: `its inclusion proof fails: ${why}` });
+      const why = against ? checkInclusion(proof, against, event.hash) : `no checkpoint of tree size ${proof.treeSize} was given`;
+      if (why) proven.failed.set(event.position, why);
+      else proven.passed.add(event.position);
     }
   }
-  return verdict(cursor, findings, checks, hashAtDigest, signed, provenThrough);
+  for (const checkpoint of signed?.values() ?? []) {
+    if (checkpoint.treeSize > cursor.position) proven.failing ??= checkpoint;
+  }
+  return verdict(cursor, [...findings, ...unproven(proven, cursor.position)], checks, hashAtDigest, signed, proven.through);
+}
+
+/** The first position the checkpoints and proofs leave unproven, when any check failed. */
+function unproven(proven: Proven, exported: number): Finding[] {
+  const { through, failing, passed, failed } = proven;
+  const provenBy = through === 0 ? 'no checkpoint proves an earlier one' : `the checkpoint of size ${through} proves positions 1 to ${through}`;
+  const findings: Finding[] = [...failed].filter(([position]) => position > through)
+    .map(([position, why]) => ({ position, why: `its inclusion proof fails: ${why}; ${provenBy}` }));
+  if (failing) {
+    let position = through + 1;
+    while (passed.has(position)) position += 1;
+    const why = failing.treeSize > exported
+      ? `a checkpoint was signed for tree size ${failing.treeSize}, but the export ends at ${exported}`
+      : `the first ${failing.treeSize} events do not make the root signed for tree size ${failing.treeSize}`;
+    findings.push({ position, why: `${why}; ${provenBy}${position > through + 1 ? `, inclusion proofs ${through + 1} to ${position - 1}` : ''}` });
+  }
+  // A proof that fails for a position a checkpoint proves anyway: still a lie of the service.
+  if (findings.length === 0) findings.push(...[...failed].map(([position, why]) => ({ position, why: `its inclusion proof fails: ${why} (${provenBy})` })));
+  return findings;
 }
 
 function verdict(cursor: { position: number; hash: string }, findings: Finding[], checks: ExportChecks, hashAtDigest: string | undefined, signed: Map<number, Checkpoint> | undefined, provenThrough: number) {
@@ -108,16 +143,13 @@ function verdict(cursor: { position: number; hash: string }, findings: Finding[]
     const { hash, position } = checks.digest;
     findings.push({ position: position > cursor.position ? cursor.position + 1 : position, why: `the export does not match the digest ${hash}@${position} (verified through ${cursor.position})` });
   }
-  for (const checkpoint of signed?.values() ?? []) {
-    if (checkpoint.treeSize > cursor.position) findings.push({ position: cursor.position + 1, why: `a checkpoint was signed for tree size ${checkpoint.treeSize}, but the export ends at ${cursor.position}` });
-  }
   if (cursor.position === 0 && findings.length === 0) findings.push({ position: 1, why: 'the export holds no event (every ledger starts with LedgerCreated)' });
   if (findings.length > 0) {
     const first = findings.reduce((a, b) => (b.position < a.position ? b : a));
     return { ok: false, message: `BAD at position ${first.position}: ${first.why}` };
   }
-  const proofCount = [...signed?.values() ?? []].length;
-  const extras = [checks.digest ? `matching the digest at ${checks.digest.position}` : '', proofCount > 0 ? `proven by ${proofCount} signed checkpoint(s) through ${provenThrough}` : '']
+  const checkpoints = signed?.size ?? 0;
+  const extras = [checks.digest ? `matching the digest at ${checks.digest.position}` : '', checkpoints > 0 ? `proven by ${checkpoints} signed checkpoint(s) through ${provenThrough}` : '']
     .filter(Boolean).join(', ');
   return { ok: true, message: `OK: verified positions 1 to ${cursor.position}, head hash ${cursor.hash}${extras ? `, ${extras}` : ''}` };
 }

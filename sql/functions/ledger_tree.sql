@@ -1,6 +1,6 @@
--- The Merkle tree's stored subtrees (sql/014): built block by block (16 leaves, level 4) in
--- position order, each block's carries up the levels as they complete, so that every row is
--- written once and the tree grows with the log, never rescanned.
+-- The Merkle tree's stored subtrees (sql/014, sql/015): built block by block (16 leaves, level 4,
+-- with the block's leaf hashes) in position order, each block's carries up the levels as they
+-- complete, so that every row is written once and the tree grows with the log, never rescanned.
 
 -- The leaf hash of an event's hash (64 hex digits): SHA-256(0x00 || its 32 bytes).
 create or replace function ledger_tree_leaf(p_hash text) returns bytea
@@ -29,7 +29,7 @@ declare
   built bigint;
   head bigint;
   block bigint;
-  leaves bytea[];
+  block_leaves bytea[];
   node_hash bytea;
   lvl integer;
   idx bigint;
@@ -46,11 +46,12 @@ begin
   built := coalesce(built, 0);
   select e.position into head from events e where e.ledger_id = p_ledger_id order by e.position desc limit 1;
   for block in built .. least(coalesce(head, 0) / 16, built + p_max_blocks) - 1 loop
-    select array_agg(ledger_tree_leaf(e.hash) order by e.position) into leaves from events e
+    select array_agg(ledger_tree_leaf(e.hash) order by e.position) into block_leaves from events e
      where e.ledger_id = p_ledger_id and e.position between block * 16 + 1 and block * 16 + 16;
-    exit when coalesce(cardinality(leaves), 0) <> 16;
-    node_hash := ledger_tree_fold(leaves);
-    insert into ledger_tree_nodes (ledger_id, level, index, hash) values (p_ledger_id, 4, block, node_hash);
+    exit when coalesce(cardinality(block_leaves), 0) <> 16;
+    node_hash := ledger_tree_fold(block_leaves);
+    insert into ledger_tree_nodes (ledger_id, level, index, hash, leaves)
+    values (p_ledger_id, 4, block, node_hash, (select string_agg(l, ''::bytea order by i) from unnest(block_leaves) with ordinality as u(l, i)));
     -- A right child completes its parent: carry up while the node is a right child.
     lvl := 4;
     idx := block;

@@ -20,36 +20,48 @@ export interface TreeStore extends TreeReader {
 }
 
 const leavesOf = (s: Subtree) => ({ start: s.index * 2 ** s.level, end: (s.index + 1) * 2 ** s.level });
+const BLOCK = 2 ** STORED_LEVEL;
+const blockOf = (s: Subtree) => Math.floor(leavesOf(s).start / BLOCK);
 
-/** What to read: stored subtrees, and events by position (first to last). */
+/** What to read: stored subtrees, the leaf hashes of stored blocks, and events by position (first to last). */
 interface Wanted {
   readonly nodes: readonly Subtree[];
+  readonly blocks: readonly number[];
   readonly events: readonly { first: number; last: number }[];
 }
 
 /**
- * The Merkle tree's store (sql/014, sql/functions/ledger_tree.sql). A subtree of level 4 or more
- * is read from `ledger_tree_nodes`, a lower one is hashed from its (at most 16) events: one round
- * trip. A stored subtree not built yet (the tree keeper builds behind the log) is built first,
- * a bounded amount; what is still missing is made from the stored subtrees below the built size
- * and the events after it, so a proof never waits for a whole build.
+ * The Merkle tree's store (sql/014, sql/015, sql/functions/ledger_tree.sql). A subtree of level 4
+ * or more is read from `ledger_tree_nodes`, a lower one hashed from the leaf hashes its block
+ * keeps: one round trip, and no event read, so that a proof depends on the tree alone. A subtree
+ * past the built part (the tree keeper builds behind the log) is built first, a bounded amount;
+ * what is still missing is made from the stored subtrees below the built size and the events
+ * after it, so a proof never waits for a whole build.
  */
 export function createTreeStore(db: Db, options: TreeStoreOptions = {}): TreeStore {
   const buildOnReadBlocks = options.buildOnReadBlocks ?? BUILD_ON_READ_BLOCKS;
+
   async function read(ledgerId: string, wanted: Wanted): Promise<Map<string, Uint8Array>> {
-    const { rows } = await sql<{ level: number; index: string; hash: string }>`
-      select n.level, n.index::text as index, encode(n.hash, 'hex') as hash
+    const { rows } = await sql<{ kind: 'node' | 'block' | 'event'; level: number; index: string; hash: string }>`
+      select 'node' as kind, n.level, n.index::text as index, encode(n.hash, 'hex') as hash
         from jsonb_to_recordset(${JSON.stringify(wanted.nodes)}::text::jsonb) as r(level smallint, index bigint)
         join ledger_tree_nodes n on n.ledger_id = ${ledgerId} and n.level = r.level and n.index = r.index
       union all
-      select -1, e.position::text, e.hash
+      select 'block', 4, n.index::text, encode(n.leaves, 'hex')
+        from jsonb_array_elements_text(${JSON.stringify(wanted.blocks)}::text::jsonb) as b(index)
+        join ledger_tree_nodes n on n.ledger_id = ${ledgerId} and n.level = 4 and n.index = b.index::bigint and n.leaves is not null
+      union all
+      select 'event', 0, e.position::text, e.hash
         from jsonb_to_recordset(${JSON.stringify(wanted.events)}::text::jsonb) as r(first bigint, last bigint)
         join events e on e.ledger_id = ${ledgerId} and e.position between r.first and r.last`.execute(db);
     const known = new Map<string, Uint8Array>();
+    const put = (level: number, index: number, hash: Uint8Array) => known.set(subtreeKey({ level, index }), hash);
     for (const row of rows) {
-      // An event at position p is leaf p - 1, at level 0.
-      if (row.level === -1) known.set(subtreeKey({ level: 0, index: Number(row.index) - 1 }), eventLeafHash(row.hash));
-      else known.set(subtreeKey({ level: row.level, index: Number(row.index) }), fromHex(row.hash));
+      const index = Number(row.index);
+      if (row.kind === 'node') put(row.level, index, fromHex(row.hash));
+      // An event at position p is leaf p - 1; a block's leaves are its 16 leaf hashes in order.
+      else if (row.kind === 'event') put(0, index - 1, eventLeafHash(row.hash));
+      else for (let i = 0; i < BLOCK; i++) put(0, index * BLOCK + i, fromHex(row.hash.slice(i * 64, (i + 1) * 64)));
     }
     return known;
   }
@@ -62,20 +74,22 @@ export function createTreeStore(db: Db, options: TreeStoreOptions = {}): TreeSto
 
     async subtreeHashes(ledgerId, subtrees) {
       const low = subtrees.filter((s) => s.level < STORED_LEVEL);
-      const known = await read(ledgerId, {
-        nodes: subtrees.filter((s) => s.level >= STORED_LEVEL),
-        events: low.map(leavesOf).map((r) => ({ first: r.start + 1, last: r.end })),
-      });
-      const missing = subtrees.filter((s) => s.level >= STORED_LEVEL && !known.has(subtreeKey(s)));
+      const known = await read(ledgerId, { nodes: subtrees.filter((s) => s.level >= STORED_LEVEL), blocks: [...new Set(low.map(blockOf))], events: [] });
+      const missing = subtrees.filter((s) => completeHash(s, known) === undefined);
       if (missing.length > 0) {
-        // Below `built` every aligned block is stored; past it, the events.
+        // Below `built` every aligned subtree of a block or more is stored; past it, the events.
         const built = await store.build(ledgerId, buildOnReadBlocks);
-        const ranges = missing.map(leavesOf);
+        const below = missing.filter((s) => leavesOf(s).start < built);
         const more = await read(ledgerId, {
-          nodes: ranges.flatMap((r) => (r.start < built ? alignedSubtrees({ start: r.start, end: Math.min(built, r.end) }) : [])),
-          events: ranges.filter((r) => r.end > built).map((r) => ({ first: Math.max(r.start, built) + 1, last: r.end })),
+          nodes: below.filter((s) => s.level >= STORED_LEVEL).flatMap((s) => alignedSubtrees({ start: leavesOf(s).start, end: Math.min(built, leavesOf(s).end) })),
+          blocks: below.filter((s) => s.level < STORED_LEVEL).map(blockOf),
+          events: missing.map(leavesOf).map((r) => (r.end > built || r.start >= built ? { first: Math.max(r.start, built) + 1, last: r.end } : null))
+            .filter((r) => r !== null),
         });
         for (const [key, hash] of more) known.set(key, hash);
+        // A block kept without its leaves (built before sql/015): its events.
+        const still = missing.filter((s) => completeHash(s, known) === undefined).map(leavesOf);
+        if (still.length > 0) for (const [key, hash] of await read(ledgerId, { nodes: [], blocks: [], events: still.map((r) => ({ first: r.start + 1, last: r.end })) })) known.set(key, hash);
       }
       return new Map(subtrees.map((s) => [subtreeKey(s), completeHash(s, known) ?? missingLeaf(s, known)]));
     },
