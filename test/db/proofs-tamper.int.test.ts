@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTreeStore } from '../../src/adapters/db/tree-store.ts';
 import { checkConsistency, checkInclusion, openCheckpoint } from '../../src/app/proof-check.ts';
+import type { ConsistencyProof, InclusionProof } from '../../src/app/proofs.ts';
 import { generateSignerKey, signerFromKey, verifierFromKey, type Checkpoint, type NoteSigner, type NoteVerifier } from '../../src/app/signed-note.ts';
 import { testApi, transfer, type Json, type TestApi } from '../support/http.ts';
 import { PRIVATE_DATABASES } from '../support/private-database.ts';
@@ -105,7 +106,7 @@ describe.each(PRIVATE_DATABASES)('tampering against signed checkpoints on $name'
     for (let position = 1; position <= 40; position++) {
       const event = events.find((e) => e.position === position);
       const proof = await get(`/v1/ledgers/${ledgerId}/proofs/inclusion?position=${position}&treeSize=40`);
-      if (event && proof.status === 200 && checkInclusion(proof.body, checkpoint, event.hash) === null) proven.push(position);
+      if (event && proof.status === 200 && checkInclusion(proof.body as InclusionProof, checkpoint, event.hash) === null) proven.push(position);
     }
     return proven;
   }
@@ -113,7 +114,7 @@ describe.each(PRIVATE_DATABASES)('tampering against signed checkpoints on $name'
   /** Whether the service's consistency proof from 40 to its head verifies against the checkpoint signed at 40. */
   async function consistentWith(ledgerId: string, checkpoint: Checkpoint): Promise<boolean> {
     const proof = await get(`/v1/ledgers/${ledgerId}/proofs/consistency?from=40`);
-    return proof.status === 200 && checkConsistency(proof.body, checkpoint) === null;
+    return proof.status === 200 && checkConsistency(proof.body as ConsistencyProof, checkpoint) === null;
   }
 
   /** `npm run verify` over the export, the two checkpoints and the service's inclusion proofs at 40: its verdict. */
