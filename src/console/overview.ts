@@ -179,7 +179,7 @@ async function showHistory(session: Session, account: Account, balance: Balance,
   showLegend(session, h.layers, shown, chosenLayer, account.currency);
   $('history-scale-note').textContent = 'Vertical scale: asinh (logarithmic for large amounts of either sign, linear near zero), so that no single large step flattens the rest. ' +
     'Each line is the ledger balance as known at one position; the thick one is the chosen R. The dashed line is the available balance at R at the end of each period ' +
-    '(holds and scheduled entries are the gap between them). Hover a step of the thick line to see the entries that moved it.' +
+    '(holds and scheduled entries are the gap between them). Hover (or tap) a step to see the entries that moved it: the step of the line under the pointer, else of the thick line.' +
     (h.layers.length > MAX_DRAWN_LAYERS ? ` Only ${shown.length} of ${h.layers.length} layers are drawn; the table lists them all.` : '');
   setStatus(panel, h.items.length === 0 ? 'No postings on this account.' :
     `${h.layers.length} knowledge layer(s) over ${h.items.length} posting(s) as the head knows them${h.complete ? '' : ` (the first ${h.items.length} only)`}.`);

@@ -38,6 +38,10 @@ export const layerColor = (index: number) => PALETTE[index % PALETTE.length]!;
 export const MAX_DRAWN_LAYERS = 60;
 const DAY = 86_400;
 const HOVER_PIXELS = 24;
+/** The balance scale is linear within ±ASINH, logarithmic beyond. */
+const ASINH = 10;
+/** How near a layer's line the pointer must be to pick that layer rather than the chosen one. */
+const LINE_PIXELS = 6;
 
 let plane: uPlot | null = null;
 let history: uPlot | null = null;
@@ -212,6 +216,17 @@ export function drawnLayers(layers: readonly Layer[], chosen: Layer | undefined)
   return chosen && !latest.includes(chosen) ? [chosen, ...latest] : latest;
 }
 
+/** The balance axis' ticks: 0 and ±10, ±100, ... within the scale, each a round figure. */
+function powersOfTen(_u: uPlot, _axis: number, min: number, max: number): number[] {
+  const ticks = [0];
+  for (let power = 1; power <= 40; power += 1) {
+    const value = 10 ** power;
+    if (value <= max) ticks.push(value);
+    if (-value >= min) ticks.unshift(-value);
+  }
+  return ticks;
+}
+
 function seriesData(layers: readonly Layer[], available: readonly AvailablePoint[], range: [number, number]): uPlot.AlignedData {
   const xs = [...new Set([range[0], range[1], ...layers.flatMap((l) => l.steps.map((s) => timeSeconds(s.effectiveAt))), ...available.map((p) => timeSeconds(p.effectiveAt))])].sort((a, b) => a - b);
   const layerValues = layers.map((layer) => {
@@ -232,7 +247,7 @@ function drawHistory(target: HTMLElement, input: PictureInput, shown: readonly L
     width: Math.max(target.clientWidth - 2, 320), height: 300, ...timeAxis(input.timezone),
     legend: { show: false },
     cursor: { y: false, points: { show: false }, drag: { x: false, y: false }, focus: { prox: -1 } },
-    scales: { x: { time: true, auto: false, range: () => range }, y: { distr: 4, asinh: 10 } },
+    scales: { x: { time: true, auto: false, range: () => range }, y: { distr: 4, asinh: ASINH } },
     series: [
       {},
       ...shown.map((layer) => {
@@ -241,19 +256,39 @@ function drawHistory(target: HTMLElement, input: PictureInput, shown: readonly L
       }),
       { label: 'available at R (end of day)', stroke: '#111', width: 1.5, dash: [3, 3], paths: stepped, spanGaps: true, points: { show: false } },
     ],
-    axes: [{ grid: { stroke: '#eef0f3' } }, { grid: { stroke: '#eef0f3' }, size: 70, space: 24, values: (_u, splits) => splits.map((v) => (v === null || v === undefined ? '' : v.toLocaleString('en-US'))) }],
+    axes: [{ grid: { stroke: '#eef0f3' } }, { grid: { stroke: '#eef0f3' }, size: 70, splits: powersOfTen, filter: (_u, splits) => splits, values: (_u, splits) => splits.map((v) => (v === null || v === undefined ? '' : v.toLocaleString('en-US'))) }],
     hooks: {
-      draw: [(v) => drawCrossHair(v, input.chosen, null)],
-      setCursor: [(v) => hoverStep(v, input, chosenLayer)],
+      draw: [(v) => {
+        drawCrossHair(v, input.chosen, null);
+        target.dataset.balances = `${v.scales.y!.min} ${v.scales.y!.max} ${ASINH}`; // the balance scale's ends, as the range above
+      }],
+      setCursor: [(v) => hoverStep(v, input, shown, chosenLayer)],
     },
   }, seriesData(shown, input.available, range), target);
   u.over.addEventListener('mouseleave', () => input.onHoverStep(null, 0, 0));
   return u;
 }
 
-function hoverStep(u: uPlot, input: PictureInput, layer: Layer | undefined): void {
+/** The layer whose line passes nearest the pointer (within LINE_PIXELS), else the chosen one. */
+function layerUnder(u: uPlot, shown: readonly Layer[], chosen: Layer | undefined, left: number, top: number): Layer | undefined {
+  const at = u.posToVal(left, 'x');
+  let found = chosen;
+  let distance = LINE_PIXELS;
+  for (const layer of chosen ? [chosen, ...shown] : shown) {
+    let value = 0;
+    for (const step of layer.steps) if (timeSeconds(step.effectiveAt) <= at) value = Number(step.balance);
+    const d = Math.abs(u.valToPos(value, 'y') - top);
+    if (d < distance) [found, distance] = [layer, d];
+  }
+  return found;
+}
+
+/** The step nearest the pointer (within HOVER_PIXELS) of the layer under it, for the tooltip. */
+function hoverStep(u: uPlot, input: PictureInput, shown: readonly Layer[], chosen: Layer | undefined): void {
   const left = u.cursor.left ?? -1;
-  if (!layer || left < 0) return input.onHoverStep(null, 0, 0);
+  const top = u.cursor.top ?? -1;
+  const layer = left < 0 ? undefined : layerUnder(u, shown, chosen, left, top);
+  if (!layer) return input.onHoverStep(null, 0, 0);
   let best: Step | null = null;
   let distance = HOVER_PIXELS;
   for (const step of layer.steps) {
@@ -261,7 +296,7 @@ function hoverStep(u: uPlot, input: PictureInput, layer: Layer | undefined): voi
     if (d <= distance) [best, distance] = [step, d];
   }
   const rect = u.over.getBoundingClientRect();
-  input.onHoverStep(best ? { layer, step: best } : null, rect.left + window.scrollX + left, rect.top + window.scrollY + (u.cursor.top ?? 0));
+  input.onHoverStep(best ? { layer, step: best } : null, rect.left + window.scrollX + left, rect.top + window.scrollY + top);
 }
 
 /** Draws both plots into `planeTarget` and `historyTarget`, replacing any drawn before. */

@@ -239,9 +239,11 @@ describe.skipIf(!haveChromium)(`the auditor console in Chromium${haveChromium ? 
       expect(statement.closingBalance).toBe(closing);
     }
 
-    // The tooltip of the correction: hover the step of 03-01 10:00 on the chosen (head's) layer.
+    // The tooltip of the correction: hover the step of 03-01 10:00, away from every line (at the
+    // foot of the plot: the lowest balance is the available one's), so the chosen (head's) layer's.
     const point = await pointOn(page, '#history', `${Y}-03-01T10:00:00Z`);
-    await page.mouse.move(point.x, point.y);
+    const foot = (await page.locator('#history .u-over').boundingBox())!;
+    await page.mouse.move(point.x, foot.y + foot.height - 2);
     const tooltip = page.locator('#tooltip');
     await expect.poll(() => tooltip.isVisible()).toBe(true);
     await expect.poll(() => tooltip.locator('[data-field=actor]').allTextContents()).toEqual([adminKeyId, adminKeyId, adminKeyId]);
@@ -257,6 +259,14 @@ describe.skipIf(!haveChromium)(`the auditor console in Chromium${haveChromium ? 
     expect(tip).toContain(`${Y}-03-01 10:00:00.000000 UTC`);
     expect(tip).toContain(seeded.correction.reversal.recordedAt.slice(0, 10));
     await shot(page, 'tooltip', false); // the viewport: a full-page shot resizes it, and the pointer leaves
+
+    // Any layer's step: on the line of position 6 (dep-1 known, not yet corrected), 10000.00.
+    const [low, high, k] = (await page.locator('#history').getAttribute('data-balances'))!.split(' ').map(Number) as [number, number, number];
+    const scaled = (v: number) => Math.asinh(v / k);
+    const onLine = foot.y + foot.height - ((scaled(10000) - scaled(low)) / (scaled(high) - scaled(low))) * foot.height;
+    await page.mouse.move(point.x + 2, onLine);
+    await expect.poll(() => tooltip.locator('.entry').evaluateAll((blocks) => blocks.map((b) => b.getAttribute('data-transaction')))).toEqual(['dep-1']);
+    expect(await tooltip.textContent()).toContain(`as known at position ${seeded.deposit.position}: balance 10000.00 USD`);
     expect(errors).toEqual([]);
     await page.context().close();
   });
