@@ -54,18 +54,29 @@ function stepsOf(items: readonly StatementItem[], normalBalance: Direction, scal
   return steps;
 }
 
-/** Every knowledge layer, oldest first: entries sharing an effective time make one step. */
+/**
+ * Every knowledge layer, oldest first: entries sharing an effective time make one step. Each
+ * layer's closing balance is a running sum in log order; its steps are worked out when first
+ * asked for (an account with thousands of layers draws a few of them).
+ */
 export function layersOf(items: readonly StatementItem[], normalBalance: Direction): Layer[] {
   const scale = items.length ? scaleOf(items[0]!.amount) : 0;
   const ordered = [...items].sort(byEffectiveThenPosition);
-  const positions = [...new Set(items.map((i) => i.position))].sort((a, b) => a - b);
-  return positions.map((position) => {
-    const steps = stepsOf(ordered.filter((i) => i.position <= position), normalBalance, scale);
-    return {
-      position, recordedAt: items.find((i) => i.position === position)!.recordedAt,
-      steps, closing: steps.at(-1)?.balance ?? fromUnits(0n, scale),
-    };
+  const byPosition = [...items].sort((a, b) => a.position - b.position);
+  const layers: Layer[] = [];
+  let closing = 0n;
+  byPosition.forEach((item, i) => {
+    closing += toUnits(signed(item, normalBalance), scale);
+    if (byPosition[i + 1]?.position === item.position) return;
+    let steps: Step[] | undefined;
+    layers.push({
+      position: item.position, recordedAt: item.recordedAt, closing: fromUnits(closing, scale),
+      get steps() {
+        return (steps ??= stepsOf(ordered.filter((o) => o.position <= item.position), normalBalance, scale));
+      },
+    });
   });
+  return layers;
 }
 
 /** The layer the ledger knew at `position`: the last one at or before it. */

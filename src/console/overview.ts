@@ -119,7 +119,7 @@ async function loadHistory(session: Session, account: Account): Promise<History 
 
 /** The available balance at R at the end of each day (week, month) of the effective range. */
 async function availableSeries(session: Session, account: Account, layers: readonly Layer[], balance: Balance): Promise<AvailablePoint[]> {
-  const times = layers.flatMap((l) => l.steps.map((s) => s.effectiveAt)).sort();
+  const times = (layers.at(-1)?.steps ?? []).map((s) => s.effectiveAt); // the head's layer has them all, in order
   if (times.length === 0) return [];
   const from = new Date(Date.parse(times[0]!.slice(0, 19) + 'Z') - 86_400_000).toISOString().slice(0, 10);
   const to = new Date(Date.parse(times.at(-1)!.slice(0, 19) + 'Z') + 2 * 86_400_000).toISOString().slice(0, 10);
@@ -131,7 +131,7 @@ async function availableSeries(session: Session, account: Account, layers: reado
   return answer.body?.items ?? [];
 }
 
-function showLegend(session: Session, layers: readonly Layer[], shown: readonly Layer[], chosen: Layer | undefined, currency: string): void {
+function showLegend(layers: readonly Layer[], shown: readonly Layer[], chosen: Layer | undefined, currency: string): void {
   $('history-legend').replaceChildren(...shown.map((layer) => {
     const item = el('li', layer === chosen ? 'current' : '', [
       `as known at position ${layer.position} (recorded `, timeNode(layer.recordedAt), `): ends at ${layer.closing} ${currency}${layer === chosen ? ' (chosen R)' : ''}`,
@@ -140,7 +140,7 @@ function showLegend(session: Session, layers: readonly Layer[], shown: readonly 
     item.dataset.position = String(layer.position);
     return item;
   }));
-  const rows = layers.flatMap((layer) => layer.steps.map((step) => {
+  const rows = shown.flatMap((layer) => layer.steps.map((step) => {
     const row = el('tr', layer === chosen ? 'touches' : '', [
       cell(`position ${layer.position}`), cell(timeNode(step.effectiveAt)),
       cell([...new Set(step.entries.map((e) => e.transactionId))].flatMap((id, i) => [i ? ', ' : '', link(`transaction/${id}`, id)])),
@@ -150,7 +150,6 @@ function showLegend(session: Session, layers: readonly Layer[], shown: readonly 
     return row;
   }));
   $('history-steps').replaceChildren(...rows);
-  void session;
 }
 
 function stepTransactions(h: History, step: Step): Transaction[] {
@@ -176,11 +175,11 @@ async function showHistory(session: Session, account: Account, balance: Balance,
       showTooltip(t ? { session, heading: [`Counts ${band.amount} ${account.currency} from `, timeNode(band.effectiveAt), ` (E), from position ${band.position} (R)${band.reversal ? ` to ${band.reversal.position - 1}` : ''}`], transactions: [t, ...(band.reversal ? [h.transactions.get(band.reversal.transactionId)].filter((r): r is Transaction => r !== undefined) : [])] } : null, x, y);
     },
   }, chosenLayer);
-  showLegend(session, h.layers, shown, chosenLayer, account.currency);
+  showLegend(h.layers, shown, chosenLayer, account.currency);
   $('history-scale-note').textContent = 'Vertical scale: asinh (logarithmic for large amounts of either sign, linear near zero), so that no single large step flattens the rest. ' +
     'Each line is the ledger balance as known at one position; the thick one is the chosen R. The dashed line is the available balance at R at the end of each period ' +
     '(holds and scheduled entries are the gap between them). Hover (or tap) a step to see the entries that moved it: the step of the line under the pointer, else of the thick line.' +
-    (h.layers.length > MAX_DRAWN_LAYERS ? ` Only ${shown.length} of ${h.layers.length} layers are drawn; the table lists them all.` : '');
+    (h.layers.length > MAX_DRAWN_LAYERS ? ` Only ${shown.length} of ${h.layers.length} layers are drawn (the latest, and the chosen one): move R to draw an earlier one.` : '');
   setStatus(panel, h.items.length === 0 ? 'No postings on this account.' :
     `${h.layers.length} knowledge layer(s) over ${h.items.length} posting(s) as the head knows them${h.complete ? '' : ` (the first ${h.items.length} only)`}.`);
 }

@@ -59,7 +59,8 @@ export function clearPicture(): void {
 
 /** The effective range shown: every step, padded; E outside it is drawn at the edge. */
 function effectiveRange(layers: readonly Layer[], available: readonly AvailablePoint[]): [number, number] {
-  const times = [...layers.flatMap((l) => l.steps.map((s) => timeSeconds(s.effectiveAt))), ...available.map((p) => timeSeconds(p.effectiveAt))];
+  // The head's layer holds every entry, so every effective time.
+  const times = [...(layers.at(-1)?.steps ?? []).map((s) => timeSeconds(s.effectiveAt)), ...available.map((p) => timeSeconds(p.effectiveAt))];
   if (times.length === 0) return [Date.now() / 1000 - DAY, Date.now() / 1000 + DAY];
   const low = Math.min(...times);
   const high = Math.max(...times);

@@ -48,6 +48,16 @@ describe('the knowledge layers of an account', () => {
     expect(layersOf(many, 'credit').map((l) => l.closing)).toEqual(many.map((_, i) => `${i + 1}.00`));
   });
 
+  it('knows the closing balance of twenty thousand layers at once, and works out steps only for those asked', () => {
+    const many = Array.from({ length: 20_000 }, (_, i) => item(i + 1, `t-${i + 1}`, `2026-03-01T00:00:00.${String(19_999 - i).padStart(6, '0')}Z`, 'credit', '0.01'));
+    const all = layersOf(many, 'credit');
+    expect(all).toHaveLength(20_000);
+    expect(all[9_999]!.closing).toBe('100.00');
+    expect(all.at(-1)!.closing).toBe('200.00');
+    expect(all.at(-1)!.steps).toHaveLength(20_000); // each backdated before the one recorded before it
+    expect(all[0]!.steps.map((s) => s.balance)).toEqual(['0.01']);
+  });
+
   it('draws the region where each entry counts: a reversed entry up to its reversal, the reversal as that end', () => {
     expect(bandsOf(alice, 'credit')).toEqual([
       { transactionId: 'dep-1', effectiveAt: '2026-03-01T10:00:00.000000Z', position: 5, amount: '10000.00', reversal: { transactionId: 'dep-1-rev', position: 8, effectiveAt: '2026-03-01T10:00:00.000000Z' } },
