@@ -132,22 +132,18 @@ $$;
 -- The six sums of spec section 4 for each account at (p_position, p_effective_at):
 --   posted:    effective by E, at positions <= P;
 --   scheduled: known by E (recorded at or before it: positions <= Q, the last recorded by E)
---              and effective after it: posted(min(P, Q), end of time) - posted(min(P, Q), E);
+--              and effective after it, at positions <= P;
 --   pending:   holds active at E and not resolved as of P (over the account's pending postings).
 create or replace function ledger_balance_sums(p_ledger_id text, p_account_ids text[], p_position bigint, p_effective_at timestamptz, p_tail_max integer)
 returns table (account_id text, posted_debits numeric, posted_credits numeric, pending_debits numeric, pending_credits numeric,
                scheduled_debits numeric, scheduled_credits numeric)
 language plpgsql volatile as $$
 declare
-  -- Later than any effective time (years to 9999, offsets to 14 hours), with a day number.
-  end_of_time constant timestamptz := '10001-01-01 00:00:00+00';
   known bigint;
   account text;
   checkpoint bigint;
-  known_checkpoint bigint;
   posted record;
-  known_total record;
-  known_by_e record;
+  scheduled record;
   plain text[] := '{}';
   checkpointed text[] := p_account_ids;
 begin
@@ -182,20 +178,18 @@ begin
   foreach account in array checkpointed loop
     checkpoint := ledger_checkpoint_for(p_ledger_id, account, p_position, p_tail_max);
     select * into posted from ledger_posted_sums(p_ledger_id, account, p_position, checkpoint, p_effective_at);
-    if known = p_position then
-      -- The usual case: E is not before P was recorded.
-      known_checkpoint := checkpoint;
-      known_by_e := posted;
-    else
-      known_checkpoint := ledger_checkpoint_for(p_ledger_id, account, known, p_tail_max);
-      select * into known_by_e from ledger_posted_sums(p_ledger_id, account, known, known_checkpoint, p_effective_at);
-    end if;
-    select * into known_total from ledger_posted_sums(p_ledger_id, account, known, known_checkpoint, end_of_time);
+    -- Scheduled: recorded by E (so at positions <= Q), effective after it, through postings_scheduled (sql/016).
+    select coalesce(sum(p.amount) filter (where p.direction = 'debit'), 0) as debits,
+           coalesce(sum(p.amount) filter (where p.direction = 'credit'), 0) as credits
+      into scheduled
+      from postings p
+     where p.ledger_id = p_ledger_id and p.account_id = account and p.status = 'posted' and p.effective_at > p.recorded_at
+       and p.effective_at > p_effective_at and p.recorded_at <= p_effective_at and p.position <= p_position;
     return query
     select account, posted.debits, posted.credits,
            coalesce(sum(p.amount) filter (where p.direction = 'debit'), 0),
            coalesce(sum(p.amount) filter (where p.direction = 'credit'), 0),
-           known_total.debits - known_by_e.debits, known_total.credits - known_by_e.credits
+           scheduled.debits, scheduled.credits
       from postings p
      where p.ledger_id = p_ledger_id and p.account_id = account and p.status = 'pending' and p.position <= p_position
        and ledger_hold_active(p.ledger_id, p.transaction_id, p.recorded_at, p.effective_at, p.expires_at, p_position, p_effective_at);
