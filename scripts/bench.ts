@@ -26,8 +26,12 @@ import { writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, platform, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { baselineDir, openBaseline, type Baseline } from './bench/baseline.ts';
 import { runLoad, type HttpRequest } from './bench/http-load.ts';
+import { watchProjector, type ProjectorWatch } from './bench/projector-watch.ts';
+import { streamDelivery } from './bench/stream-delivery.ts';
 import { privateCluster, removeAllClusters } from '../test/support/pg-cluster.ts';
 import { startServer, type Server } from '../test/support/server.ts';
 
@@ -198,10 +202,14 @@ async function sendBatches(service: Service, ledgerId: string, count: number, it
   return { txPerSecond: recorded / load.seconds, recorded };
 }
 
-async function batches(service: Service, settings: Settings) {
+/** Batches of 1000, and the balance projector meanwhile: the most it fell behind, and how soon after the last batch it caught up. */
+async function batches(service: Service, settings: Settings, projector: ProjectorWatch) {
   const ids = await openLedger(service, 'bench-batches', settings.accounts);
   await sendBatches(service, 'bench-batches', 2, (b, i) => transfer(`warm-${b}-${i}`, ids), 'batches, warm-up');
-  return sendBatches(service, 'bench-batches', settings.batches, (b, i) => transfer(`b-${b}-${i}`, ids), `batches of ${BATCH_SIZE}`);
+  await projector.caughtUpMs();
+  const { result, maxLagEvents } = await projector.maxLagWhile(
+    sendBatches(service, 'bench-batches', settings.batches, (b, i) => transfer(`b-${b}-${i}`, ids), `batches of ${BATCH_SIZE}`));
+  return { ...result, projectorMaxLagEvents: maxLagEvents, projectorCaughtUpMs: await projector.caughtUpMs() };
 }
 
 /** A ledger whose noOverdraft `wallet` has `postings` postings, funded over the past year. */
@@ -247,6 +255,32 @@ async function wallets(service: Service, settings: Settings) {
   };
 }
 
+/**
+ * The restatements report over one batch's commit (1,000 entries) of the big wallet: its first
+ * and its last, so that the two differ only in the history before them.
+ */
+async function restatementWindows(service: Service, settings: Settings) {
+  const recordedAt = async (position: number) => encodeURIComponent(
+    ((await service.call('GET', `/v1/ledgers/bench-wallet-big/events?after=${position - 1}&limit=1`)).events[0] as Json).recordedAt as string);
+  const window = async (firstPosition: number) => {
+    const from = await recordedAt(firstPosition - 1);
+    const to = await recordedAt(firstPosition);
+    return oneAtATime(service, 20, () => ({ method: 'GET', path: `/v1/ledgers/bench-wallet-big/restatements?recordedFrom=${from}&recordedTo=${to}` }));
+  };
+  // The ledger and its three accounts at 1 to 4, then the load's batches of 1000.
+  const lastBatch = 5 + (Math.ceil(settings.walletPostings / BATCH_SIZE) - 1) * BATCH_SIZE;
+  return { first: await window(5), last: await window(lastBatch) };
+}
+
+/** `npm run rebuild` on the bench's database (the service stopped): events per second. */
+async function rebuildRate(databaseUrl: string) {
+  progress('npm run rebuild: every read model, checkpoints included, from the log');
+  const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'scripts/rebuild.ts')], { env: { ...process.env, DATABASE_URL: databaseUrl }, maxBuffer: 1 << 24 });
+  const figures = /from ([0-9]+) events in ([0-9.]+) s/.exec(stdout);
+  if (!figures) throw new Error(`npm run rebuild printed no figures: ${stdout}`);
+  return { events: Number(figures[1]), eventsPerSecond: Number(figures[1]) / Number(figures[2]) };
+}
+
 /** Latencies of `count` requests sent one at a time. */
 async function oneAtATime(service: Service, count: number, request: (i: number) => HttpRequest): Promise<Latencies> {
   const load = await runLoad(service.server.port, authorization(service), 1, (i) => (i < count ? request(i) : null));
@@ -274,11 +308,13 @@ async function randomAsOf(service: Service, ledgerId: string, position: number):
  * BENCH_READ_ACCOUNTS accounts (5 transactions each), a statement page, 365 days of balance
  * history and feed pages of 1,000.
  */
-async function reads(service: Service, settings: Settings, walletsLoaded: boolean) {
+async function reads(service: Service, settings: Settings, walletsLoaded: boolean, projector: ProjectorWatch) {
   if (!walletsLoaded) {
     await loadWallet(service, 'bench-wallet-small', WALLET_SMALL);
     await loadWallet(service, 'bench-wallet-big', settings.walletPostings);
   }
+  // Reads use what the projector built: it is current by now (the loads above take minutes).
+  const projectorCaughtUpMs = await projector.caughtUpMs();
   // The ledger at 1, its three accounts at 2 to 4.
   const small = await randomAsOf(service, 'bench-wallet-small', 4);
   const big = await randomAsOf(service, 'bench-wallet-big', 4);
@@ -304,8 +340,13 @@ async function reads(service: Service, settings: Settings, walletsLoaded: boolea
   await sendBatches(service, 'bench-reads', transfers, (b, i) => transfer(`r-${b}-${i}`, ids, { effectiveAt: new Date(Date.now() - randomBelow(365 * DAY_MS)).toISOString() }), 'the trial balance\'s transactions');
   const trialAsOf = await randomAsOf(service, 'bench-reads', 1 + settings.readAccounts);
   const trial = await oneAtATime(service, 20, () => ({ method: 'GET', path: `/v1/ledgers/bench-reads/balances?${trialAsOf()}` }));
+  const restatements = await restatementWindows(service, settings);
+  progress('the event stream: 200 writes one at a time while a client follows the stream');
+  await openLedger(service, 'bench-stream', 2);
+  const stream = await streamDelivery(service.server.port, service.key, 'bench-stream', await service.head('bench-stream'), 200, () => transfer('', ['a-0', 'a-1']));
   return {
-    balanceSmall, balanceBig, ledger, statement, history, trial,
+    balanceSmall, balanceBig, ledger, statement, history, trial, restatements, projectorCaughtUpMs,
+    streamDelivery: latencies(stream.samplesMs),
     concurrentReadsPerSecond: concurrent.answered / concurrent.seconds,
     feedEventsPerSecond: (feedPages * 1000) / feed.seconds,
   };
@@ -351,6 +392,7 @@ interface Results {
   batches?: Awaited<ReturnType<typeof batches>>;
   wallets?: Awaited<ReturnType<typeof wallets>>;
   reads?: Awaited<ReturnType<typeof reads>>;
+  rebuild?: Awaited<ReturnType<typeof rebuildRate>>;
   peakRssMiB?: number;
   embedded?: Awaited<ReturnType<typeof embedded>>;
 }
@@ -371,6 +413,7 @@ async function measure(settings: Settings): Promise<Results> {
       results.baseline = { before, after: NaN, mean: before };
     }
     const service = await startService({ DATABASE_URL: databaseUrl });
+    const projector = watchProjector(databaseUrl);
     try {
       if (wants('writes')) results.writes = await singleWrites(service, settings);
       if (baseline && results.baseline) {
@@ -379,13 +422,15 @@ async function measure(settings: Settings): Promise<Results> {
         results.baseline = { before: results.baseline.before, after, mean: (results.baseline.before + after) / 2 };
       }
       if (wants('serial')) results.serial = await serialWrites(service, settings);
-      if (wants('batches')) results.batches = await batches(service, settings);
+      if (wants('batches')) results.batches = await batches(service, settings, projector);
       if (wants('wallet')) results.wallets = await wallets(service, settings);
       results.peakRssMiB = await peakRssMiB(service.server.pid);
-      if (wants('reads')) results.reads = await reads(service, settings, wants('wallet'));
+      if (wants('reads')) results.reads = await reads(service, settings, wants('wallet'), projector);
     } finally {
+      await projector.close();
       await service.server.stop();
     }
+    if (wants('reads')) results.rebuild = await rebuildRate(databaseUrl);
   } finally {
     await removeAllClusters();
   }
@@ -417,7 +462,11 @@ function rows(r: Results, settings: Settings): Row[] {
     row('  latency p50 / p99', `${ms(r.writes.p50Ms)} / ${ms(r.writes.p99Ms)}`);
   }
   if (r.serial) row('one write at a time: p50 / p99', `${ms(r.serial.p50Ms)} / ${ms(r.serial.p99Ms)}`, 'p50 <= 2 ms', yes(r.serial.p50Ms <= 2));
-  if (r.batches) row('batches of 1000, 2 in flight', tx(r.batches.txPerSecond), '>= 20,000 tx/s', yes(r.batches.txPerSecond >= 20_000));
+  if (r.batches) {
+    row('batches of 1000, 2 in flight', tx(r.batches.txPerSecond), '>= 20,000 tx/s', yes(r.batches.txPerSecond >= 20_000));
+    const behindS = r.batches.projectorMaxLagEvents / r.batches.txPerSecond;
+    row('  balance projector: most behind during them; caught up after the last', `${r.batches.projectorMaxLagEvents.toLocaleString('en-US')} events (${behindS.toFixed(2)} s of them); ${ms(r.batches.projectorCaughtUpMs)}`, 'lag < 1 s', yes(behindS < 1 && r.batches.projectorCaughtUpMs < 1000));
+  }
   if (r.wallets) {
     const w = r.wallets;
     const big = settings.walletPostings.toLocaleString('en-US');
@@ -442,6 +491,12 @@ function rows(r: Results, settings: Settings): Row[] {
     row(`first statement page of 100, ${big} postings, random (R, E)`, p50(d.statement), '<= 20 ms', yes(d.statement.p50Ms <= 20));
     row(`balance-history, 365 days, ${big} postings`, p50(d.history), '<= 50 ms', yes(d.history.p50Ms <= 50));
     row('feed pages of 1,000', `${Math.round(d.feedEventsPerSecond).toLocaleString('en-US')} events/s`, '>= 50,000 events/s', yes(d.feedEventsPerSecond >= 50_000));
+    row('event stream (SSE): a write\'s answer to its event, p50 / p99', `${ms(d.streamDelivery.p50Ms)} / ${ms(d.streamDelivery.p99Ms)}`, 'p99 <= 50 ms', yes(d.streamDelivery.p99Ms <= 50));
+    const restated = d.restatements.last.p50Ms / d.restatements.first.p50Ms;
+    row(`restatements over 1,000 entries: first batch / last (after ${big} postings)`, `${p50(d.restatements.first)} / ${p50(d.restatements.last)}, ${times(restated)}`, 'the window, not the history', yes(restated <= 1.5));
+  }
+  if (r.rebuild) {
+    row(`npm run rebuild, ${r.rebuild.events.toLocaleString('en-US')} events`, `${Math.round(r.rebuild.eventsPerSecond).toLocaleString('en-US')} events/s`, '>= 20,000 events/s', yes(r.rebuild.eventsPerSecond >= 20_000));
   }
   if (r.peakRssMiB !== undefined) row('API process peak RSS (PostgreSQL, after the write load)', `${r.peakRssMiB.toFixed(0)} MiB`, '<= 300 MiB', yes(r.peakRssMiB <= 300));
   if (r.embedded) {
