@@ -63,7 +63,7 @@ const ALLOWED: Readonly<Record<string, readonly Role[]>> = {
 };
 
 /** Open routes: they answer without a key and are not part of the matrix. */
-const PUBLIC_PATHS: readonly string[] = ['/health', '/openapi.json', '/docs'];
+const PUBLIC_PATHS: readonly string[] = ['/', '/health', '/openapi.json', '/docs'];
 
 const STREAM = `GET ${L}/events/stream`;
 const CLOSING: readonly string[] = [`POST ${L}/accounts/{accountId}/close`, `POST ${L}/periods/close`];
@@ -267,7 +267,7 @@ describeOnEachDatabase('access matrix', (api: TestApi) => {
       expect(served.length).toBe(new Set(served).size);
     });
 
-    it('lets /health, /openapi.json and /docs answer without a key', async () => {
+    it('lets /, /health, /openapi.json and /docs answer without a key', async () => {
       for (const path of PUBLIC_PATHS) {
         const answer = await api.call('GET', path, { key: null });
         expect(answer.status, `${path}: ${answer.text.slice(0, 200)}`).toBe(200);
