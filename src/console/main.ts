@@ -84,6 +84,7 @@ function route(): void {
     else a.removeAttribute('aria-current');
   }
   showTooltip(null);
+  notePrinting();
   if (!session?.ledger) return;
   const s = session;
   const loaders: Record<Screen, () => Promise<void> | void> = {
@@ -100,6 +101,13 @@ function route(): void {
     chain: () => (s.auditor ? verifyChain(s) : undefined),
   };
   guarded(loaders[screen]);
+}
+
+/** The line a printout starts with: which ledger, which key, when (the ledger's timezone is in every time shown). */
+function notePrinting(): void {
+  const who = $('session-note').textContent ?? '';
+  const ledger = session?.ledger ? `ledger ${session.ledger.id} (head position ${session.ledger.head}), ` : '';
+  $('print-note').textContent = session ? `Printed from the auditor console: ${ledger}${who.replace(/ \(.*$/, '')}, at ${new Date().toISOString()}.` : '';
 }
 
 /** Runs a handler counted in body[data-pending]; a failure of the page is said where the user looks. */
@@ -150,6 +158,7 @@ function start(): void {
   });
   on('search-form', 'submit', (s) => search(s, $<HTMLInputElement>('search-text').value.trim()));
   window.addEventListener('hashchange', route);
+  window.addEventListener('beforeprint', notePrinting);
   const saved = sessionStorage.getItem(KEY_STORAGE);
   if (saved) guarded(() => signIn(saved));
 }

@@ -132,7 +132,8 @@ async function availableSeries(session: Session, account: Account, layers: reado
 }
 
 function showLegend(layers: readonly Layer[], shown: readonly Layer[], chosen: Layer | undefined, currency: string): void {
-  $('history-legend').replaceChildren(...shown.map((layer) => {
+  const available = el('li', 'available', ['available balance at R, at the end of each day (week, month): dashed']);
+  $('history-legend').replaceChildren(available, ...shown.map((layer) => {
     const item = el('li', layer === chosen ? 'current' : '', [
       `as known at position ${layer.position} (recorded `, timeNode(layer.recordedAt), `): ends at ${layer.closing} ${currency}${layer === chosen ? ' (chosen R)' : ''}`,
     ]);

@@ -219,7 +219,7 @@ describe.skipIf(!haveChromium)(`the auditor console in Chromium${haveChromium ? 
     const { page, errors } = await openConsole();
     await signInAndPick(page, auditorKey);
     await showAt(page, { position: at.capture, effectiveAsOf: `${Y}-03-12T00:00:00Z` });
-    const layers = page.locator('#history-legend li');
+    const layers = page.locator('#history-legend li[data-position]');
     const correction = seeded.correction;
     const expected = [
       [seeded.deposit.position, '10000.00'], [at.rent, '9000.00'], [correction.reversal.position, '-1000.00'], [correction.replacement.position, '0.00'], [at.capture, '-250.00'],
@@ -304,7 +304,7 @@ describe.skipIf(!haveChromium)(`the auditor console in Chromium${haveChromium ? 
     const { page, errors } = await openConsole();
     await signInAndPick(page, auditorKey, 'bob');
     await showAt(page, { position: seeded.bob3.position, effectiveAsOf: `${Y}-03-31` });
-    expect(await page.locator('#history-legend li').count()).toBe(9);
+    expect(await page.locator('#history-legend li[data-position]').count()).toBe(9);
     const panel = await expectBalanceAsApi(page, `recordedAsOfPosition=${seeded.bob3.position}&effectiveAsOf=${Y}-03-31`, 'bob');
     expect(panel.ledgerBalance).toBe('600.00');
     expect(await page.locator('#history-legend li.current').getAttribute('data-position')).toBe(String(seeded.bob3.position));
@@ -423,6 +423,7 @@ describe.skipIf(!haveChromium)(`the auditor console in Chromium${haveChromium ? 
     await settled(page);
     await page.emulateMedia({ media: 'print' });
     expect(await page.locator('#nav').isVisible()).toBe(false);
+    expect(await text(page, '#print-note')).toMatch(new RegExp(`^Printed from the auditor console: ledger ${ledgerId} \\(head position \\d+\\), Signed in as auditor, at \\d{4}-`));
     expect(await page.locator('#reversals tr').first().isVisible()).toBe(true);
     await shot(page, 'print-reversals');
     // The search asked for a transaction "b", and Chromium reports the 404 it got.
@@ -453,7 +454,7 @@ describe.skipIf(!haveChromium)(`the auditor console in Chromium${haveChromium ? 
     await signInAndPick(page, readerKey);
     await showAt(page, { position: seeded.deposit.position, effectiveAsOf: `${Y}-03-31` });
     await expectBalanceAsApi(page, `recordedAsOfPosition=${seeded.deposit.position}&effectiveAsOf=${Y}-03-31`);
-    expect(await page.locator('#history-legend li').count()).toBe(5);
+    expect(await page.locator('#history-legend li[data-position]').count()).toBe(5);
     await shot(page, 'reader');
     for (const screen of ['reversals', 'restatements', 'rejections', 'chain']) {
       await page.click(`#nav a[href="#${screen}"]`);
