@@ -5,17 +5,17 @@ export interface TreeBuilder {
   build(ledgerId: string, maxBlocks: number): Promise<number>;
 }
 
-/** Leaves per stored block (sql/014): the keeper wakes when a commit completes one. */
-const BLOCK = 16;
+/** The keeper wakes when a commit crosses a multiple of this many events (16 blocks of 16, sql/014): one short build per 256 events. */
+const EVERY = 256;
 /** Blocks built per call: each call is one short statement. */
 const BLOCKS_PER_CALL = 256;
 
 /**
  * Keeps each ledger's Merkle tree (sql/014) built behind its log, off the write path: after a
- * commit that completes a block of 16 events, it extends the ledger's stored tree in the
+ * commit that crosses a multiple of 256 events, it extends the ledger's stored tree in the
  * background, a bounded number of blocks per statement, until it covers the log. Proofs then read
- * stored subtrees only; a proof that finds the tree behind builds a little or hashes the events
- * past it (adapters/db/tree-store.ts). A build that fails (the database gone) is dropped: the next
+ * stored subtrees only; a proof that finds the tree behind (by less than 256 events, or more after
+ * a restart) builds the rest, up to 1024 blocks, or hashes the events past it (adapters/db/tree-store.ts). A build that fails (the database gone) is dropped: the next
  * commit's build, or a read, catches up.
  */
 export class TreeKeeper {
@@ -35,7 +35,7 @@ export class TreeKeeper {
     if (this.closed || events.length === 0) return;
     const first = events[0]!.position;
     const last = events[events.length - 1]!.position;
-    if (Math.floor(last / BLOCK) === Math.floor((first - 1) / BLOCK)) return; // no block completed
+    if (Math.floor(last / EVERY) === Math.floor((first - 1) / EVERY)) return;
     this.queue.add(ledgerId);
     if (!this.running) this.running = this.work().finally(() => (this.running = null));
   }

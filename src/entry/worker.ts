@@ -2,11 +2,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { bootstrapAdminKey } from '../app/api-keys.ts';
 import { GroupCommitter } from '../app/group-commit.ts';
 import { readiness } from '../app/readiness.ts';
+import { signerFromKey, type NoteSigner } from '../app/signed-note.ts';
 import type { LedgerStore } from '../app/ports.ts';
 import type { Database } from '../adapters/db/database.ts';
 import { isDatabaseGone } from '../adapters/db/errors.ts';
 import { createLedgerStore } from '../adapters/db/ledger-store.ts';
 import { openPostgres } from '../adapters/db/postgres.ts';
+import { createTreeStore } from '../adapters/db/tree-store.ts';
 import { createApp } from '../adapters/http/app.ts';
 import type { AppDeps } from '../adapters/http/env.ts';
 import { ProblemError } from '../adapters/http/problem.ts';
@@ -30,7 +32,7 @@ import { WORKER_DOCS_ASSETS } from './worker-docs-assets.ts';
  * against the database applies them before a deploy, and until then the Worker answers 503.
  * test/http/worker.e2e.test.ts checks it against sql/ (on PostgreSQL).
  */
-const SCHEMA_VERSION = 14;
+const SCHEMA_VERSION = 16;
 
 /** A request's connections: Workers allow six at once; the schema check's owner session is the sixth. */
 const CONNECTIONS_PER_REQUEST = 5;
@@ -70,6 +72,9 @@ function createWorker() {
   };
   let isolate: Isolate | undefined;
   let ready = false; // the schema was found current and the bootstrap key made: asked once per isolate
+  // The digest's checkpoints are signed with LEDGER_SIGNING_KEY (WebCrypto Ed25519), read once per isolate.
+  let signer: Promise<NoteSigner> | undefined;
+  let signerReady: NoteSigner | undefined;
 
   function wire(env: WorkerEnv): Isolate {
     const connectionString = env.HYPERDRIVE?.connectionString;
@@ -85,6 +90,13 @@ function createWorker() {
       get committer() {
         return scope().committer;
       },
+      // The Merkle tree of the request's database; no keeper runs in a Worker: proofs build what they need.
+      get tree() {
+        return createTreeStore(scope().database.db);
+      },
+      get signer() {
+        return signerReady;
+      },
       logger: { info: (line) => console.log(JSON.stringify(line)), warn: (line) => console.warn(JSON.stringify(line)), error: (line) => console.error(JSON.stringify(line)) },
       limits: config.limits,
       docsAssets: () => WORKER_DOCS_ASSETS,
@@ -98,6 +110,7 @@ function createWorker() {
         });
       },
     };
+    signer = config.signingKey ? signerFromKey(config.signingKey) : undefined;
     return { config, connectionString, app: createApp(deps) };
   }
 
@@ -105,6 +118,7 @@ function createWorker() {
     async fetch(request: Request, env: WorkerEnv, ctx: WorkerContext): Promise<Response> {
       try {
         isolate ??= wire(env);
+        signerReady ??= await signer;
       } catch (error) {
         console.error(JSON.stringify({ msg: 'the Worker is misconfigured', error: String(error) }));
         return Response.json(

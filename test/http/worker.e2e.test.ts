@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSignerKey, verifierFromKey } from '../../src/app/signed-note.ts';
 import { PRIVATE_DATABASES, type PrivateDatabase } from '../support/private-database.ts';
 import { call, startServer, stopAllServers, type Json, type Server } from '../support/server.ts';
 import { QUIET_WRANGLER_ENV, startWorker, WRANGLER } from '../support/worker.ts';
@@ -76,8 +77,10 @@ describe.skipIf(!url)('the Workers entry under wrangler dev, on PostgreSQL (runs
   let worker: Server;
   let node: Server;
   let newestMigration: Json;
+  let signing: { signerKey: string; verifierKey: string };
 
   beforeAll(async () => {
+    signing = await generateSignerKey('ledger.test');
     privateDatabase = await PRIVATE_DATABASES.find((d) => d.name === 'postgres')!.open();
     const [row] = await privateDatabase.database.asOwner((run) => run('select current_database() as name'));
     const privateUrl = new URL(url!);
@@ -87,7 +90,7 @@ describe.skipIf(!url)('the Workers entry under wrangler dev, on PostgreSQL (runs
     const [deleted] = await privateDatabase.database.asOwner((run) => run(
       'delete from schema_migrations where version = (select max(version) from schema_migrations) returning version, name'));
     newestMigration = deleted!;
-    worker = await startWorker(databaseUrl, { LEDGER_BOOTSTRAP_ADMIN_KEY: key, LEDGER_MAX_BODY_BYTES: '4096', LEDGER_RATE_LIMIT: '0' });
+    worker = await startWorker(databaseUrl, { LEDGER_BOOTSTRAP_ADMIN_KEY: key, LEDGER_MAX_BODY_BYTES: '4096', LEDGER_RATE_LIMIT: '0', LEDGER_SIGNING_KEY: signing.signerKey });
   }, 60_000);
 
   afterAll(async () => {
@@ -178,7 +181,7 @@ describe.skipIf(!url)('the Workers entry under wrangler dev, on PostgreSQL (runs
   });
 
   it('shares the database with the Node entry: each answers alike and sees what the other wrote', async () => {
-    node = await startServer({ DATABASE_URL: databaseUrl, LEDGER_BOOTSTRAP_ADMIN_KEY: key });
+    node = await startServer({ DATABASE_URL: databaseUrl, LEDGER_BOOTSTRAP_ADMIN_KEY: key, LEDGER_SIGNING_KEY: signing.signerKey });
     const pinned = `${L}/accounts/alice/balance?effectiveAsOf=2026-03-02&recordedAsOfPosition=4`;
     expect((await call(node, key, 'GET', pinned)).body).toEqual((await call(worker, key, 'GET', pinned)).body);
     expect((await call(node, key, 'GET', `${L}/events?after=0`)).body).toEqual((await call(worker, key, 'GET', `${L}/events?after=0`)).body);
@@ -187,6 +190,19 @@ describe.skipIf(!url)('the Workers entry under wrangler dev, on PostgreSQL (runs
     const backdated = await call(worker, key, 'GET', `${L}/accounts/alice/balance?effectiveAsOf=2026-02-28`);
     expect(backdated.body).toMatchObject({ ledgerBalance: '250.00', asOf: { position: 5 } });
     expect((await call(worker, key, 'GET', `${L}/accounts/alice/balance?effectiveAsOf=2026-02-28&recordedAsOfPosition=4`)).body.ledgerBalance).toBe('0.00');
+  });
+
+  it('signs the same checkpoint as the Node entry (WebCrypto Ed25519 on workerd), and serves the same proofs', async () => {
+    const fromWorker = (await call(worker, key, 'GET', `${L}/digest`)).body;
+    const fromNode = (await call(node, key, 'GET', `${L}/digest`)).body;
+    expect(fromWorker).toEqual(fromNode);
+    expect(fromWorker).toMatchObject({ treeSize: fromWorker.position, verifierKey: signing.verifierKey });
+    expect(await (await verifierFromKey(signing.verifierKey)).open(fromWorker.checkpoint)).toMatch(/^ledger\.test\/ledgers\/wk\n\d+\n/);
+    for (const path of [`${L}/proofs/inclusion?position=2`, `${L}/proofs/consistency?from=3`]) {
+      const [a, b] = [await call(worker, key, 'GET', path), await call(node, key, 'GET', path)];
+      expect(a.status, path).toBe(200);
+      expect(a.body, path).toEqual(b.body);
+    }
   });
 
   it('streams the feed live (SSE), with events another process writes', async () => {
