@@ -1,7 +1,7 @@
 // The account's history on both timelines, from its statement as the head knows it (no DOM; unit
 // tested under Node). The log only grows and postings never change, so the statement as known at
 // position P is the head's statement cut at P: one read gives every knowledge layer.
-import { fromUnits, scaleOf, toUnits } from './amounts.ts';
+import { Decimal, formatAmount, ZERO } from '../domain/money.ts';
 
 export type Direction = 'debit' | 'credit';
 
@@ -37,17 +37,21 @@ export interface Layer {
 const byEffectiveThenPosition = (a: StatementItem, b: StatementItem) =>
   (a.effectiveAt < b.effectiveAt ? -1 : a.effectiveAt > b.effectiveAt ? 1 : a.position - b.position);
 
-const signed = (item: StatementItem, normalBalance: Direction) => (item.direction === normalBalance ? item.amount : `-${item.amount}`);
+/** An amount on the account's normal side, exact (the domain's Decimal, as the service sums them). */
+const signed = (item: StatementItem, normalBalance: Direction) => (item.direction === normalBalance ? new Decimal(item.amount) : new Decimal(item.amount).negated());
+
+/** The asset's scale: the API gives every amount of a statement with exactly that many fraction digits. */
+const scaleOf = (items: readonly StatementItem[]) => items[0]?.amount.split('.')[1]?.length ?? 0;
 
 function stepsOf(items: readonly StatementItem[], normalBalance: Direction, scale: number): Step[] {
   const steps: Step[] = [];
-  let running = 0n;
+  let running = ZERO;
   let entries: StatementItem[] = [];
   items.forEach((item, i) => {
-    running += toUnits(signed(item, normalBalance), scale);
+    running = running.plus(signed(item, normalBalance));
     entries.push(item);
     if (items[i + 1]?.effectiveAt !== item.effectiveAt) {
-      steps.push({ effectiveAt: item.effectiveAt, balance: fromUnits(running, scale), entries });
+      steps.push({ effectiveAt: item.effectiveAt, balance: formatAmount(running, scale), entries });
       entries = [];
     }
   });
@@ -60,17 +64,17 @@ function stepsOf(items: readonly StatementItem[], normalBalance: Direction, scal
  * asked for (an account with thousands of layers draws a few of them).
  */
 export function layersOf(items: readonly StatementItem[], normalBalance: Direction): Layer[] {
-  const scale = items.length ? scaleOf(items[0]!.amount) : 0;
+  const scale = scaleOf(items);
   const ordered = [...items].sort(byEffectiveThenPosition);
   const byPosition = [...items].sort((a, b) => a.position - b.position);
   const layers: Layer[] = [];
-  let closing = 0n;
+  let closing = ZERO;
   byPosition.forEach((item, i) => {
-    closing += toUnits(signed(item, normalBalance), scale);
+    closing = closing.plus(signed(item, normalBalance));
     if (byPosition[i + 1]?.position === item.position) return;
     let steps: Step[] | undefined;
     layers.push({
-      position: item.position, recordedAt: item.recordedAt, closing: fromUnits(closing, scale),
+      position: item.position, recordedAt: item.recordedAt, closing: formatAmount(closing, scale),
       get steps() {
         return (steps ??= stepsOf(ordered.filter((o) => o.position <= item.position), normalBalance, scale));
       },
@@ -108,7 +112,7 @@ export interface Band {
 }
 
 export function bandsOf(items: readonly StatementItem[], normalBalance: Direction): Band[] {
-  const scale = items.length ? scaleOf(items[0]!.amount) : 0;
+  const scale = scaleOf(items);
   const byTransaction = new Map<string, StatementItem[]>();
   for (const item of items) byTransaction.set(item.transactionId, [...(byTransaction.get(item.transactionId) ?? []), item]);
   const bands: Band[] = [];
@@ -116,9 +120,9 @@ export function bandsOf(items: readonly StatementItem[], normalBalance: Directio
     const first = postings[0]!;
     if (first.reverses !== null && byTransaction.has(first.reverses)) continue; // drawn as the end of its original's band
     const reversal = first.reversedBy === null ? undefined : byTransaction.get(first.reversedBy)?.[0];
-    const total = postings.reduce((sum, p) => sum + toUnits(signed(p, normalBalance), scale), 0n);
+    const total = postings.reduce((sum, p) => sum.plus(signed(p, normalBalance)), ZERO);
     bands.push({
-      transactionId, effectiveAt: first.effectiveAt, position: first.position, amount: fromUnits(total, scale),
+      transactionId, effectiveAt: first.effectiveAt, position: first.position, amount: formatAmount(total, scale),
       reversal: reversal ? { transactionId: reversal.transactionId, position: reversal.position, effectiveAt: reversal.effectiveAt } : null,
     });
   }
