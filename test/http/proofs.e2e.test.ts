@@ -3,6 +3,8 @@ import { createLedgerStore } from '../../src/adapters/db/ledger-store.ts';
 import { createTreeStore } from '../../src/adapters/db/tree-store.ts';
 import { createApp } from '../../src/adapters/http/app.ts';
 import { GroupCommitter } from '../../src/app/group-commit.ts';
+import { TreeKeeper } from '../../src/app/tree-keeper.ts';
+import type { RecordedEvent } from '../../src/domain/events.ts';
 import { eventLeafHash, fromHex, rootOf, toHex, verifyConsistency, verifyInclusion } from '../../src/app/merkle-tree.ts';
 import { consistencyProof, inclusionProof } from '../../src/app/proofs.ts';
 import { generateSignerKey, parseCheckpoint, signerFromKey, verifierFromKey, type NoteSigner } from '../../src/app/signed-note.ts';
@@ -10,7 +12,9 @@ import { describeOnEachDatabase, expectProblem, transfer, type Json } from '../s
 
 // Spec section 12: the Merkle tree over a ledger's events, its inclusion and consistency proofs,
 // and the signed tree head of the digest. Every proof is checked here with RFC 9162's algorithms
-// against a tree built in memory from the feed's event hashes.
+// against a tree built in memory from the feed's event hashes. The tree keeper
+// (src/app/tree-keeper.ts) builds the tree behind the log: after a commit that crosses a multiple
+// of 256 events, up to the last complete block of 16; a failing build is reported, never thrown.
 
 let signer: NoteSigner;
 beforeAll(async () => {
@@ -128,6 +132,36 @@ describeOnEachDatabase('Merkle proofs and signed checkpoints', (api) => {
     expect(parseCheckpoint(text!)).toEqual({ origin: `ledger.test/ledgers/${ledgerId}`, treeSize, rootHash });
     expect(checkpoint).toMatch(new RegExp(`^ledger\\.test/ledgers/${ledgerId}\\n4\\n[A-Za-z0-9+/]{43}=\\n\\n\u2014 ledger\\.test [A-Za-z0-9+/]{91}=\\n$`));
   });
+  const committed = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => ({ position: from + i }) as RecordedEvent);
+
+  it('the tree keeper builds after a commit that crosses 256 events, and not after one that does not', async () => {
+    const ledgerId = await api.seedLedger();
+    for (const count of [250, 50]) {
+      const items = Array.from({ length: count }, (_, i) => transfer(undefined, '2026-03-01T10:00:00Z', 'bank', 'alice', `${i + 1}.00`));
+      expect((await api.call('POST', `/v1/ledgers/${ledgerId}/transactions/batch`, { body: { transactions: items } })).status).toBe(200);
+    }
+    const tree = createTreeStore(api.database.db);
+    const keeper = new TreeKeeper(tree);
+    keeper.committed(ledgerId, committed(5, 254)); // below 256: nothing to do
+    await keeper.idle();
+    expect(await tree.build(ledgerId, 0)).toBe(0); // 0 blocks: answers what is built, builds nothing
+    keeper.committed(ledgerId, committed(255, 304));
+    await keeper.idle();
+    expect(await tree.build(ledgerId, 0)).toBe(304); // every complete block of the 304 events
+    await keeper.close();
+  });
+
+  it('the tree keeper reports a failed build and goes on', async () => {
+    const errors: unknown[] = [];
+    let calls = 0;
+    const keeper = new TreeKeeper({ build: async () => { calls += 1; throw new Error('the database is gone'); } }, (error) => errors.push(error));
+    keeper.committed('a', committed(250, 260));
+    keeper.committed('b', committed(500, 520));
+    await keeper.idle();
+    expect(calls).toBe(2);
+    expect(errors.map(String)).toEqual(['Error: the database is gone', 'Error: the database is gone']);
+  });
+
   it('is in the OpenAPI document', async () => {
     const doc = await api.app.request('/openapi.json');
     const paths = ((await doc.json()) as Json).paths as Json;
