@@ -51,6 +51,7 @@ describe.skipIf(!haveChromium)(`the auditor console in Chromium${haveChromium ? 
     for (const account of [
       { id: 'bank', normalBalance: 'debit', currency: 'USD' }, { id: 'alice', normalBalance: 'credit', currency: 'USD' },
       { id: 'merchant', normalBalance: 'credit', currency: 'USD' }, { id: 'bob', normalBalance: 'credit', currency: 'USD' },
+      { id: 'unused', normalBalance: 'debit', currency: 'USD' },
     ]) await post(`${L}/accounts`, account);
     seeded.deposit = await post(`${L}/transactions`, transfer('dep-1', `${Y}-03-01T10:00:00Z`, 'bank', 'alice', '10000.00'));
     seeded.hold = await post(`${L}/transactions`, { ...transfer('card-1', `${Y}-03-02T09:00:00Z`, 'alice', 'merchant', '300.00'), status: 'pending', expiresAt: `${Y}-03-09T00:00:00Z` });
@@ -309,6 +310,12 @@ describe.skipIf(!haveChromium)(`the auditor console in Chromium${haveChromium ? 
     expect(panel.ledgerBalance).toBe('600.00');
     expect(await page.locator('#history-legend li.current').getAttribute('data-position')).toBe(String(seeded.bob3.position));
     expect(await text(page, '#history-legend li.current')).toContain('ends at 600.00 USD');
+    // An account without postings: empty plots, and a word saying so.
+    await page.selectOption('#account', 'unused');
+    await settled(page);
+    expect(await text(page, '#history-panel [data-status]')).toBe('No postings on this account.');
+    expect(await page.locator('#history-legend li[data-position]').count()).toBe(0);
+    expect(await text(page, '[data-field=ledgerBalance]')).toBe('0.00 USD');
     expect(errors).toEqual([]);
     await page.context().close();
   });
