@@ -84,8 +84,8 @@ export async function showRestatements(session: Session): Promise<void> {
     row.dataset.account = a.accountId;
     return row;
   }));
-  setStatus(panel, `${r.entries.length} entr${r.entries.length === 1 ? 'y' : 'ies'} recorded in (${r.recordedFrom}, ${r.recordedTo}] ` +
-    `(positions ${r.fromPosition} to ${r.toPosition}) effective at or before ${r.effectiveAsOf}.`);
+  setStatus(panel, [`${r.entries.length} entr${r.entries.length === 1 ? 'y' : 'ies'} recorded after `, timeNode(r.recordedFrom), ' and up to ', timeNode(r.recordedTo),
+    ` (positions ${r.fromPosition} to ${r.toPosition}), effective at or before `, timeNode(r.effectiveAsOf), '.']);
 }
 
 interface Rejection {

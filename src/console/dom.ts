@@ -18,11 +18,11 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className = ''
 
 export type StatusKind = '' | 'ok' | 'error';
 
-/** The panel's status line (its [data-status] element). */
-export function setStatus(panel: HTMLElement, text: string, kind: StatusKind = ''): void {
+/** The panel's status line (its [data-status] element): text, or text and times. */
+export function setStatus(panel: HTMLElement, text: string | readonly Child[], kind: StatusKind = ''): void {
   const node = panel.querySelector<HTMLElement>('[data-status]');
   if (!node) return;
-  node.textContent = text;
+  node.replaceChildren(...(typeof text === 'string' ? [text] : el('span', '', text).childNodes));
   node.dataset.kind = kind;
 }
 
