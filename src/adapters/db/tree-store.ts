@@ -33,7 +33,8 @@ interface Wanted {
 /**
  * The Merkle tree's store (sql/014, sql/015, sql/functions/ledger_tree.sql). A subtree of level 4
  * or more is read from `ledger_tree_nodes`, a lower one hashed from the leaf hashes its block
- * keeps: one round trip, and no event read, so that a proof depends on the tree alone. A subtree
+ * keeps (the events only past the last block built): one round trip, and a proof of the built
+ * tree depends on the tree alone, not on the events as they are now. A subtree
  * past the built part (the tree keeper builds behind the log) is built first, a bounded amount;
  * what is still missing is made from the stored subtrees below the built size and the events
  * after it, so a proof never waits for a whole build.
@@ -56,12 +57,13 @@ export function createTreeStore(db: Db, options: TreeStoreOptions = {}): TreeSto
         join events e on e.ledger_id = ${ledgerId} and e.position between r.first and r.last`.execute(db);
     const known = new Map<string, Uint8Array>();
     const put = (level: number, index: number, hash: Uint8Array) => known.set(subtreeKey({ level, index }), hash);
+    // An event at position p is leaf p - 1; a block's leaves are its 16 leaf hashes in order, and
+    // where a block is kept its leaves are the tree's, whatever the events say now.
+    for (const row of rows) if (row.kind === 'event') put(0, Number(row.index) - 1, eventLeafHash(row.hash));
     for (const row of rows) {
       const index = Number(row.index);
       if (row.kind === 'node') put(row.level, index, fromHex(row.hash));
-      // An event at position p is leaf p - 1; a block's leaves are its 16 leaf hashes in order.
-      else if (row.kind === 'event') put(0, index - 1, eventLeafHash(row.hash));
-      else for (let i = 0; i < BLOCK; i++) put(0, index * BLOCK + i, fromHex(row.hash.slice(i * 64, (i + 1) * 64)));
+      else if (row.kind === 'block') for (let i = 0; i < BLOCK; i++) put(0, index * BLOCK + i, fromHex(row.hash.slice(i * 64, (i + 1) * 64)));
     }
     return known;
   }
@@ -74,7 +76,11 @@ export function createTreeStore(db: Db, options: TreeStoreOptions = {}): TreeSto
 
     async subtreeHashes(ledgerId, subtrees) {
       const low = subtrees.filter((s) => s.level < STORED_LEVEL);
-      const known = await read(ledgerId, { nodes: subtrees.filter((s) => s.level >= STORED_LEVEL), blocks: [...new Set(low.map(blockOf))], events: [] });
+      // The lower levels from their blocks, or from the events past the last block built (the tail).
+      const known = await read(ledgerId, {
+        nodes: subtrees.filter((s) => s.level >= STORED_LEVEL), blocks: [...new Set(low.map(blockOf))],
+        events: low.map(leavesOf).map((r) => ({ first: r.start + 1, last: r.end })),
+      });
       const missing = subtrees.filter((s) => completeHash(s, known) === undefined);
       if (missing.length > 0) {
         // Below `built` every aligned subtree of a block or more is stored; past it, the events.
