@@ -195,3 +195,53 @@ begin
        and ledger_hold_active(p.ledger_id, p.transaction_id, p.recorded_at, p.effective_at, p.expires_at, p_position, p_effective_at);
   end loop;
 end $$;
+
+-- One account's six sums at each of several effective times (balance-history, a statement's
+-- opening and closing), as of one position P: what ledger_balance_sums answers at each, with the
+-- tail after the checkpoint read once for all the points (a running sum over effective time,
+-- merged with them) rather than once per point. Rows in the order of p_effective_ats (n from 1).
+create or replace function ledger_balance_series(p_ledger_id text, p_account_id text, p_position bigint, p_effective_ats timestamptz[], p_tail_max integer)
+returns table (n bigint, posted_debits numeric, posted_credits numeric, pending_debits numeric, pending_credits numeric,
+               scheduled_debits numeric, scheduled_credits numeric)
+language plpgsql volatile as $$
+declare
+  checkpoint bigint := ledger_checkpoint_for(p_ledger_id, p_account_id, p_position, p_tail_max);
+begin
+  return query
+  with points as (
+    select e.t, e.n from unnest(p_effective_ats) with ordinality as e(t, n)
+  ), merged as (
+    -- A posting effective at a point's instant counts at that point: postings sort first (kind 0).
+    select p.effective_at as t, 0 as kind, null::bigint as n,
+           case when p.direction = 'debit' then p.amount else 0 end as debits,
+           case when p.direction = 'credit' then p.amount else 0 end as credits
+      from postings p
+     where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status = 'posted'
+       and p.position > checkpoint and p.position <= p_position
+    union all
+    select points.t, 1, points.n, 0, 0 from points
+  ), tail as (
+    select m.n, m.kind, sum(m.debits) over by_time as debits, sum(m.credits) over by_time as credits
+      from merged m
+    window by_time as (order by m.t, m.kind rows unbounded preceding)
+  )
+  select points.n, at_checkpoint.debits + tail.debits, at_checkpoint.credits + tail.credits,
+         pending.debits, pending.credits, scheduled.debits, scheduled.credits
+    from points
+    join tail on tail.kind = 1 and tail.n = points.n
+    -- The checkpoint's row and the short side of the point's day (no tail: it ends at the checkpoint).
+    cross join lateral ledger_posted_sums(p_ledger_id, p_account_id, checkpoint, checkpoint, points.t) as at_checkpoint
+    cross join lateral (
+      select coalesce(sum(p.amount) filter (where p.direction = 'debit'), 0) as debits,
+             coalesce(sum(p.amount) filter (where p.direction = 'credit'), 0) as credits
+        from postings p
+       where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status = 'posted' and p.effective_at > p.recorded_at
+         and p.effective_at > points.t and p.recorded_at <= points.t and p.position <= p_position) as scheduled
+    cross join lateral (
+      select coalesce(sum(p.amount) filter (where p.direction = 'debit'), 0) as debits,
+             coalesce(sum(p.amount) filter (where p.direction = 'credit'), 0) as credits
+        from postings p
+       where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status = 'pending' and p.position <= p_position
+         and ledger_hold_active(p.ledger_id, p.transaction_id, p.recorded_at, p.effective_at, p.expires_at, p_position, points.t)) as pending
+   order by points.n;
+end $$;

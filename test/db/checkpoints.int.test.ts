@@ -84,7 +84,7 @@ describe.each(DATABASES)('balance checkpoints on $name', ({ open }) => {
     }
   });
 
-  it('read either side of an effective day: from its start before noon (UTC), back from its end after', { timeout: 120_000 }, async () => {
+  it('read either side of an effective day: from its start before noon (UTC), back from its end after; and so does the balance history', { timeout: 120_000 }, async () => {
     const database = await open();
     try {
       const api = await testApi(database, { checkpointEvery: 1 });
@@ -106,6 +106,15 @@ describe.each(DATABASES)('balance checkpoints on $name', ({ open }) => {
           const answer = await api.call('GET', `/v1/ledgers/${ledgerId}/accounts/alice/balance?recordedAsOfPosition=${position}&effectiveAsOf=${encodeURIComponent(effectiveAt)}`);
           const plain = (await PLAIN_SUMS(ledgerId, 'alice', position, effectiveAt).execute(database.db)).rows[0]!;
           expect(answer.body.posted.credits, `alice at ${position}, ${effectiveAt}`).toBe(Number(plain.postedCredits!).toFixed(2));
+        }
+      }
+      // The daily balance history (all its points read through one checkpoint and one pass over the tail) agrees too.
+      for (const position of [head - 2, head]) {
+        const history = await api.call('GET', `/v1/ledgers/${ledgerId}/accounts/alice/balance-history?interval=day&effectiveFrom=2026-02-27&effectiveTo=2026-03-03&recordedAsOfPosition=${position}`);
+        expect(history.status, history.text).toBe(200);
+        for (const item of history.body.items as Json[]) {
+          const plain = (await PLAIN_SUMS(ledgerId, 'alice', position, item.effectiveAt as string).execute(database.db)).rows[0]!;
+          expect(item.ledgerBalance, `alice's history at ${position}, ${item.effectiveAt as string}`).toBe(Number(plain.postedCredits!).toFixed(2));
         }
       }
       const built = await sql<{ n: string }>`select count(distinct position)::text as n from balance_checkpoints where ledger_id = ${ledgerId} and account_id = 'alice'`.execute(database.db);

@@ -4,7 +4,7 @@ import { createLedgerStore } from '../../src/adapters/db/ledger-store.ts';
 import { balanceOf, foldBalanceParts, postingFacts, type PostingFact } from '../../src/domain/balance.ts';
 import type { NormalBalance } from '../../src/domain/events.ts';
 import { formatAmount } from '../../src/domain/money.ts';
-import { dateOf, formatInstant, type Instant } from '../../src/domain/time.ts';
+import { dateOf, formatInstant, parseTimestamp, type Instant } from '../../src/domain/time.ts';
 import { describeOnEachDatabase, type Json, type TestApi } from '../support/http.ts';
 
 // Spec sections 2 to 4 as properties over random histories: backdated and future-dated entries,
@@ -169,6 +169,17 @@ async function holdOverHistories(api: TestApi, runs: number, projector?: { proje
         expect(answer, `${account.id} at ${query}`).toMatchObject(expectedBalance(facts, account, position, effectiveAsOf));
       }
       for (const total of trial.body.totals as Json[]) expect(total.debits, `trial balance ${total.currency}`).toBe(total.credits);
+      // A week of daily balance history around E, at the same R: each day's end as the fold answers it.
+      const historyAccount = ACCOUNTS[n % ACCOUNTS.length]!;
+      const days = `effectiveFrom=${dateOf(effectiveAsOf - 3n * DAY_MICROS, 'UTC')}&effectiveTo=${dateOf(effectiveAsOf + 3n * DAY_MICROS, 'UTC')}`;
+      const history = await api.call('GET', `/v1/ledgers/${ledgerId}/accounts/${historyAccount.id}/balance-history?interval=day&${days}&recordedAsOfPosition=${position}`);
+      expect(history.status, history.text).toBe(200);
+      expect(history.body.items).toHaveLength(7);
+      for (const item of history.body.items as Json[]) {
+        const expected = expectedBalance(facts, historyAccount, position, parseTimestamp(item.effectiveAt as string)!);
+        expect({ ledgerBalance: item.ledgerBalance, availableBalance: item.availableBalance }, `${historyAccount.id}'s history at ${item.effectiveAt as string}, ${query}`)
+          .toEqual({ ledgerBalance: expected.ledgerBalance, availableBalance: expected.availableBalance });
+      }
       // A reversal nets its original to zero from its effective time on: the answer equals the fold without both.
       for (const reversal of events.filter((e) => e.position <= position && e.event.type === 'TransactionRecorded' && e.event.data.reverses)) {
         const data = reversal.event.type === 'TransactionRecorded' ? reversal.event.data : undefined;

@@ -363,10 +363,9 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
     async balanceSeries(ledgerId, accountId, position, effectiveInstants) {
       const { rows } = await sql<SumsRow>`
         select ${SUMS_COLUMNS}
-        from unnest(array(select jsonb_array_elements_text(${JSON.stringify(effectiveInstants.map(toTimestamp))}::text::jsonb)::timestamptz))
-               with ordinality as e(t, n)
-        cross join lateral ledger_balance_sums(${ledgerId}, array[${accountId}::text], ${position}, e.t, ${buildOnReadEvery})
-        order by e.n`.execute(db);
+        from ledger_balance_series(${ledgerId}, ${accountId}, ${position},
+               array(select jsonb_array_elements_text(${JSON.stringify(effectiveInstants.map(toTimestamp))}::text::jsonb)::timestamptz), ${buildOnReadEvery})
+        order by n`.execute(db);
       return rows.map(toSums);
     },
 
