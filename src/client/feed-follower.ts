@@ -1,6 +1,7 @@
 import { CHAIN_START, checkChain, type ChainCursor } from '../app/hash-chain.ts';
 import { eventFromFeed } from '../app/feed-json.ts';
 import type { FeedEvent, LedgerClient } from './ledger-client.ts';
+import type { ProofVerifier } from './proof-verifier.ts';
 
 // Follows a ledger's feed from a checkpoint: pages of "the next N after X", each event checked
 // against the hash chain before the handler sees it, and the checkpoint saved after the handler
@@ -48,6 +49,11 @@ export interface FollowOptions {
   /** Return once caught up with the head instead of waiting for more. */
   readonly untilCaughtUp?: boolean;
   readonly signal?: AbortSignal;
+  /**
+   * With it, each page is proven before it is handled: its last event is in the tree of a signed
+   * checkpoint (which extends the ones before), so with the chain the whole page is (ProofFailed if not).
+   */
+  readonly proofs?: ProofVerifier;
 }
 
 /** Follows the feed until `signal` aborts (or it is caught up, with `untilCaughtUp`); answers the checkpoint. */
@@ -59,6 +65,7 @@ export async function followFeed(options: FollowOptions): Promise<ChainCursor> {
     if (events.length > 0) {
       const checked = checkChain(cursor, events.map((e) => eventFromFeed({ ...e })));
       if (checked.firstBadPosition !== null) throw new FeedChainBroken(ledgerId, checked.firstBadPosition);
+      await options.proofs?.proveEvent(checked.cursor);
       await options.handle(events);
       cursor = checked.cursor;
       await checkpoints.save(cursor);

@@ -1,5 +1,6 @@
 import type { z } from '@hono/zod-openapi';
 import type * as api from '../adapters/http/schemas.ts';
+import type { ConsistencyProof, InclusionProof } from '../app/proofs.ts';
 
 // A typed client for integrators: the shapes are the server's own zod schemas, so a field the
 // server renames fails to compile here. Every write carries an Idempotency-Key (given, or made
@@ -159,5 +160,12 @@ export function ledgerClient(options: LedgerClientOptions) {
     /** The feed: the events after `after`, at most `limit`, and the head. */
     events: (ledgerId: string, after: number, limit = 1000) =>
       read<{ events: FeedEvent[]; head: number }>(`${ledger(ledgerId)}/events${queryString({ after, limit })}`),
+    /** The head of the chain, and of the Merkle tree with its signed checkpoint when the service signs (spec section 12). */
+    digest: (ledgerId: string) =>
+      read<{ position: number; hash: string; treeSize?: number; rootHash?: string; checkpoint?: string; verifierKey?: string }>(`${ledger(ledgerId)}/digest`),
+    inclusionProof: (ledgerId: string, position: number, treeSize?: number) =>
+      read<InclusionProof>(`${ledger(ledgerId)}/proofs/inclusion${queryString({ position, treeSize })}`),
+    consistencyProof: (ledgerId: string, from: number, to?: number) =>
+      read<ConsistencyProof>(`${ledger(ledgerId)}/proofs/consistency${queryString({ from, to })}`),
   };
 }
