@@ -17,17 +17,12 @@ export const KeyId = z.string().regex(/^key_[A-Za-z0-9_-]{1,60}$/, 'a key id');
 
 export const AssetCode = z.string().regex(ASSET_CODE_PATTERN, 'an ISO 4217 code or a custom asset code').openapi({ example: 'USD' });
 
-/** What zod says of a value of the wrong type: what the field takes, and that a missing one is required. */
-const expected = (what: string) => ({ error: (issue: { input?: unknown }) => (issue.input === undefined ? `required: ${what}` : what) });
+/** What zod says of a value of the wrong type: that a missing one is required, else what the field takes (`ofNumber` to a JSON number). */
+const expected = (what: string, ofNumber = what) => ({
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? `required: ${what}` : typeof issue.input === 'number' ? ofNumber : what),
+});
 
-const AMOUNT_EXAMPLE = 'a decimal string such as "10.50"';
-
-export const Amount = z.string({
-  error: (issue) => {
-    if (issue.input === undefined) return `required: ${AMOUNT_EXAMPLE}`;
-    return typeof issue.input === 'number' ? 'amounts are decimal strings such as "10.50", not JSON numbers, so that nothing is ever rounded' : AMOUNT_EXAMPLE;
-  },
-})
+export const Amount = z.string(expected('a decimal string such as "10.50"', 'amounts are decimal strings such as "10.50", not JSON numbers, so that nothing is ever rounded'))
   .regex(AMOUNT_PATTERN, 'a decimal string such as "10.50": no sign, exponent or separators')
   .refine((s) => /[1-9]/.test(s), 'must be greater than zero')
   .openapi({ example: '10.50' });
