@@ -138,3 +138,21 @@ export class Projector {
     });
   }
 }
+
+/**
+ * Catches the given ledgers up now, a step at a time, where no projector runs in the background:
+ * a Worker, after the answer of a request that committed to them. A ledger another session is
+ * projecting is left to it; a step that fails is left to the ledger's next commit.
+ */
+export async function projectNow(store: ProjectorStore, ledgerIds: Iterable<string>, onError: (error: unknown) => void, stepEvents = DEFAULT_PROJECTOR_STEP_EVENTS): Promise<void> {
+  for (const ledgerId of ledgerIds) {
+    try {
+      for (let before = -1, reached = await store.project(ledgerId, stepEvents); reached !== null && reached !== before;) {
+        before = reached;
+        reached = await store.project(ledgerId, stepEvents);
+      }
+    } catch (error) {
+      onError(error);
+    }
+  }
+}

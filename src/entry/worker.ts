@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { bootstrapAdminKey } from '../app/api-keys.ts';
 import { GroupCommitter } from '../app/group-commit.ts';
+import { projectNow } from '../app/projector.ts';
 import { readiness } from '../app/readiness.ts';
 import { signerFromKey, type NoteSigner } from '../app/signed-note.ts';
 import type { LedgerStore } from '../app/ports.ts';
@@ -129,17 +130,21 @@ function createWorker() {
       const { config, connectionString, app } = isolate;
       const database = await openPostgres(connectionString, { poolSize: CONNECTIONS_PER_REQUEST, statementTimeoutMs: config.statementTimeoutMs });
       let sent: Promise<void> = Promise.resolve();
+      // Reads never build balance checkpoints: the ledgers a request commits to are projected after its answer.
+      const store = createLedgerStore(database.db, { checkpointsBuiltBy: 'projector' });
+      const committed = new Set<string>();
       try {
-        const store = createLedgerStore(database.db);
         const unready = ready ? undefined : await whyUnready(database, store, config);
         ready = unready === undefined;
-        const answer = untilSent(sentAsEncoded(await scopes.run({ database, store, committer: new GroupCommitter(store, { isUnavailable: isDatabaseGone }), unready }, () => app.fetch(request))));
+        const answer = untilSent(sentAsEncoded(await scopes.run({ database, store, committer: new GroupCommitter(store, { isUnavailable: isDatabaseGone, onCommitted: (ledgerId) => committed.add(ledgerId) }), unready }, () => app.fetch(request))));
         sent = answer.sent;
         return answer.response;
       } finally {
         // Hyperdrive drops the client when the request ends anyway; closing it here frees the
         // connection as soon as the body is out, in local dev too.
-        ctx.waitUntil(sent.then(() => database.close()));
+        ctx.waitUntil(sent
+          .then(() => projectNow(store, committed, (error) => console.warn(JSON.stringify({ msg: 'a projector step failed', error: String(error) }))))
+          .finally(() => database.close()));
       }
     },
   };

@@ -160,6 +160,12 @@ describe.skipIf(!url)('the Workers entry under wrangler dev, on PostgreSQL (runs
     expect((await call(worker, key, 'GET', `${L}/accounts/alice/balance?effectiveAsOf=2026-02-28`)).body.ledgerBalance).toBe('0.00');
     expect((await call(worker, key, 'GET', `${L}/accounts/alice/balance?effectiveAsOf=2026-03-02&recordedAsOfPosition=3`)).body.ledgerBalance).toBe('0.00');
 
+    // No projector runs in a Worker: a request that commits projects its ledger after its answer.
+    const projected = async () => Number((await privateDatabase.database.asOwner((run) => run(
+      "select coalesce(max(position), 0) as position from projector_progress where ledger_id = 'wk'")))[0]!.position);
+    for (const started = Date.now(); (await projected()) < 4 && Date.now() - started < 10_000;) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await projected()).toBe(4);
+
     const feed = await call(worker, key, 'GET', `${L}/events?after=0`);
     expect(feed.body.head).toBe(4);
     expect(feed.body.events.map((e: Json) => [e.position, e.type])).toEqual([[1, 'LedgerCreated'], [2, 'AccountOpened'], [3, 'AccountOpened'], [4, 'TransactionRecorded']]);
