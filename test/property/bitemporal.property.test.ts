@@ -169,6 +169,17 @@ async function holdOverHistories(api: TestApi, runs: number, projector?: { proje
         expect(answer, `${account.id} at ${query}`).toMatchObject(expectedBalance(facts, account, position, effectiveAsOf));
       }
       for (const total of trial.body.totals as Json[]) expect(total.debits, `trial balance ${total.currency}`).toBe(total.credits);
+      // One account's balance, and its statement's opening and closing balances over the day before E.
+      const one = await api.call('GET', `/v1/ledgers/${ledgerId}/accounts/${ACCOUNTS[n % ACCOUNTS.length]!.id}/balance?${query}`);
+      expect(one.status, one.text).toBe(200);
+      expect(one.body, `one balance at ${query}`).toMatchObject(expectedBalance(facts, ACCOUNTS[n % ACCOUNTS.length]!, position, effectiveAsOf));
+      const window = `effectiveFrom=${encodeURIComponent(formatInstant(effectiveAsOf - DAY_MICROS + 1n))}&effectiveTo=${encodeURIComponent(formatInstant(effectiveAsOf))}`;
+      const statement = await api.call('GET', `/v1/ledgers/${ledgerId}/accounts/${ACCOUNTS[n % ACCOUNTS.length]!.id}/entries?${window}&recordedAsOfPosition=${position}`);
+      expect(statement.status, statement.text).toBe(200);
+      expect([statement.body.openingBalance, statement.body.closingBalance], `statement at ${query}`).toEqual([
+        expectedBalance(facts, ACCOUNTS[n % ACCOUNTS.length]!, position, effectiveAsOf - DAY_MICROS).ledgerBalance,
+        expectedBalance(facts, ACCOUNTS[n % ACCOUNTS.length]!, position, effectiveAsOf).ledgerBalance,
+      ]);
       // A week of daily balance history around E, at the same R: each day's end as the fold answers it.
       const historyAccount = ACCOUNTS[n % ACCOUNTS.length]!;
       const days = `effectiveFrom=${dateOf(effectiveAsOf - 3n * DAY_MICROS, 'UTC')}&effectiveTo=${dateOf(effectiveAsOf + 3n * DAY_MICROS, 'UTC')}`;
