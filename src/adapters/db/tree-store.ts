@@ -35,6 +35,8 @@ interface Wanted {
   readonly nodes: readonly Subtree[];
   readonly blocks: readonly number[];
   readonly events: readonly { first: number; last: number }[];
+  /** Only the events past the last block built (whose leaves the block gives). */
+  readonly pastBuiltOnly: boolean;
 }
 
 /**
@@ -61,7 +63,10 @@ export function createTreeStore(db: Db, options: TreeStoreOptions = {}): TreeSto
       union all
       select 'event', 0, e.position::text, e.hash
         from jsonb_array_elements_text(${JSON.stringify(positionsOf(wanted.events))}::text::jsonb) as p(position)
-        join events e on e.ledger_id = ${ledgerId} and e.position = p.position::bigint`.execute(db);
+        join events e on e.ledger_id = ${ledgerId} and e.position = p.position::bigint
+       where not ${wanted.pastBuiltOnly}::boolean or p.position::bigint > 16 * coalesce((
+               select b.index + 1 from ledger_tree_nodes b where b.ledger_id = ${ledgerId} and b.level = 4 and b.leaves is not null
+                order by b.index desc limit 1), 0)`.execute(db);
     const known = new Map<string, Uint8Array>();
     const put = (level: number, index: number, hash: Uint8Array) => known.set(subtreeKey({ level, index }), hash);
     // An event at position p is leaf p - 1; a block's leaves are its 16 leaf hashes in order, and
@@ -86,7 +91,7 @@ export function createTreeStore(db: Db, options: TreeStoreOptions = {}): TreeSto
       // The lower levels from their blocks, or from the events past the last block built (the tail).
       const known = await read(ledgerId, {
         nodes: subtrees.filter((s) => s.level >= STORED_LEVEL), blocks: [...new Set(low.map(blockOf))],
-        events: low.map(leavesOf).map((r) => ({ first: r.start + 1, last: r.end })),
+        events: low.map(leavesOf).map((r) => ({ first: r.start + 1, last: r.end })), pastBuiltOnly: true,
       });
       const missing = subtrees.filter((s) => completeHash(s, known) === undefined);
       if (missing.length > 0) {
@@ -98,11 +103,12 @@ export function createTreeStore(db: Db, options: TreeStoreOptions = {}): TreeSto
           blocks: below.filter((s) => s.level < STORED_LEVEL).map(blockOf),
           events: missing.map(leavesOf).map((r) => (r.end > built || r.start >= built ? { first: Math.max(r.start, built) + 1, last: r.end } : null))
             .filter((r) => r !== null),
+          pastBuiltOnly: false,
         });
         for (const [key, hash] of more) known.set(key, hash);
         // A block kept without its leaves (built before sql/015): its events.
         const still = missing.filter((s) => completeHash(s, known) === undefined).map(leavesOf);
-        if (still.length > 0) for (const [key, hash] of await read(ledgerId, { nodes: [], blocks: [], events: still.map((r) => ({ first: r.start + 1, last: r.end })) })) known.set(key, hash);
+        if (still.length > 0) for (const [key, hash] of await read(ledgerId, { nodes: [], blocks: [], events: still.map((r) => ({ first: r.start + 1, last: r.end })), pastBuiltOnly: false })) known.set(key, hash);
       }
       return new Map(subtrees.map((s) => [subtreeKey(s), completeHash(s, known) ?? missingLeaf(s, known)]));
     },
