@@ -38,9 +38,19 @@ begin
     return projected;
   end if;
   if p_every > 0 then
+    -- Of the accounts the events post to, those whose tail after their latest checkpoint is now
+    -- longer than p_every (most accounts of a ledger never have one): in one statement.
     for account in
-      select distinct p.account_id from postings p
-       where p.ledger_id = p_ledger_id and p.position > projected and p.position <= upto and p.status = 'posted'
+      select touched.account_id
+        from (select distinct p.account_id from postings p
+               where p.ledger_id = p_ledger_id and p.position > projected and p.position <= upto and p.status = 'posted') touched
+       where exists (
+         select 1 from postings p
+          where p.ledger_id = p_ledger_id and p.account_id = touched.account_id and p.status = 'posted' and p.position <= upto
+            and p.position > coalesce((select b.position from balance_checkpoints b
+                                        where b.ledger_id = p_ledger_id and b.account_id = touched.account_id
+                                        order by b.position desc limit 1), 0)
+          order by p.position offset p_every)
     loop
       -- ledger_checkpoint_for builds at most 100 a call: again until it answers the same.
       previous := -1;
