@@ -1,3 +1,4 @@
+import type { AccountType } from '../domain/account-type.ts';
 import type { Asset } from '../domain/assets.ts';
 import type { Command } from '../domain/commands.ts';
 import type { Rejection } from '../domain/rejection.ts';
@@ -152,6 +153,12 @@ export interface Page<T> {
   readonly nextCursor: string | null;
 }
 
+/** Which accounts a list gives: ids under `prefix`, of `type`. */
+export interface AccountFilter {
+  readonly prefix?: string | undefined;
+  readonly type?: AccountType | undefined;
+}
+
 export interface TransactionFilter {
   readonly accountId?: string | undefined;
   readonly effectiveFrom?: Instant | undefined;
@@ -202,7 +209,7 @@ export interface LedgerStore {
   positionInfo(ledgerId: string, position: number): Promise<{ recordedAt: Instant | null; now: Instant }>;
   ledger(ledgerId: string, position?: number): Promise<LedgerInfo | null>;
   account(ledgerId: string, accountId: string, position: number): Promise<AccountRow | null>;
-  accounts(ledgerId: string, position: number, prefix: string | undefined, after: string | undefined, limit: number): Promise<AccountRow[]>;
+  accounts(ledgerId: string, position: number, filter: AccountFilter, after: string | undefined, limit: number): Promise<AccountRow[]>;
   transaction(ledgerId: string, transactionId: string, position: number): Promise<TransactionRow | null>;
   transactions(ledgerId: string, position: number, filter: TransactionFilter, afterPosition: number, limit: number): Promise<TransactionRow[]>;
   /** One account's sums at each of several effective times, in that order. */

@@ -1,3 +1,4 @@
+import type { AccountType } from './account-type.ts';
 import type { Direction, NormalBalance } from './events.ts';
 import type { Instant, PlainDate } from './time.ts';
 
@@ -33,6 +34,8 @@ export type Command =
       readonly currency: string;
       readonly noOverdraft: boolean;
       readonly metadata: Readonly<Record<string, unknown>>;
+      /** The account's `type` (named apart from the command's own `type`). */
+      readonly accountType?: AccountType | undefined;
     }
   | { readonly type: 'CloseAccount'; readonly accountId: string }
   | { readonly type: 'RecordTransaction'; readonly transaction: TransactionInput }

@@ -1,3 +1,4 @@
+import { checkTypeAgrees } from './account-type.ts';
 import { isoCurrency, type Asset } from './assets.ts';
 import type { Command, EffectiveInput, TransactionInput } from './commands.ts';
 import { assertNever, type LedgerEvent, type Posting } from './events.ts';
@@ -100,8 +101,10 @@ function decideCommand(command: Command, state: LedgerState, context: DecisionCo
           { path: 'currency', message: `unknown asset ${command.currency}: not an ISO 4217 currency nor an asset of this ledger` },
         ]);
       }
-      const { type: _type, ...data } = command;
-      return [{ type: 'AccountOpened', data }];
+      const { type: _type, accountType, ...data } = command;
+      const disagreement = checkTypeAgrees(accountType, command.normalBalance);
+      if (disagreement) return disagreement;
+      return [{ type: 'AccountOpened', data: accountType === undefined ? data : { ...data, type: accountType } }];
     }
     case 'CloseAccount': {
       const account = state.accounts.get(command.accountId);

@@ -1,3 +1,4 @@
+import type { AccountType } from './account-type.ts';
 import type { Instant } from './time.ts';
 
 /**
@@ -42,6 +43,8 @@ export type LedgerEvent =
         readonly currency: string;
         readonly noOverdraft: boolean;
         readonly metadata: Readonly<Record<string, unknown>>;
+        /** Absent when the client gave none: such events hash and replay exactly as before types existed. */
+        readonly type?: AccountType;
       };
     }
   | { readonly type: 'AccountClosed'; readonly data: { readonly accountId: string } }

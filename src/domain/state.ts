@@ -1,3 +1,4 @@
+import type { AccountType } from './account-type.ts';
 import type { Asset } from './assets.ts';
 import type { LedgerEvent, NormalBalance, Posting, TransactionData } from './events.ts';
 import { assertNever } from './events.ts';
@@ -11,6 +12,8 @@ export interface AccountState {
   readonly currency: string;
   readonly noOverdraft: boolean;
   readonly metadata: Readonly<Record<string, unknown>>;
+  /** Absent or null: an account opened without a type. */
+  readonly type?: AccountType | null | undefined;
   readonly closed: boolean;
 }
 

@@ -44,7 +44,7 @@ describeOnEachDatabase('accounts and transactions', (api) => {
       const opened = await openAccount(ledgerId, { id: 'assets:bank:checking', normalBalance: 'debit', currency: 'USD' });
       expect(opened).toEqual({
         id: 'assets:bank:checking', name: 'assets:bank:checking', normalBalance: 'debit', currency: 'USD', noOverdraft: false,
-        metadata: {}, status: 'open', position: 2, recordedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
+        metadata: {}, type: null, status: 'open', position: 2, recordedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
       });
       const read = await api.call('GET', `/v1/ledgers/${ledgerId}/accounts/assets:bank:checking`);
       expect(read.status).toBe(200);

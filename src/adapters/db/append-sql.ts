@@ -8,7 +8,7 @@ const COLUMNS = {
   events: 'ledger_id text, position bigint, type text, recorded_at timestamptz, actor text, request_id text, data jsonb, prev_hash text, hash text',
   ledgers: 'ledger_id text, name text, timezone text, recorded_at timestamptz',
   assets: 'ledger_id text, code text, scale integer, position bigint',
-  accounts: 'ledger_id text, account_id text, name text, normal_balance text, currency text, no_overdraft boolean, metadata jsonb, position bigint, recorded_at timestamptz',
+  accounts: 'ledger_id text, account_id text, name text, normal_balance text, currency text, no_overdraft boolean, metadata jsonb, type text, position bigint, recorded_at timestamptz',
   account_closures: 'ledger_id text, account_id text, position bigint, recorded_at timestamptz',
   transactions: 'ledger_id text, transaction_id text, position bigint, status text, effective_at timestamptz, recorded_at timestamptz, reverses text, corrects text, data jsonb',
   postings: 'ledger_id text, position bigint, seq integer, transaction_id text, account_id text, direction text, amount numeric, currency text, status text, effective_at timestamptz, recorded_at timestamptz, expires_at timestamptz',

@@ -139,7 +139,7 @@ function accountRows(db: Db | Trx, ledgerId: string, position: number) {
     .leftJoin('account_closures as c', (join) =>
       join.onRef('c.ledger_id', '=', 'a.ledger_id').onRef('c.account_id', '=', 'a.account_id').on('c.position', '<=', position),
     )
-    .select(['a.account_id', 'a.name', 'a.normal_balance', 'a.currency', 'a.no_overdraft', 'a.metadata', 'a.position', 'a.recorded_at', 'c.position as closed_position'])
+    .select(['a.account_id', 'a.name', 'a.normal_balance', 'a.currency', 'a.no_overdraft', 'a.metadata', 'a.type', 'a.position', 'a.recorded_at', 'c.position as closed_position'])
     .where('a.ledger_id', '=', ledgerId)
     .where('a.position', '<=', position);
 }
@@ -149,7 +149,7 @@ type AccountSelection = Awaited<ReturnType<ReturnType<typeof accountRows>['execu
 function toAccountRow(a: AccountSelection): AccountRow {
   return {
     accountId: a.account_id, name: a.name, normalBalance: a.normal_balance, currency: a.currency, noOverdraft: a.no_overdraft,
-    metadata: a.metadata as Record<string, unknown>, closed: a.closed_position !== null,
+    metadata: a.metadata as Record<string, unknown>, type: a.type, closed: a.closed_position !== null,
     position: Number(a.position), recordedAt: toInstant(a.recorded_at),
   };
 }
@@ -287,8 +287,9 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
       return row ? toAccountRow(row) : null;
     },
 
-    async accounts(ledgerId, position, prefix, after, limit) {
+    async accounts(ledgerId, position, { prefix, type }, after, limit) {
       let query = accountRows(db, ledgerId, position).orderBy('a.account_id').limit(limit);
+      if (type !== undefined) query = query.where('a.type', '=', type);
       if (prefix) query = query.where('a.account_id', '>=', prefix).where('a.account_id', '<', `${prefix}\u{10FFFF}`);
       if (after !== undefined) query = query.where('a.account_id', '>', after);
       return (await query.execute()).map(toAccountRow);

@@ -38,7 +38,7 @@ export function project(rows: ProjectionRows, recorded: RecordedEvent): Projecti
       const d = event.data;
       push('accounts', {
         account_id: d.accountId, name: d.name, normal_balance: d.normalBalance, currency: d.currency,
-        no_overdraft: d.noOverdraft, metadata: d.metadata, position, recorded_at: recordedAt,
+        no_overdraft: d.noOverdraft, metadata: d.metadata, type: d.type ?? null, position, recorded_at: recordedAt,
       });
       break;
     }

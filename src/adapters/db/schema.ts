@@ -1,4 +1,5 @@
 import type { ColumnType, RawBuilder } from 'kysely';
+import type { AccountType } from '../../domain/account-type.ts';
 
 /**
  * The tables as Kysely sees them. Drivers are set to hand back timestamptz, numeric and bigint
@@ -16,7 +17,7 @@ export interface EventsTable {
 export interface AssetsTable { ledger_id: string; code: string; scale: number; position: BigintText }
 export interface AccountsTable {
   ledger_id: string; account_id: string; name: string; normal_balance: 'debit' | 'credit'; currency: string;
-  no_overdraft: boolean; metadata: Json; position: BigintText; recorded_at: Timestamp;
+  no_overdraft: boolean; metadata: Json; type: AccountType | null; position: BigintText; recorded_at: Timestamp;
 }
 export interface AccountClosuresTable { ledger_id: string; account_id: string; position: BigintText; recorded_at: Timestamp }
 export interface TransactionsTable {

@@ -39,7 +39,7 @@ export function presentDeclaredAsset(event: RecordedEvent) {
 export function presentAccount(account: Omit<AccountRow, 'position' | 'recordedAt'>, position: number, recordedAt: Instant) {
   return {
     id: account.accountId, name: account.name, normalBalance: account.normalBalance, currency: account.currency,
-    noOverdraft: account.noOverdraft, metadata: account.metadata, status: account.closed ? ('closed' as const) : ('open' as const),
+    noOverdraft: account.noOverdraft, metadata: account.metadata, type: account.type ?? null, status: account.closed ? ('closed' as const) : ('open' as const),
     position, recordedAt: formatInstant(recordedAt),
   };
 }

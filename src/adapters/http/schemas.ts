@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { ACCOUNT_TYPES } from '../../domain/account-type.ts';
 import { ASSET_CODE_PATTERN, MAX_ASSET_SCALE } from '../../domain/assets.ts';
 import { AMOUNT_PATTERN } from '../../domain/money.ts';
 import { impossibleDateReason, isValidTimeZone, parsePlainDate, parseTimestamp } from '../../domain/time.ts';
@@ -50,6 +51,10 @@ export const TimeZone = z.string().refine(isValidTimeZone, 'an IANA timezone nam
 
 export const Direction = z.enum(['debit', 'credit']);
 
+export const AccountType = z.enum(ACCOUNT_TYPES, { error: `one of ${ACCOUNT_TYPES.join(', ')}` }).openapi({
+  description: 'Fixed at opening: asset and expense accounts are debit-normal, liability, equity and income accounts credit-normal',
+});
+
 /** The read coordinates of spec section 3, accepted by every read. */
 export const AsOfQuery = z.strictObject({
   recordedAsOf: Timestamp.optional(),
@@ -93,11 +98,12 @@ export const OpenAccountBody = z.strictObject({
   currency: AssetCode,
   noOverdraft: z.boolean().optional(),
   metadata: Metadata.optional(),
+  type: AccountType.optional(),
 }).openapi('OpenAccount');
 
 export const Account = z.object({
   id: z.string(), name: z.string(), normalBalance: Direction, currency: z.string(), noOverdraft: z.boolean(),
-  metadata: Metadata, status: z.enum(['open', 'closed']), position: z.number().int(), recordedAt: z.string(),
+  metadata: Metadata, type: AccountType.nullable().openapi({ description: 'Null for an account opened without a type' }), status: z.enum(['open', 'closed']), position: z.number().int(), recordedAt: z.string(),
   asOf: AsOf.optional(),
 }).openapi('Account');
 

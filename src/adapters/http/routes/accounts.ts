@@ -6,7 +6,7 @@ import { asOfInput, asOfOr400, ledgerOr404, accountIdKey, readPage, runWrite, wr
 import { body, IDEMPOTENCY_KEY_HEADER, json, ledgerTag, NO_BODY, PROBLEMS } from '../openapi-kit.ts';
 import { presentAccount, presentAsOf, presentBalance } from '../presenters.ts';
 import { ProblemError } from '../problem.ts';
-import { Account, AccountPrefix, AsOfQuery, Balance, EntityId, LedgerId, OpenAccountBody, page, PageQuery } from '../schemas.ts';
+import { Account, AccountPrefix, AccountType, AsOfQuery, Balance, EntityId, LedgerId, OpenAccountBody, page, PageQuery } from '../schemas.ts';
 
 const LedgerParams = z.object({ ledgerId: LedgerId });
 const AccountParams = z.object({ ledgerId: LedgerId, accountId: EntityId });
@@ -18,8 +18,8 @@ const openAccount = route({
 });
 
 const listAccounts = route({
-  method: 'get', path: '/v1/ledgers/{ledgerId}/accounts', operationId: 'listAccounts', summary: 'List accounts, by id prefix', ...ledgerTag('accounts'),
-  request: { params: LedgerParams, query: AsOfQuery.extend(PageQuery.shape).extend({ prefix: AccountPrefix.optional() }) },
+  method: 'get', path: '/v1/ledgers/{ledgerId}/accounts', operationId: 'listAccounts', summary: 'List accounts, by id prefix and type', ...ledgerTag('accounts'),
+  request: { params: LedgerParams, query: AsOfQuery.extend(PageQuery.shape).extend({ prefix: AccountPrefix.optional(), type: AccountType.optional() }) },
   responses: { 200: json(page(Account), 'A page of accounts'), ...PROBLEMS },
 });
 
@@ -48,11 +48,11 @@ export const accountRoutes = new OpenAPIHono<AppEnv>()
     const input = c.req.valid('json');
     const command = {
       type: 'OpenAccount' as const, accountId: input.id, name: input.name ?? input.id, normalBalance: input.normalBalance,
-      currency: input.currency, noOverdraft: input.noOverdraft ?? false, metadata: input.metadata ?? {},
+      currency: input.currency, noOverdraft: input.noOverdraft ?? false, metadata: input.metadata ?? {}, accountType: input.type,
     };
     const outcome = await runWrite(c, ledgerId, 'accounts.open', command, input);
     const event = outcome.events[0]!;
-    return written(c, outcome, presentAccount({ ...command, closed: false }, event.position, event.recordedAt));
+    return written(c, outcome, presentAccount({ ...command, type: command.accountType ?? null, closed: false }, event.position, event.recordedAt));
   })
   .openapi(listAccounts, async (c) => {
     const { ledgerId } = c.req.valid('param');
@@ -60,7 +60,7 @@ export const accountRoutes = new OpenAPIHono<AppEnv>()
     const ledger = await ledgerOr404(c, ledgerId);
     const body = await readPage(c, ledger, query, {
       parseKey: accountIdKey,
-      fetch: (asOf, after: string | undefined, limit) => c.get('deps').store.accounts(ledgerId, asOf.position, query.prefix, after, limit),
+      fetch: (asOf, after: string | undefined, limit) => c.get('deps').store.accounts(ledgerId, asOf.position, { prefix: query.prefix, type: query.type }, after, limit),
       keyOf: (a) => a.accountId,
       present: (a) => presentAccount(a, a.position, a.recordedAt),
     });

@@ -32,7 +32,7 @@ export const balanceRoutes = new OpenAPIHono<AppEnv>().openapi(trialBalance, asy
   const asOf = await asOfOr400(c, ledger, asOfInput(query));
   const balances = [];
   for (let after: string | undefined; ;) {
-    const accounts = await store.accounts(ledgerId, asOf.position, query.prefix, after, ACCOUNTS_PER_QUERY);
+    const accounts = await store.accounts(ledgerId, asOf.position, { prefix: query.prefix }, after, ACCOUNTS_PER_QUERY);
     balances.push(...(await balancesAt(store, ledgerId, accounts, asOf)));
     if (accounts.length < ACCOUNTS_PER_QUERY) break;
     after = accounts.at(-1)!.accountId;
