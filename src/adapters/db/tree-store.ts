@@ -25,7 +25,9 @@ const blockOf = (s: Subtree) => Math.floor(leavesOf(s).start / BLOCK);
 
 /**
  * Each position of the ranges. (A join on `between` would be estimated at a ninth of the events
- * table, and such a cost has PostgreSQL compile the query with JIT: half a second.)
+ * table, and such a cost has PostgreSQL compile the query with JIT: half a second.) Subtrees and
+ * events are looked up row by row (lateral): a ledger newer than the table's statistics is
+ * estimated at one row, and a hash join would then read the whole table.
  */
 const positionsOf = (ranges: readonly { first: number; last: number }[]) =>
   ranges.flatMap(({ first, last }) => Array.from({ length: last - first + 1 }, (_, i) => first + i));
@@ -53,17 +55,18 @@ export function createTreeStore(db: Db, options: TreeStoreOptions = {}): TreeSto
 
   async function read(ledgerId: string, wanted: Wanted): Promise<Map<string, Uint8Array>> {
     const { rows } = await sql<{ kind: 'node' | 'block' | 'event'; level: number; index: string; hash: string }>`
-      select 'node' as kind, n.level, n.index::text as index, encode(n.hash, 'hex') as hash
+      select 'node' as kind, r.level, r.index::text as index, encode(n.hash, 'hex') as hash
         from jsonb_to_recordset(${JSON.stringify(wanted.nodes)}::text::jsonb) as r(level smallint, index bigint)
-        join ledger_tree_nodes n on n.ledger_id = ${ledgerId} and n.level = r.level and n.index = r.index
+        cross join lateral (select t.hash from ledger_tree_nodes t where t.ledger_id = ${ledgerId} and t.level = r.level and t.index = r.index) n
       union all
-      select 'block', 4, n.index::text, encode(n.leaves, 'hex')
+      select 'block', 4, b.index, encode(n.leaves, 'hex')
         from jsonb_array_elements_text(${JSON.stringify(wanted.blocks)}::text::jsonb) as b(index)
-        join ledger_tree_nodes n on n.ledger_id = ${ledgerId} and n.level = 4 and n.index = b.index::bigint and n.leaves is not null
+        cross join lateral (select t.leaves from ledger_tree_nodes t
+                             where t.ledger_id = ${ledgerId} and t.level = 4 and t.index = b.index::bigint and t.leaves is not null) n
       union all
-      select 'event', 0, e.position::text, e.hash
+      select 'event', 0, p.position, e.hash
         from jsonb_array_elements_text(${JSON.stringify(positionsOf(wanted.events))}::text::jsonb) as p(position)
-        join events e on e.ledger_id = ${ledgerId} and e.position = p.position::bigint
+        cross join lateral (select v.hash from events v where v.ledger_id = ${ledgerId} and v.position = p.position::bigint) e
        where not ${wanted.pastBuiltOnly}::boolean or p.position::bigint > 16 * coalesce((
                select b.index + 1 from ledger_tree_nodes b where b.ledger_id = ${ledgerId} and b.level = 4 and b.leaves is not null
                 order by b.index desc limit 1), 0)`.execute(db);
