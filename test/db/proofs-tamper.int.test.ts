@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTreeStore } from '../../src/adapters/db/tree-store.ts';
+import { hashEvent } from '../../src/app/hash-chain.ts';
+import { eventFromFeedJson } from '../../src/app/feed-json.ts';
 import { checkConsistency, checkInclusion, openCheckpoint } from '../../src/app/proof-check.ts';
 import type { ConsistencyProof, InclusionProof } from '../../src/app/proofs.ts';
 import { generateSignerKey, signerFromKey, verifierFromKey, type Checkpoint, type NoteSigner, type NoteVerifier } from '../../src/app/signed-note.ts';
@@ -24,16 +25,8 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 const NODE = join(ROOT, 'node_modules/.bin/node');
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
-/** A compact canonical JSON + SHA-256 per docs/hash-chain.md: a forger re-chains what they change. */
-function canonical(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  const keys = Object.keys(value).filter((k) => (value as Json)[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((value as Json)[k])}`).join(',')}}`;
-}
-const hashOf = (e: Json) => createHash('sha256').update(canonical({
-  ledgerId: e.ledgerId, position: e.position, type: e.type, recordedAt: e.recordedAt, actor: e.actor, requestId: e.requestId, data: e.data, prevHash: e.prevHash,
-}), 'utf8').digest('hex');
+/** A forger re-chains what they change, with the service's own hashing (docs/hash-chain.md). */
+const hashOf = (e: Json) => hashEvent(eventFromFeedJson(JSON.stringify(e)));
 
 function offline(args: string[]): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve, reject) => {
