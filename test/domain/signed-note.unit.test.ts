@@ -1,6 +1,10 @@
 // Signed notes against golang.org/x/mod/sumdb/note's own test vectors (sumdb/note/note_test.go,
 // golang/mod commit 02c991387e35f9e4c0a9b7ce137717055f8d716d: TestNewSigner, TestNewVerifier,
 // TestSign and TestOpen): its known key pair, and the note it signs with it, byte for byte.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkpointText, generateSignerKey, parseCheckpoint, signerFromKey, verifierFromKey } from '../../src/app/signed-note.ts';
 
@@ -29,6 +33,20 @@ describe('signed notes (golang.org/x/mod/sumdb/note vectors)', () => {
     expect(await verifier.open(SIGNED.replace('PeterNeumann', 'CarmenSandiego'))).toBeNull();
     expect(await verifier.open(TEXT)).toBeNull();
     expect(await verifier.open(`${SIGNED}Unexpected line.\n`)).toBeNull();
+  });
+
+  it('is opened by the Python verifier written from docs/proofs.md (its own Ed25519), and refused altered', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ledger-note-'));
+    const python = (note: string) => {
+      writeFileSync(join(dir, 'note'), note);
+      try {
+        return execFileSync('python3', ['scripts/verify_proofs.py', 'note', join(dir, 'note'), '--key', VERIFIER_KEY], { encoding: 'utf8' });
+      } catch (error) {
+        return String((error as { stdout: string }).stdout);
+      }
+    };
+    expect(python(SIGNED)).toBe(`OK: ${JSON.stringify(TEXT)}\n`);
+    expect(python(SIGNED.replace('problem,', 'problem.'))).toMatch(/^BAD: no valid signature of PeterNeumann/);
   });
 
   it('refuses mangled keys', async () => {
