@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rebuildProjections } from '../../src/adapters/db/rebuild.ts';
-import { describeOnEachDatabase, expectProblem, testApi, type Json, type TestApi } from '../support/http.ts';
+import { Decimal } from '../../src/domain/money.ts';
+import { describeOnEachDatabase, expectProblem, testApi, transfer, type Json, type TestApi } from '../support/http.ts';
 import { PRIVATE_DATABASES, type PrivateDatabase } from '../support/private-database.ts';
 
 // Issue 17's first parts (spec sections 2 and 11): account types fixed at opening, roll-ups of
@@ -81,6 +82,108 @@ describeOnEachDatabase('account types', (api) => {
       { accountId: 'plain', name: 'plain', normalBalance: 'debit', currency: 'USD', noOverdraft: false, metadata: {} },
     ]);
     expect((await api.call('GET', `${path}/verify`)).body).toMatchObject({ ok: true, firstBadPosition: null });
+  });
+});
+
+describeOnEachDatabase('roll-ups of account paths', (api) => {
+  /** The CHART with a credit-normal account under assets (a mixed sub-tree), and entries in USD and EUR, a hold, then a reversal. */
+  async function books(): Promise<{ ledgerId: string; beforeReversal: number }> {
+    const ledgerId = await api.seedLedger({ accounts: [...CHART, { id: 'assets:allowance', normalBalance: 'credit', currency: 'USD' }] });
+    const post = async (body: Json) => {
+      const answer = await api.call('POST', `/v1/ledgers/${ledgerId}/transactions`, { body });
+      expect(answer.status, answer.text).toBe(201);
+    };
+    await post(transfer('t1', '2026-01-10', 'assets:bank:checking', 'equity:opening', '1000.00'));
+    await post({ ...transfer('t5', '2026-01-15', 'assets:cash', 'equity:opening-eur', '10.00'), postings: [
+      { accountId: 'assets:cash', direction: 'debit', amount: '10.00' }, { accountId: 'equity:opening-eur', direction: 'credit', amount: '10.00' }] });
+    await post(transfer('t2', '2026-02-01', 'assets:bank:savings', 'assets:bank:checking', '500.50'));
+    await post(transfer('t3', '2026-03-01', 'expenses:rent', 'liabilities:card', '300.00'));
+    await post(transfer('t4', '2026-03-05', 'assets:bank:checking', 'income:sales', '250.25'));
+    await post(transfer('t6', '2026-03-05', 'suspense', 'assets:allowance', '100.00'));
+    await post({ ...transfer('h1', '2026-03-06', 'expenses:rent', 'assets:bank:checking', '40.00'), status: 'pending' });
+    const beforeReversal = await api.head(ledgerId);
+    const reversed = await api.call('POST', `/v1/ledgers/${ledgerId}/transactions/t4/reverse`, { body: { reason: 'sale cancelled' } });
+    expect(reversed.status, reversed.text).toBe(201);
+    return { ledgerId, beforeReversal };
+  }
+
+  /** Each roll-up is its accounts' balances summed, signed on its side: checked against the accounts of the same answer. */
+  function expectSumsOfAccounts(answer: Json) {
+    for (const rollup of answer.rollups as Json[]) {
+      const members = (answer.accounts as Json[]).filter((a) => a.currency === rollup.currency && (a.accountId === rollup.path || a.accountId.startsWith(`${rollup.path}:`)));
+      const sum = (field: string) => members.reduce<Decimal>((total, a) => total.plus(a.normalBalance === rollup.normalBalance ? a[field] : new Decimal(a[field]).negated()), new Decimal(0));
+      expect(rollup.accounts).toBe(members.length);
+      expect(rollup.mixedNormalBalances).toBe(new Set(members.map((a) => a.normalBalance)).size > 1);
+      expect(new Decimal(rollup.ledgerBalance).equals(sum('ledgerBalance')), `${rollup.path}`).toBe(true);
+      for (const kind of ['posted', 'pending', 'scheduled']) {
+        for (const side of ['debits', 'credits']) {
+          const total = members.reduce<Decimal>((t, a) => t.plus(a[kind][side]), new Decimal(0));
+          expect(new Decimal(rollup[kind][side]).equals(total), `${rollup.path} ${kind} ${side}`).toBe(true);
+        }
+      }
+    }
+  }
+
+  const brief = (rollups: Json[]) => rollups.map((r) => `${r.path} ${r.currency} ${r.ledgerBalance}/${r.availableBalance}${r.mixedNormalBalances ? ' mixed' : ''}`);
+
+  it('sums each sub-tree per currency at depth N, at any (R, E), with the asOf that reproduces it', async () => {
+    const { ledgerId, beforeReversal } = await books();
+    const path = `/v1/ledgers/${ledgerId}/balances`;
+    const now = await api.call('GET', `${path}?depth=1&effectiveAsOf=2026-03-31`);
+    expect(now.status, now.text).toBe(200);
+    expect(brief(now.body.rollups)).toEqual([
+      'assets EUR 10.00/10.00',
+      'assets USD 900.00/860.00 mixed',
+      'equity EUR 10.00/10.00',
+      'equity USD 1000.00/1000.00',
+      'expenses USD 300.00/300.00',
+      'income USD 0.00/0.00',
+      'liabilities USD 300.00/300.00',
+      'suspense USD 100.00/100.00',
+    ]);
+    expect(now.body.rollups[1]).toMatchObject({ path: 'assets', depth: 1, accounts: 3, normalBalance: 'debit', pending: { debits: '0.00', credits: '40.00' } });
+    expectSumsOfAccounts(now.body);
+
+    // As known before the reversal, the sale counts; effective before March, neither the rent nor the sale does.
+    const known = await api.call('GET', `${path}?depth=2&effectiveAsOf=2026-03-31&recordedAsOfPosition=${beforeReversal}`);
+    expect(brief(known.body.rollups).filter((r) => r.startsWith('income') || r.startsWith('assets'))).toEqual([
+      'assets EUR 10.00/10.00', 'assets USD 1150.25/1110.25 mixed', 'assets:allowance USD 100.00/100.00', 'assets:bank USD 1250.25/1210.25',
+      'assets:cash EUR 10.00/10.00', 'income USD 250.25/250.25', 'income:sales USD 250.25/250.25',
+    ]);
+    expectSumsOfAccounts(known.body);
+    const february = await api.call('GET', `${path}?depth=3&effectiveAsOf=2026-02-15`);
+    expect(brief(february.body.rollups).filter((r) => r.startsWith('assets:bank'))).toEqual([
+      'assets:bank USD 1000.00/1000.00', 'assets:bank:checking USD 499.50/499.50', 'assets:bank:savings USD 500.50/500.50',
+    ]);
+    expectSumsOfAccounts(february.body);
+
+    // Sending asOf back reproduces the answer exactly, after more is recorded.
+    const asOf = now.body.asOf as Json;
+    expect((await api.call('POST', `/v1/ledgers/${ledgerId}/transactions`, { body: transfer('t7', '2026-03-02', 'assets:bank:checking', 'income:sales', '1.00') })).status).toBe(201);
+    const again = await api.call('GET', `${path}?depth=1&recordedAsOfPosition=${asOf.position}&effectiveAsOf=${encodeURIComponent(asOf.effectiveAt)}`);
+    expect(again.body).toEqual(now.body);
+  });
+
+  it('rolls up the sub-trees under a prefix only, and answers no roll-ups without depth or prefix', async () => {
+    const { ledgerId } = await books();
+    const path = `/v1/ledgers/${ledgerId}/balances`;
+    const bank = await api.call('GET', `${path}?prefix=assets:bank&effectiveAsOf=2026-03-31`);
+    expect(brief(bank.body.rollups)).toEqual(['assets:bank USD 1000.00/960.00', 'assets:bank:checking USD 499.50/459.50', 'assets:bank:savings USD 500.50/500.50']);
+    expect(bank.body.accounts.map((a: Json) => a.accountId)).toEqual(['assets:bank:checking', 'assets:bank:savings']);
+    expectSumsOfAccounts(bank.body);
+    expect(brief((await api.call('GET', `${path}?prefix=assets:bank&depth=2&effectiveAsOf=2026-03-31`)).body.rollups)).toEqual(['assets:bank USD 1000.00/960.00']);
+    const plain = await api.call('GET', path);
+    expect(plain.status).toBe(200);
+    expect(plain.body).not.toHaveProperty('rollups');
+  });
+
+  it('refuses a depth that is not a whole number from 1 to 64', async () => {
+    const ledgerId = await api.seedLedger();
+    for (const depth of ['0', '-1', 'abc', '1.5', '65', '', '01']) {
+      const answer = await api.call('GET', `/v1/ledgers/${ledgerId}/balances?depth=${depth}`);
+      expectProblem(answer, 400, 'VALIDATION_FAILED');
+      expect(answer.body.errors[0].path).toBe('depth');
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import type { AsOf } from '../../app/as-of.ts';
 import type { AccountBalance } from '../../app/balances.ts';
 import type { AccountRow, LedgerInfo, TransactionRow } from '../../app/ports.ts';
+import type { Rollup } from '../../app/rollups.ts';
 import type { Balance } from '../../domain/balance.ts';
 import type { Posting, RecordedEvent, TransactionData } from '../../domain/events.ts';
 import { formatAmount } from '../../domain/money.ts';
@@ -95,13 +96,24 @@ export function presentRecordedTransaction(event: RecordedEvent) {
   return presentTransactionData(event.event.data, { reversedBy: null, correctedBy: null }, event.position, event.recordedAt);
 }
 
-export function presentBalance({ account, asset, balance }: AccountBalance, asOf: AsOf) {
-  const amount = (value: Balance['ledgerBalance']) => formatAmount(value, asset.scale);
+/** A balance's amounts, each with exactly the asset's scale. */
+function presentBalanceAmounts(balance: Balance, scale: number) {
+  const amount = (value: Balance['ledgerBalance']) => formatAmount(value, scale);
   const sides = (s: Balance['posted']) => ({ debits: amount(s.debits), credits: amount(s.credits) });
   return {
-    accountId: account.accountId, currency: account.currency, normalBalance: account.normalBalance,
     ledgerBalance: amount(balance.ledgerBalance), availableBalance: amount(balance.availableBalance),
     posted: sides(balance.posted), pending: sides(balance.pending), scheduled: sides(balance.scheduled),
+  };
+}
+
+export function presentBalance({ account, asset, balance }: AccountBalance, asOf: AsOf) {
+  return {
+    accountId: account.accountId, currency: account.currency, normalBalance: account.normalBalance,
+    ...presentBalanceAmounts(balance, asset.scale),
     asOf: presentAsOf(asOf),
   };
+}
+
+export function presentRollup({ path, depth, asset, accounts, normalBalance, mixedNormalBalances, balance }: Rollup) {
+  return { path, depth, currency: asset.code, accounts, normalBalance, mixedNormalBalances, ...presentBalanceAmounts(balance, asset.scale) };
 }

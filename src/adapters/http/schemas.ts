@@ -185,7 +185,7 @@ export const Transaction = z.object({
   asOf: AsOf.optional(),
 }).openapi('Transaction');
 
-const Sides = z.object({ debits: z.string(), credits: z.string() });
+export const Sides = z.object({ debits: z.string(), credits: z.string() });
 
 export const Balance = z.object({
   accountId: z.string(), currency: z.string(), normalBalance: Direction,
