@@ -339,6 +339,8 @@ async function reads(service: Service, settings: Settings, walletsLoaded: boolea
   const transfers = Math.ceil((settings.readAccounts * 5) / BATCH_SIZE);
   await sendBatches(service, 'bench-reads', transfers, (b, i) => transfer(`r-${b}-${i}`, ids, { effectiveAt: new Date(Date.now() - randomBelow(365 * DAY_MS)).toISOString() }), 'the trial balance\'s transactions');
   const trialAsOf = await randomAsOf(service, 'bench-reads', 1 + settings.readAccounts);
+  const trialCheck = await service.call('GET', `/v1/ledgers/bench-reads/balances?${trialAsOf()}`);
+  if ((trialCheck.accounts as unknown[]).length !== settings.readAccounts) throw new Error(`the trial balance answered ${(trialCheck.accounts as unknown[]).length} accounts of ${settings.readAccounts}`);
   const trial = await oneAtATime(service, 20, () => ({ method: 'GET', path: `/v1/ledgers/bench-reads/balances?${trialAsOf()}` }));
   const restatements = await restatementWindows(service, settings);
   progress('the event stream: 200 writes one at a time while a client follows the stream');
