@@ -168,18 +168,6 @@ export class GrowingTree {
   }
 }
 
-/** The roots of the trees of the first n leaves for each n of `sizes`, in one pass. */
-export function rootsAt(leafHashes: readonly Uint8Array[], sizes: readonly number[]): Map<number, Uint8Array> {
-  const wanted = new Set(sizes);
-  const tree = new GrowingTree();
-  const roots = new Map<number, Uint8Array>(wanted.has(0) ? [[0, EMPTY_ROOT]] : []);
-  for (const leaf of leafHashes) {
-    tree.push(leaf);
-    if (wanted.has(tree.size)) roots.set(tree.size, tree.root());
-  }
-  return roots;
-}
-
 const isHash = (bytes: Uint8Array) => bytes.length === 32;
 const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((byte, i) => byte === b[i]);
 

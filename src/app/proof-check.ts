@@ -1,4 +1,4 @@
-import { eventLeafHash, fromHex, rootsAt, toHex, verifyConsistency, verifyInclusion } from './merkle-tree.ts';
+import { eventLeafHash, fromHex, toHex, verifyConsistency, verifyInclusion } from './merkle-tree.ts';
 import type { ConsistencyProof, InclusionProof } from './proofs.ts';
 import { parseCheckpoint, type Checkpoint, type NoteVerifier } from './signed-note.ts';
 
@@ -48,22 +48,4 @@ export function checkConsistency(proof: ConsistencyProof, older: Checkpoint, new
     return `the tree of size ${proof.to} is not shown to extend the checkpoint's tree of size ${proof.from}`;
   }
   return null;
-}
-
-/**
- * Which positions of a log (its events' hashes, position 1 first) the checkpoints prove: the
- * largest checkpoint size that the log's first events make the signed root of, before the first
- * checkpoint (by size) that they do not. Answers that size, and the failing checkpoint if any.
- */
-export function provenPrefix(eventHashes: readonly string[], checkpoints: readonly Checkpoint[]): { provenThrough: number; failing: Checkpoint | null } {
-  const roots = rootsAt(eventHashes.map(eventLeafHash), checkpoints.map((c) => c.treeSize));
-  let provenThrough = 0;
-  for (const checkpoint of [...checkpoints].sort((a, b) => a.treeSize - b.treeSize)) {
-    const root = roots.get(checkpoint.treeSize);
-    if (!root || toHex(root) !== checkpoint.rootHash) {
-      return { provenThrough, failing: checkpoint };
-    }
-    provenThrough = checkpoint.treeSize;
-  }
-  return { provenThrough, failing: null };
 }
