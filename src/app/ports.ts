@@ -153,13 +153,21 @@ export interface Page<T> {
   readonly nextCursor: string | null;
 }
 
-/** Which accounts a list gives: ids under `prefix`, of `type`. */
+/**
+ * Top-level metadata keys and the value each must have: the query string's text, matching that
+ * string or the JSON number or boolean it spells. Every key must match.
+ */
+export type MetadataFilter = ReadonlyMap<string, string>;
+
+/** Which accounts a list gives: ids under `prefix`, of `type`, with `metadata`. */
 export interface AccountFilter {
   readonly prefix?: string | undefined;
   readonly type?: AccountType | undefined;
+  readonly metadata?: MetadataFilter | undefined;
 }
 
 export interface TransactionFilter {
+  readonly metadata?: MetadataFilter | undefined;
   readonly accountId?: string | undefined;
   readonly effectiveFrom?: Instant | undefined;
   readonly effectiveTo?: Instant | undefined;

@@ -16,6 +16,7 @@ import { partsFromSums } from '../../app/balances.ts';
 import { commandFromJson, commandToJson } from '../../app/command-json.ts';
 import { hashEvent } from '../../app/hash-chain.ts';
 import { insertRowsStatement } from './append-sql.ts';
+import { metadataContains } from './metadata-filter.ts';
 import { THEN_COMMIT } from './postgres-js-dialect.ts';
 import { emptyProjectionRows, project } from './projection.ts';
 import type { Tables } from './schema.ts';
@@ -287,9 +288,10 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
       return row ? toAccountRow(row) : null;
     },
 
-    async accounts(ledgerId, position, { prefix, type }, after, limit) {
+    async accounts(ledgerId, position, { prefix, type, metadata }, after, limit) {
       let query = accountRows(db, ledgerId, position).orderBy('a.account_id').limit(limit);
       if (type !== undefined) query = query.where('a.type', '=', type);
+      if (metadata?.size) query = query.where(metadataContains(sql.ref('a.metadata'), metadata));
       if (prefix) query = query.where('a.account_id', '>=', prefix).where('a.account_id', '<', `${prefix}\u{10FFFF}`);
       if (after !== undefined) query = query.where('a.account_id', '>', after);
       return (await query.execute()).map(toAccountRow);
@@ -311,6 +313,7 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
       if (filter.effectiveTo !== undefined) query = query.where('t.effective_at', '<=', toTimestamp(filter.effectiveTo));
       if (filter.recordedFrom !== undefined) query = query.where('t.recorded_at', '>=', toTimestamp(filter.recordedFrom));
       if (filter.recordedTo !== undefined) query = query.where('t.recorded_at', '<=', toTimestamp(filter.recordedTo));
+      if (filter.metadata?.size) query = query.where(metadataContains(sql`${sql.ref('t.data')} -> 'metadata'`, filter.metadata));
       return (await query.execute()).map(toTransactionRow);
     },
 

@@ -3,6 +3,7 @@ import { accountBalanceAt } from '../../../app/balances.ts';
 import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { asOfInput, asOfOr400, ledgerOr404, accountIdKey, readPage, runWrite, written } from '../handler-kit.ts';
+import { metadataFilterOf, withMetadataFilter } from '../metadata-query.ts';
 import { body, IDEMPOTENCY_KEY_HEADER, json, ledgerTag, NO_BODY, PROBLEMS } from '../openapi-kit.ts';
 import { presentAccount, presentAsOf, presentBalance } from '../presenters.ts';
 import { ProblemError } from '../problem.ts';
@@ -18,8 +19,8 @@ const openAccount = route({
 });
 
 const listAccounts = route({
-  method: 'get', path: '/v1/ledgers/{ledgerId}/accounts', operationId: 'listAccounts', summary: 'List accounts, by id prefix and type', ...ledgerTag('accounts'),
-  request: { params: LedgerParams, query: AsOfQuery.extend(PageQuery.shape).extend({ prefix: AccountPrefix.optional(), type: AccountType.optional() }) },
+  method: 'get', path: '/v1/ledgers/{ledgerId}/accounts', operationId: 'listAccounts', summary: 'List accounts, by id prefix, type and metadata[key]=value', ...ledgerTag('accounts'),
+  request: { params: LedgerParams, query: withMetadataFilter(AsOfQuery.extend(PageQuery.shape).extend({ prefix: AccountPrefix.optional(), type: AccountType.optional() })) },
   responses: { 200: json(page(Account), 'A page of accounts'), ...PROBLEMS },
 });
 
@@ -60,7 +61,7 @@ export const accountRoutes = new OpenAPIHono<AppEnv>()
     const ledger = await ledgerOr404(c, ledgerId);
     const body = await readPage(c, ledger, query, {
       parseKey: accountIdKey,
-      fetch: (asOf, after: string | undefined, limit) => c.get('deps').store.accounts(ledgerId, asOf.position, { prefix: query.prefix, type: query.type }, after, limit),
+      fetch: (asOf, after: string | undefined, limit) => c.get('deps').store.accounts(ledgerId, asOf.position, { prefix: query.prefix, type: query.type, metadata: metadataFilterOf(query) }, after, limit),
       keyOf: (a) => a.accountId,
       present: (a) => presentAccount(a, a.position, a.recordedAt),
     });

@@ -8,6 +8,7 @@ import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { NO_LEDGER } from '../../../domain/decide.ts';
 import { asOfInput, asOfOr400, headerClaims, ledgerOr404, positionKey, problemOfWrite, readPage, runWrite, writeRequest, written } from '../handler-kit.ts';
+import { metadataFilterOf, withMetadataFilter } from '../metadata-query.ts';
 import { body, IDEMPOTENCY_KEY_HEADER, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
 import { presentAsOf, presentRecordedTransaction, presentTransaction } from '../presenters.ts';
 import { problemBody, ProblemError, STATUS_OF } from '../problem.ts';
@@ -39,14 +40,14 @@ const recordBatch = route({
 
 const listTransactions = route({
   method: 'get', path: '/v1/ledgers/{ledgerId}/transactions', operationId: 'listTransactions',
-  summary: 'List transactions in log order, by account and effective and recorded ranges', ...ledgerTag('transactions'),
+  summary: 'List transactions in log order, by account, effective and recorded ranges, and metadata[key]=value', ...ledgerTag('transactions'),
   request: {
     params: LedgerParams,
-    query: AsOfQuery.extend(PageQuery.shape).extend({
+    query: withMetadataFilter(AsOfQuery.extend(PageQuery.shape).extend({
       accountId: EntityId.optional(),
       effectiveFrom: TimestampOrDate.optional(), effectiveTo: TimestampOrDate.optional(),
       recordedFrom: Timestamp.optional(), recordedTo: Timestamp.optional(),
-    }),
+    })),
   },
   responses: { 200: json(page(Transaction), 'A page of transactions'), ...PROBLEMS },
 });
@@ -177,6 +178,7 @@ export const transactionRoutes = new OpenAPIHono<AppEnv>()
       effectiveTo: query.effectiveTo === undefined ? undefined : parseInstantOrEndOfDay(query.effectiveTo, ledger.timezone),
       recordedFrom: query.recordedFrom === undefined ? undefined : parseTimestamp(query.recordedFrom),
       recordedTo: query.recordedTo === undefined ? undefined : parseTimestamp(query.recordedTo),
+      metadata: metadataFilterOf(query),
     };
     const body = await readPage(c, ledger, query, {
       parseKey: positionKey,
