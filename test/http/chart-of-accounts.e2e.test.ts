@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rebuildProjections } from '../../src/adapters/db/rebuild.ts';
 import { Decimal } from '../../src/domain/money.ts';
-import { describeOnEachDatabase, expectProblem, testApi, transfer, type Json, type TestApi } from '../support/http.ts';
-import { PRIVATE_DATABASES, type PrivateDatabase } from '../support/private-database.ts';
+import { describeOnEachDatabase, expectProblem, testApi, transfer, type Json } from '../support/http.ts';
+import { PRIVATE_DATABASES } from '../support/private-database.ts';
 
 // Issue 17's first parts (spec sections 2 and 11): account types fixed at opening, roll-ups of
 // account paths, and lists filtered by metadata, at any (R, E).
@@ -292,21 +292,21 @@ describeOnEachDatabase('lists filtered by metadata', (api) => {
 });
 
 describe.each(PRIVATE_DATABASES)('account types after a rebuild on $name', (setup) => {
-  let opened: PrivateDatabase;
-  let api: TestApi;
-  beforeAll(async () => {
-    opened = await setup.open();
-    api = await testApi(opened.database);
-  });
-  afterAll(() => opened.dispose());
-
   it('folds typed and untyped AccountOpened events into the same accounts again', async () => {
-    const ledgerId = await api.seedLedger({ accounts: CHART });
-    const before = await api.call('GET', `/v1/ledgers/${ledgerId}/accounts`);
-    expect(before.body.items.filter((a: Json) => a.type !== null)).toHaveLength(CHART.length - 1);
-    await rebuildProjections(opened.database);
-    expect((await api.call('GET', `/v1/ledgers/${ledgerId}/accounts`)).body.items).toEqual(before.body.items);
-    expect((await api.call('GET', `/v1/ledgers/${ledgerId}/accounts?type=equity`)).body.items.map((a: Json) => a.id)).toEqual(['equity:opening', 'equity:opening-eur']);
-    expect((await api.call('GET', `/v1/ledgers/${ledgerId}/verify`)).body).toMatchObject({ ok: true });
+    const opened = await setup.open();
+    try {
+      const api = await testApi(opened.database);
+      const ledgerId = await api.seedLedger({ accounts: CHART });
+      const path = `/v1/ledgers/${ledgerId}`;
+      const before = await api.call('GET', `${path}/accounts`);
+      expect(before.body.items.filter((a: Json) => a.type !== null)).toHaveLength(CHART.length - 1);
+      await rebuildProjections(opened.database);
+      expect((await api.call('GET', `${path}/accounts`)).body.items).toEqual(before.body.items);
+      expect((await api.call('GET', `${path}/accounts?type=equity`)).body.items.map((a: Json) => a.id)).toEqual(['equity:opening', 'equity:opening-eur']);
+      expect((await api.call('GET', `${path}/accounts?metadata[bank]=acme`)).body.items.map((a: Json) => a.id)).toEqual(['assets:bank:checking', 'assets:bank:savings']);
+      expect((await api.call('GET', `${path}/verify`)).body).toMatchObject({ ok: true });
+    } finally {
+      await opened.dispose();
+    }
   });
 });
