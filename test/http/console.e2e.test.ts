@@ -112,6 +112,12 @@ describe.skipIf(!haveChromium)(`the auditor console in Chromium${haveChromium ? 
     return { page, errors };
   }
   const settled = (page: Page) => page.waitForSelector('body[data-pending="0"]', { state: 'attached' });
+  /** Follows a link of the menu: the screen loads on the hash's change, an event after the click, so wait for it first. */
+  async function navigate(page: Page, screen: string) {
+    await page.click(`#nav a[href="#${screen}"]`);
+    await page.waitForSelector(`#nav a[href="#${screen}"][aria-current=page]`, { state: 'attached' });
+    await settled(page);
+  }
   const text = async (page: Page, selector: string) => (await page.locator(selector).first().textContent())?.trim() ?? '';
   const shot = (page: Page, name: string, fullPage = true) => page.screenshot({ path: `${SCREENSHOTS}console-${name}.png`, fullPage });
 
@@ -326,7 +332,7 @@ describe.skipIf(!haveChromium)(`the auditor console in Chromium${haveChromium ? 
     const correction = seeded.correction;
 
     // The transaction page: the entry, its chain both ways, its event with position and hash.
-    await page.click('#nav a[href="#transaction"]');
+    await navigate(page, 'transaction');
     await page.fill('#transaction-id', 'dep-1');
     await page.click('#transaction-form button[type=submit]');
     await settled(page);
@@ -351,7 +357,7 @@ describe.skipIf(!haveChromium)(`the auditor console in Chromium${haveChromium ? 
     expect(await page.locator('#transaction-chain li.self').getAttribute('data-transaction')).toBe('dep-1b');
 
     // Reversal pairs, side by side, as the API gives them.
-    await page.click('#nav a[href="#reversals"]');
+    await navigate(page, 'reversals');
     await settled(page);
     const reversals = (await api('/reversals', auditorKey)).items as Json[];
     const rows = page.locator('#reversals tr');
@@ -369,7 +375,7 @@ describe.skipIf(!haveChromium)(`the auditor console in Chromium${haveChromium ? 
     await shot(page, 'reversals');
 
     // Restatements after the rent was recorded: the entries behind each change, with their status.
-    await page.click('#nav a[href="#restatements"]');
+    await navigate(page, 'restatements');
     await page.fill('#restate-from', seeded.rent.recordedAt);
     await page.fill('#restate-effective', `${Y}-03-31`);
     await page.click('#restatements-form button[type=submit]');
@@ -390,7 +396,7 @@ describe.skipIf(!haveChromium)(`the auditor console in Chromium${haveChromium ? 
     await shot(page, 'restatements');
 
     // The rejection log: the unbalanced write, with its code and actor.
-    await page.click('#nav a[href="#rejections"]');
+    await navigate(page, 'rejections');
     await settled(page);
     const rejection = page.locator('#rejections tr');
     expect(await rejection.count()).toBe(1);
@@ -401,7 +407,7 @@ describe.skipIf(!haveChromium)(`the auditor console in Chromium${haveChromium ? 
     await shot(page, 'rejections');
 
     // Search: a transaction id, and an account prefix.
-    await page.click('#nav a[href="#search"]');
+    await navigate(page, 'search');
     await page.fill('#search-text', 'bob-3');
     await page.press('#search-text', 'Enter');
     await settled(page);
@@ -417,7 +423,7 @@ describe.skipIf(!haveChromium)(`the auditor console in Chromium${haveChromium ? 
     expect(await page.locator('#account').inputValue()).toBe('bob');
 
     // The chain verifies up to the head, with the digest beside it.
-    await page.click('#nav a[href="#chain"]');
+    await navigate(page, 'chain');
     await settled(page);
     const head = (await api('')).head as number;
     const digest = await api('/digest', auditorKey);
@@ -426,7 +432,7 @@ describe.skipIf(!haveChromium)(`the auditor console in Chromium${haveChromium ? 
     await shot(page, 'chain');
 
     // Printable: the screen as an audit working paper, without the controls.
-    await page.click('#nav a[href="#reversals"]');
+    await navigate(page, 'reversals');
     await settled(page);
     await page.emulateMedia({ media: 'print' });
     expect(await page.locator('#nav').isVisible()).toBe(false);
@@ -443,13 +449,16 @@ describe.skipIf(!haveChromium)(`the auditor console in Chromium${haveChromium ? 
     await page.focus('#key');
     await page.keyboard.type(auditorKey);
     await page.keyboard.press('Enter');
-    await settled(page);
-    await page.keyboard.type(ledgerId); // the ledger field has the focus
+    // Signed in, the ledger field has the focus (waited for: the key is checked with the service first).
+    await page.waitForFunction("document.activeElement?.id === 'ledger-id'");
+    await page.keyboard.type(ledgerId);
     await page.keyboard.press('Enter');
+    await page.waitForFunction("/ USD$/.test(document.querySelector('[data-field=ledgerBalance]')?.textContent?.trim() ?? '')");
     await settled(page);
-    expect(await text(page, '[data-field=ledgerBalance]')).toMatch(/ USD$/);
     await page.focus('#nav a[href="#rejections"]');
     await page.keyboard.press('Enter');
+    // Following the link changes the page's hash; the screen loads after that event, not within the key press.
+    await page.waitForSelector('#rejections tr', { state: 'attached' });
     await settled(page);
     expect(await page.locator('#rejections tr').count()).toBe(1);
     expect(errors).toEqual([]);
@@ -464,7 +473,7 @@ describe.skipIf(!haveChromium)(`the auditor console in Chromium${haveChromium ? 
     expect(await page.locator('#history-legend li[data-position]').count()).toBe(5);
     await shot(page, 'reader');
     for (const screen of ['reversals', 'restatements', 'rejections', 'chain']) {
-      await page.click(`#nav a[href="#${screen}"]`);
+      await navigate(page, screen);
       await settled(page);
       expect(await page.locator(`#${screen}-panel`).getAttribute('data-access')).toBe('needs-auditor');
       expect(await page.locator(`#${screen}-panel .needs-auditor`).isVisible()).toBe(true);
@@ -542,7 +551,7 @@ describe.skipIf(!haveChromium)(`the auditor console in Chromium${haveChromium ? 
       expect((await brokenTimestamps(page)).seen).toBeGreaterThan(3);
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1024); // nothing sticks out sideways
       await shot(page, 'laptop-overview');
-      await page.click('#nav a[href="#reversals"]');
+      await navigate(page, 'reversals');
       await settled(page);
       expect(await brokenTimestamps(page)).toEqual({ broken: [], seen: 4 });
       await page.context().close();
