@@ -111,6 +111,8 @@ describe.skipIf(!haveChromium)(`the auditor console in Chromium${haveChromium ? 
     expect(response!.headers()['x-content-type-options']).toBe('nosniff');
     return { page, errors };
   }
+  /** The little of the browser's globals the page functions below use (the tests compile without the DOM library). */
+  type BrowserGlobals = { document: { activeElement: { id: string } | null; querySelector(selector: string): { textContent: string | null } | null } };
   const settled = (page: Page) => page.waitForSelector('body[data-pending="0"]', { state: 'attached' });
   /** Follows a link of the menu: the screen loads on the hash's change, an event after the click, so wait for it first. */
   async function navigate(page: Page, screen: string) {
@@ -450,10 +452,10 @@ describe.skipIf(!haveChromium)(`the auditor console in Chromium${haveChromium ? 
     await page.keyboard.type(auditorKey);
     await page.keyboard.press('Enter');
     // Signed in, the ledger field has the focus (waited for: the key is checked with the service first).
-    await page.waitForFunction("document.activeElement?.id === 'ledger-id'");
+    await page.waitForFunction(() => (globalThis as unknown as BrowserGlobals).document.activeElement?.id === 'ledger-id');
     await page.keyboard.type(ledgerId);
     await page.keyboard.press('Enter');
-    await page.waitForFunction("/ USD$/.test(document.querySelector('[data-field=ledgerBalance]')?.textContent?.trim() ?? '')");
+    await page.waitForFunction(() => / USD$/.test((globalThis as unknown as BrowserGlobals).document.querySelector('[data-field=ledgerBalance]')?.textContent?.trim() ?? ''));
     await settled(page);
     await page.focus('#nav a[href="#rejections"]');
     await page.keyboard.press('Enter');
