@@ -94,9 +94,11 @@ export class Projector {
       this.woken = false;
       const waiters = this.idleWaiters.splice(0);
       let behind = true;
+      let failed = false;
       try {
         behind = await this.catchUp();
       } catch (error) {
+        failed = true; // the database gone, say: again at the next poll, not ten times a second
         this.onError(error);
       }
       if (!behind) {
@@ -105,7 +107,7 @@ export class Projector {
       } else {
         this.idleWaiters.unshift(...waiters);
       }
-      if (!this.woken && !this.closed) await this.sleep(behind ? Math.min(this.pollMs, 100) : this.pollMs);
+      if (!this.woken && !this.closed) await this.sleep(behind && !failed ? Math.min(this.pollMs, 100) : this.pollMs);
     }
   }
 
