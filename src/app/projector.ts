@@ -27,8 +27,9 @@ export interface ProjectorOptions {
  * folds it into the balance checkpoints, off the request path, so that reads and noOverdraft
  * checks find a short tail and build nothing. Its checkpoint is in the database
  * (`projector_progress`), so it resumes where it stopped after a restart, and it sees every
- * process's writes: a commit of this process wakes it at once, any other is found within
- * `pollMs`. Several processes may run one: a ledger is projected by one session at a time (the
+ * process's writes: a commit of this process wakes it at once for that ledger alone, and a look
+ * over every ledger (one query whose cost grows with the number of ledgers) finds the others'
+ * within `pollMs`. Several processes may run one: a ledger is projected by one session at a time (the
  * others skip it), and a replica projects nothing.
  */
 export class Projector {
@@ -41,6 +42,11 @@ export class Projector {
   private woken = false;
   private wake: () => void = () => {};
   private lastLag: { ledgerId: string; head: number; projected: number }[] = [];
+  /** Ledgers this process committed to since the last look. */
+  private readonly committedTo = new Set<string>();
+  /** Whether the next look goes over every ledger, and when the last such look began. */
+  private lookAll = true;
+  private lastFullLookMs = -Infinity;
   private caughtUpAt: string | null = null;
   /** Resolved by the loop each time it finds nothing behind: `idle()` waits on it. */
   private idleWaiters: (() => void)[] = [];
@@ -57,8 +63,10 @@ export class Projector {
     return this;
   }
 
-  /** A commit of this process: look again now rather than at the next poll. */
-  committed(): void {
+  /** A commit of this process to the ledger (none: to any): project it now rather than at the next poll. */
+  committed(ledgerId?: string): void {
+    if (ledgerId === undefined) this.lookAll = true;
+    else this.committedTo.add(ledgerId);
     this.woken = true;
     this.wake();
   }
@@ -99,6 +107,7 @@ export class Projector {
         behind = await this.catchUp();
       } catch (error) {
         failed = true; // the database gone, say: again at the next poll, not ten times a second
+        this.lookAll = true;
         this.onError(error);
       }
       if (!behind) {
@@ -107,12 +116,31 @@ export class Projector {
       } else {
         this.idleWaiters.unshift(...waiters);
       }
-      if (!this.woken && !this.closed) await this.sleep(behind && !failed ? Math.min(this.pollMs, 100) : this.pollMs);
+      const untilFullLookMs = Math.max(0, this.pollMs - (performance.now() - this.lastFullLookMs));
+      if (!this.woken && !this.closed) await this.sleep(behind && !failed ? Math.min(untilFullLookMs, 100) : untilFullLookMs);
     }
   }
 
-  /** One look at every ledger, and steps until each is projected to the head it saw; true if any is left behind. */
+  /**
+   * A look, and steps until each ledger it covers is projected: every ledger once per `pollMs` (or
+   * when asked), else only those this process committed to. True if any is left behind.
+   */
   private async catchUp(): Promise<boolean> {
+    const committedTo = [...this.committedTo];
+    this.committedTo.clear();
+    if (!this.lookAll && performance.now() - this.lastFullLookMs < this.pollMs) {
+      let behind = false;
+      for (const ledgerId of committedTo) {
+        const reached = await projectToHead(this.store, ledgerId, this.stepEvents, () => this.closed);
+        if (reached === null) behind = true;
+        const known = this.lastLag.find((l) => l.ledgerId === ledgerId);
+        if (known && reached !== null) known.projected = known.head = Math.max(known.head, reached);
+      }
+      this.lookAll = behind; // a ledger left behind is looked for again with the rest
+      return behind || this.closed;
+    }
+    this.lookAll = false;
+    this.lastFullLookMs = performance.now();
     this.lastLag = (await this.store.projectorLag()).map((l) => ({ ...l }));
     let behind = false;
     for (const ledger of this.lastLag) {
@@ -125,6 +153,7 @@ export class Projector {
         ledger.projected = Math.max(ledger.projected, reached);
       }
     }
+    this.lookAll = behind;
     return behind || this.closed;
   }
 
@@ -149,12 +178,19 @@ export class Projector {
 export async function projectNow(store: ProjectorStore, ledgerIds: Iterable<string>, onError: (error: unknown) => void, stepEvents = DEFAULT_PROJECTOR_STEP_EVENTS): Promise<void> {
   for (const ledgerId of ledgerIds) {
     try {
-      for (let before = -1, reached = await store.project(ledgerId, stepEvents); reached !== null && reached !== before;) {
-        before = reached;
-        reached = await store.project(ledgerId, stepEvents);
-      }
+      await projectToHead(store, ledgerId, stepEvents);
     } catch (error) {
       onError(error);
     }
   }
+}
+
+/** Steps until a step brings nothing more: the position reached, or null if another session holds the ledger. */
+async function projectToHead(store: ProjectorStore, ledgerId: string, stepEvents: number, stop: () => boolean = () => false): Promise<number | null> {
+  let reached = await store.project(ledgerId, stepEvents);
+  for (let before = -1; reached !== null && reached !== before && !stop();) {
+    before = reached;
+    reached = await store.project(ledgerId, stepEvents);
+  }
+  return reached;
 }

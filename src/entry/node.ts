@@ -64,7 +64,7 @@ const { metrics, readiness } = operationsFor({ config, database, availability, p
 const committer = new GroupCommitter(store, {
   isUnavailable: isDatabaseGone, overlapCommits: database.kind === 'postgres',
   onCommitted: (ledgerId, recorded) => {
-    projector.committed();
+    projector.committed(ledgerId);
     treeKeeper.committed(ledgerId, recorded);
     metrics?.committed(recorded.length);
   },

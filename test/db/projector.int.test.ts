@@ -22,7 +22,7 @@ const EVERY = 20;
 async function service(database: Database) {
   const store = createLedgerStore(database.db, { checkpointEvery: EVERY, checkpointsBuiltBy: 'projector' });
   const projector = new Projector(store, { stepEvents: 50, pollMs: 50 });
-  const committer = new GroupCommitter(store, { onCommitted: () => projector.committed() });
+  const committer = new GroupCommitter(store, { onCommitted: (ledgerId) => projector.committed(ledgerId) });
   const app = createApp({ store, committer, limits: { ...DEFAULT_LIMITS, ratePerSecond: 0 } });
   const key = (await createApiKey(store, { name: 'projector test', role: 'admin', ledgerIds: null })).key;
   const call = async (method: string, path: string, body?: unknown) => answerOf(await app.request(path, {
@@ -177,5 +177,34 @@ describe('the balance projector, on its own', () => {
     expect(projected.get('l2')).toBe(75);
     await projector.close();
     expect(projector.status().running).toBe(false);
+  });
+
+  it('projects the ledger a commit names at once, without a look over every ledger until the poll is due', async () => {
+    const heads = new Map([['a', 10], ['b', 10]]);
+    const projected = new Map([['a', 10], ['b', 10]]);
+    let looks = 0;
+    const store = {
+      async projectorLag(): Promise<ProjectorLag[]> {
+        looks += 1;
+        return [...heads].map(([ledgerId, head]) => ({ ledgerId, head, projected: projected.get(ledgerId)! }));
+      },
+      async project(ledgerId: string, maxEvents: number) {
+        projected.set(ledgerId, Math.min(heads.get(ledgerId)!, projected.get(ledgerId)! + maxEvents));
+        return projected.get(ledgerId)!;
+      },
+    };
+    const projector = new Projector(store, { stepEvents: 50, pollMs: 60_000 }).start();
+    await projector.idle();
+    const looksBefore = looks;
+    heads.set('a', 130);
+    heads.set('b', 40); // another process's commit: found at the next poll, a minute away
+    projector.committed('a');
+    for (const started = Date.now(); projected.get('a')! < 130 && Date.now() - started < 5_000;) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(projected.get('a')).toBe(130);
+    expect(projected.get('b')).toBe(10);
+    expect(looks).toBe(looksBefore);
+    await projector.idle(); // asks for a look over every ledger
+    expect(projected.get('b')).toBe(40);
+    await projector.close();
   });
 });
