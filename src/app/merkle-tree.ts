@@ -1,29 +1,24 @@
 import { createHash } from 'node:crypto';
+import { bytesEqual, isPowerOfTwo, leafInput, nodeInput, rootFromInclusionProof, rootsFromConsistencyProof, splitPoint } from '../domain/merkle-proof.ts';
 
 /**
  * The Merkle tree of RFC 9162 section 2.1 over a ledger's events (spec section 12,
  * docs/proofs.md): leaf `i` is the event at position `i + 1`, its leaf data the 32 bytes of the
  * event's `hash`. Proofs here are lists of ranges of leaves, each standing for the Merkle tree
- * hash of that range; a store answers them from the complete subtrees it keeps.
+ * hash of that range; a store answers them from the complete subtrees it keeps. The proofs'
+ * verification is src/domain/merkle-proof.ts's, which the auditor console runs too.
  */
 
-const sha256 = (...parts: Uint8Array[]): Uint8Array => {
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(part);
-  return new Uint8Array(hash.digest());
-};
-
-const LEAF = new Uint8Array([0]);
-const NODE = new Uint8Array([1]);
+const sha256 = (bytes: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(bytes).digest());
 
 /** SHA-256(0x00 || data). */
-export const leafHash = (data: Uint8Array): Uint8Array => sha256(LEAF, data);
+export const leafHash = (data: Uint8Array): Uint8Array => sha256(leafInput(data));
 
 /** SHA-256(0x01 || left || right). */
-export const nodeHash = (left: Uint8Array, right: Uint8Array): Uint8Array => sha256(NODE, left, right);
+export const nodeHash = (left: Uint8Array, right: Uint8Array): Uint8Array => sha256(nodeInput(left, right));
 
 /** The hash of the empty tree: SHA-256 of nothing. */
-export const EMPTY_ROOT = sha256();
+export const EMPTY_ROOT = sha256(new Uint8Array(0));
 
 export const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 export const fromHex = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex, 'hex'));
@@ -42,15 +37,6 @@ export interface Subtree {
   readonly level: number;
   readonly index: number;
 }
-
-/** The largest power of two smaller than n (n > 1): RFC 9162's k. */
-export function splitPoint(n: number): number {
-  let k = 1;
-  while (k * 2 < n) k *= 2;
-  return k;
-}
-
-const isPowerOfTwo = (n: number) => n > 0 && splitPoint(n + 1) === n;
 
 /** RFC 9162 section 2.1.3.1, PATH(m, D[n]): the ranges of the audit path of leaf m, leaf to root. */
 export function inclusionRanges(leafIndex: number, treeSize: number, offset = 0): LeafRange[] {
@@ -169,48 +155,17 @@ export class GrowingTree {
 }
 
 const isHash = (bytes: Uint8Array) => bytes.length === 32;
-const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((byte, i) => byte === b[i]);
 
 /** RFC 9162 section 2.1.3.2: whether the audit path takes the leaf hash at `leafIndex` to `root` in a tree of `treeSize`. */
 export function verifyInclusion(leafIndex: number, treeSize: number, leaf: Uint8Array, path: readonly Uint8Array[], root: Uint8Array): boolean {
-  if (leafIndex >= treeSize || ![leaf, root, ...path].every(isHash)) return false;
-  let fn = leafIndex;
-  let sn = treeSize - 1;
-  let r = leaf;
-  for (const p of path) {
-    if (sn === 0) return false;
-    if (fn % 2 === 1 || fn === sn) {
-      r = nodeHash(p, r);
-      while (fn % 2 === 0 && fn !== 0) [fn, sn] = [fn / 2, Math.floor(sn / 2)];
-    } else {
-      r = nodeHash(r, p);
-    }
-    [fn, sn] = [Math.floor(fn / 2), Math.floor(sn / 2)];
-  }
-  return sn === 0 && equal(r, root);
+  if (![leaf, root, ...path].every(isHash)) return false;
+  const found = rootFromInclusionProof(leafIndex, treeSize, leaf, path, nodeHash);
+  return found !== null && bytesEqual(found, root);
 }
 
 /** RFC 9162 section 2.1.4.2: whether the proof shows the tree of `toSize` extends the tree of `fromSize`. */
 export function verifyConsistency(fromSize: number, toSize: number, fromRoot: Uint8Array, toRoot: Uint8Array, proof: readonly Uint8Array[]): boolean {
-  if (fromSize < 1 || toSize < fromSize) return false;
-  if (fromSize === toSize) return proof.length === 0 && equal(fromRoot, toRoot);
-  if (proof.length === 0 || ![fromRoot, toRoot, ...proof].every(isHash)) return false;
-  const path = isPowerOfTwo(fromSize) ? [fromRoot, ...proof] : [...proof];
-  let fn = fromSize - 1;
-  let sn = toSize - 1;
-  while (fn % 2 === 1) [fn, sn] = [Math.floor(fn / 2), Math.floor(sn / 2)];
-  let fr = path[0]!;
-  let sr = path[0]!;
-  for (const c of path.slice(1)) {
-    if (sn === 0) return false;
-    if (fn % 2 === 1 || fn === sn) {
-      fr = nodeHash(c, fr);
-      sr = nodeHash(c, sr);
-      while (fn % 2 === 0 && fn !== 0) [fn, sn] = [fn / 2, Math.floor(sn / 2)];
-    } else {
-      sr = nodeHash(sr, c);
-    }
-    [fn, sn] = [Math.floor(fn / 2), Math.floor(sn / 2)];
-  }
-  return sn === 0 && equal(fr, fromRoot) && equal(sr, toRoot);
+  if (proof.length > 0 && ![fromRoot, toRoot, ...proof].every(isHash)) return false;
+  const found = rootsFromConsistencyProof(fromSize, toSize, fromRoot, proof, nodeHash);
+  return found !== null && bytesEqual(found.fromRoot, fromRoot) && bytesEqual(found.toRoot, toRoot);
 }

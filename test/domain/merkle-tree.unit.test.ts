@@ -11,6 +11,7 @@ import {
   completeSubtreeHashes, consistencyRanges, EMPTY_ROOT, inclusionRanges, leafHash, GrowingTree, rangeHash, rootOf, subtreesOf, toHex,
   verifyConsistency, verifyInclusion,
 } from '../../src/app/merkle-tree.ts';
+import { asyncMerkleHashes, bytesToHex, hexToBytes, inclusionHolds, type Sha256 } from '../../src/domain/merkle-proof.ts';
 
 interface InclusionVector { leafIdx: number; treeSize: number; root: string; leafHash: string; proof: string[] | null; desc: string; wantErr: boolean; file: string }
 interface ConsistencyVector { size1: number; size2: number; root1: string; root2: string; proof: string[] | null; desc: string; wantErr: boolean; file: string }
@@ -44,6 +45,19 @@ describe('the Merkle tree of RFC 9162 (transparency-dev/merkle vectors)', () => 
       const ok = verifyInclusion(v.leafIdx, v.treeSize, b64(v.leafHash), (v.proof ?? []).map(b64), b64(v.root));
       expect(ok, `${v.file}: ${v.desc}`).toBe(!v.wantErr);
     }
+  });
+
+  it('verifies them alike over WebCrypto, as the console does (src/domain/merkle-proof.ts with crypto.subtle)', async () => {
+    const sha256: Sha256 = async (bytes) => new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+    for (const v of vectors.inclusion) {
+      const ok = await inclusionHolds(sha256, v.leafIdx, v.treeSize, b64(v.leafHash), (v.proof ?? []).map(b64), b64(v.root));
+      expect(ok, `${v.file}: ${v.desc}`).toBe(!v.wantErr);
+    }
+    const { leafHash: webLeafHash } = asyncMerkleHashes(sha256);
+    const data = new Uint8Array(Buffer.from(vectors.leafInputsHex[3]!, 'hex'));
+    expect(bytesToHex(await webLeafHash(data))).toBe(toHex(leafHash(data)));
+    expect(hexToBytes(toHex(leaves[5]!))).toEqual(leaves[5]);
+    expect([hexToBytes('0g'), hexToBytes('abc'), hexToBytes('AB')]).toEqual([null, null, null]);
   });
 
   it(`verifies the ${vectors.consistency.length} consistency vectors as the reference does`, () => {

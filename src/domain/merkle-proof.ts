@@ -1,0 +1,107 @@
+// The verification of RFC 9162's proofs (section 2.1.3.2 and 2.1.4.2), written once for the service
+// and its scripts (node:crypto, synchronous: src/app/merkle-tree.ts) and for the auditor console
+// (WebCrypto, promises): the walk is generic in the hash value `H`, and each caller brings its own
+// `node`, SHA-256(0x01 || left || right). Nothing here hashes, reads a clock or needs Node.
+
+/** What a leaf hash hashes: 0x00 || leaf data (RFC 9162's domain separation). */
+export const leafInput = (data: Uint8Array): Uint8Array<ArrayBuffer> => concatBytes(Uint8Array.of(0x00), data);
+
+/** What a node hash hashes: 0x01 || left || right. */
+export const nodeInput = (left: Uint8Array, right: Uint8Array): Uint8Array<ArrayBuffer> => concatBytes(Uint8Array.of(0x01), left, right);
+
+export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  parts.reduce((at, part) => (bytes.set(part, at), at + part.length), 0);
+  return bytes;
+}
+
+export const bytesEqual = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((byte, i) => byte === b[i]);
+
+/** The largest power of two smaller than n (n > 1): RFC 9162's k. */
+export function splitPoint(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+export const isPowerOfTwo = (n: number): boolean => n > 0 && splitPoint(n + 1) === n;
+
+/**
+ * RFC 9162 section 2.1.3.2, but the last comparison: the root the audit path leads to from the
+ * leaf at `leafIndex` (from 0) in a tree of `treeSize`, or null when the path cannot be one.
+ */
+export function rootFromInclusionProof<H extends object>(leafIndex: number, treeSize: number, leaf: H, path: readonly H[], node: (left: H, right: H) => H): H | null {
+  if (leafIndex < 0 || leafIndex >= treeSize) return null;
+  let fn = leafIndex;
+  let sn = treeSize - 1;
+  let r = leaf;
+  for (const p of path) {
+    if (sn === 0) return null;
+    if (fn % 2 === 1 || fn === sn) {
+      r = node(p, r);
+      while (fn % 2 === 0 && fn !== 0) [fn, sn] = [fn / 2, Math.floor(sn / 2)];
+    } else {
+      r = node(r, p);
+    }
+    [fn, sn] = [Math.floor(fn / 2), Math.floor(sn / 2)];
+  }
+  return sn === 0 ? r : null;
+}
+
+/**
+ * RFC 9162 section 2.1.4.2, but the last comparisons: the roots of sizes `fromSize` and `toSize`
+ * the proof leads to (the proof holds when they are the two roots trusted), or null when it
+ * cannot be one. With equal sizes the proof is empty and both roots are `fromRoot`.
+ */
+export function rootsFromConsistencyProof<H extends object>(fromSize: number, toSize: number, fromRoot: H, proof: readonly H[], node: (left: H, right: H) => H): { fromRoot: H; toRoot: H } | null {
+  if (fromSize < 1 || toSize < fromSize) return null;
+  if (fromSize === toSize) return proof.length === 0 ? { fromRoot, toRoot: fromRoot } : null;
+  if (proof.length === 0) return null;
+  const path = isPowerOfTwo(fromSize) ? [fromRoot, ...proof] : [...proof];
+  let fn = fromSize - 1;
+  let sn = toSize - 1;
+  while (fn % 2 === 1) [fn, sn] = [Math.floor(fn / 2), Math.floor(sn / 2)];
+  let fr: H = path[0]!;
+  let sr: H = path[0]!;
+  for (const c of path.slice(1)) {
+    if (sn === 0) return null;
+    if (fn % 2 === 1 || fn === sn) {
+      fr = node(c, fr);
+      sr = node(c, sr);
+      while (fn % 2 === 0 && fn !== 0) [fn, sn] = [fn / 2, Math.floor(sn / 2)];
+    } else {
+      sr = node(sr, c);
+    }
+    [fn, sn] = [Math.floor(fn / 2), Math.floor(sn / 2)];
+  }
+  return sn === 0 ? { fromRoot: fr, toRoot: sr } : null;
+}
+
+/** SHA-256 of some bytes, as WebCrypto gives it: `(bytes) => crypto.subtle.digest('SHA-256', bytes)`, as bytes. */
+export type Sha256 = (bytes: Uint8Array<ArrayBuffer>) => Promise<Uint8Array>;
+
+/** The leaf hash and node hash of RFC 9162 over an asynchronous SHA-256 (WebCrypto). */
+export function asyncMerkleHashes(sha256: Sha256) {
+  return {
+    leafHash: (data: Uint8Array) => sha256(leafInput(data)),
+    nodeHash: async (left: Promise<Uint8Array>, right: Promise<Uint8Array>) => sha256(nodeInput(await left, await right)),
+  };
+}
+
+/** Whether the audit path takes `leaf` (a leaf hash) at `leafIndex` to `root` in a tree of `treeSize`, hashing with `sha256`. */
+export async function inclusionHolds(sha256: Sha256, leafIndex: number, treeSize: number, leaf: Uint8Array, path: readonly Uint8Array[], root: Uint8Array): Promise<boolean> {
+  if (![leaf, root, ...path].every((hash) => hash.length === 32)) return false;
+  const found = rootFromInclusionProof(leafIndex, treeSize, Promise.resolve(leaf), path.map((p) => Promise.resolve(p)), asyncMerkleHashes(sha256).nodeHash);
+  return found !== null && bytesEqual(await found, root);
+}
+
+const HEX = /^(?:[0-9a-f]{2})*$/;
+
+/** Lowercase hex of bytes. */
+export const bytesToHex = (bytes: Uint8Array): string => Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+
+/** The bytes of lowercase hex, or null when it is not. */
+export function hexToBytes(hex: string): Uint8Array<ArrayBuffer> | null {
+  if (!HEX.test(hex)) return null;
+  return Uint8Array.from({ length: hex.length / 2 }, (_, i) => parseInt(hex.slice(i * 2, i * 2 + 2), 16));
+}
