@@ -39,6 +39,8 @@ export interface StateNeeds {
    */
   readonly postingSides: readonly { readonly accountId: string; readonly direction: 'debit' | 'credit'; readonly amount: string | null }[];
   readonly mirrors: boolean;
+  /** A command names a transaction recorded before (a reversal, a correction, a hold's post or void). */
+  readonly namesTransactions: boolean;
 }
 
 export interface BatchInput {
@@ -129,6 +131,30 @@ export interface StatementRow {
   readonly runningBalance: string;
   readonly reverses: string | null;
   readonly reversedBy: string | null;
+  readonly corrects: string | null;
+}
+
+/** Where a general ledger page starts: after this posting in (account, effective time, position, seq) order. */
+export interface GeneralLedgerKey {
+  readonly accountId: string;
+  readonly effectiveAt: Instant;
+  readonly position: number;
+  readonly seq: number;
+}
+
+/** A posted posting as the general ledger lists it. */
+export interface GeneralLedgerRow extends GeneralLedgerKey {
+  readonly transactionId: string;
+  readonly recordedAt: Instant;
+  readonly direction: 'debit' | 'credit';
+  readonly amount: string;
+  readonly currency: string;
+}
+
+/** A posted posting as a journal lists it, in log order, with its transaction's words and links. */
+export interface JournalPostingRow extends GeneralLedgerRow {
+  readonly description: string;
+  readonly reverses: string | null;
   readonly corrects: string | null;
 }
 
@@ -227,6 +253,17 @@ export interface LedgerStore {
    * balance, effective in [effectiveFrom, effectiveTo], after the key `after`.
    */
   statement(ledgerId: string, accountId: string, position: number, normalBalance: 'debit' | 'credit', window: StatementWindow): Promise<StatementRow[]>;
+  /**
+   * The posted postings at (position, effectiveAsOf), by account, then effective time, position
+   * and seq, after the key `after`: one page of the general ledger (the exports page through it).
+   */
+  generalLedger(ledgerId: string, position: number, effectiveAsOf: Instant, after: GeneralLedgerKey | undefined, limit: number): Promise<GeneralLedgerRow[]>;
+  /** The same postings in log order (position, seq), after `after`: a journal's page. */
+  journalPostings(
+    ledgerId: string, position: number, effectiveAsOf: Instant, after: { readonly position: number; readonly seq: number } | undefined, limit: number,
+  ): Promise<JournalPostingRow[]>;
+  /** How many postings the general ledger at (position, effectiveAsOf) lists. */
+  generalLedgerSize(ledgerId: string, position: number, effectiveAsOf: Instant): Promise<number>;
   /** Reversals recorded up to `position`, in log order, each with the original, the replacement if any, and the actor. */
   reversals(ledgerId: string, position: number, afterPosition: number, limit: number): Promise<ReversalRow[]>;
   /** The rejection log, in the order the refusals were judged, judged at positions up to `position`. */

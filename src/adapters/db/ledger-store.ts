@@ -16,6 +16,7 @@ import { partsFromSums } from '../../app/balances.ts';
 import { commandFromJson, commandToJson } from '../../app/command-json.ts';
 import { hashEvent } from '../../app/hash-chain.ts';
 import { insertRowsStatement } from './append-sql.ts';
+import { generalLedgerPage, generalLedgerSize, journalPostingsPage } from './general-ledger-query.ts';
 import { metadataContains } from './metadata-filter.ts';
 import { THEN_COMMIT } from './postgres-js-dialect.ts';
 import { emptyProjectionRows, project } from './projection.ts';
@@ -400,6 +401,10 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
         reverses: r.reverses, reversedBy: r.reversed_by, corrects: r.corrects,
       }));
     },
+
+    generalLedger: (ledgerId, position, effectiveAsOf, after, limit) => generalLedgerPage(db, ledgerId, position, effectiveAsOf, after, limit),
+    generalLedgerSize: (ledgerId, position, effectiveAsOf) => generalLedgerSize(db, ledgerId, position, effectiveAsOf),
+    journalPostings: (ledgerId, position, effectiveAsOf, after, limit) => journalPostingsPage(db, ledgerId, position, effectiveAsOf, after, limit),
 
     async createApiKey(key, keyHash) {
       await db.insertInto('api_keys').values({
