@@ -4,7 +4,7 @@ import { assetOf } from '../domain/decide.ts';
 import { Decimal, ZERO } from '../domain/money.ts';
 import { initialState } from '../domain/state.ts';
 import type { AsOf } from './as-of.ts';
-import type { AccountRow, BalanceSums, LedgerStore } from './ports.ts';
+import type { AccountFilter, AccountRow, BalanceSums, LedgerStore } from './ports.ts';
 
 export interface AccountBalance {
   readonly account: AccountRow;
@@ -44,6 +44,24 @@ export async function balancesAt(store: LedgerStore, ledgerId: string, accounts:
     asset: assetOf(state, account.currency)!,
     balance: balanceFromSums(sums.get(account.accountId)!, account),
   }));
+}
+
+/** How many accounts one read of a whole chart of accounts asks the database for at once. */
+export const ACCOUNTS_PER_QUERY = 1000;
+
+/**
+ * The balances of every account (within `filter`) at a resolved point, in account id order: the
+ * accounts are paged at the one pinned position, and each page's sums read at once (the
+ * projector's checkpoints bound each read, not the ledger's postings).
+ */
+export async function everyBalanceAt(store: LedgerStore, ledgerId: string, asOf: AsOf, filter: AccountFilter = {}): Promise<AccountBalance[]> {
+  const balances: AccountBalance[] = [];
+  for (let after: string | undefined; ;) {
+    const accounts = await store.accounts(ledgerId, asOf.position, filter, after, ACCOUNTS_PER_QUERY);
+    balances.push(...(await balancesAt(store, ledgerId, accounts, asOf)));
+    if (accounts.length < ACCOUNTS_PER_QUERY) return balances;
+    after = accounts.at(-1)!.accountId;
+  }
 }
 
 /**

@@ -47,6 +47,8 @@ const ALLOWED: Readonly<Record<string, readonly Role[]>> = {
   [`GET ${L}/accounts/{accountId}/entries`]: READ,
   [`GET ${L}/accounts/{accountId}/balance-history`]: READ,
   [`GET ${L}/balances`]: READ,
+  [`GET ${L}/reports/balance-sheet`]: READ,
+  [`GET ${L}/reports/income-statement`]: READ,
   [`GET ${L}/transactions`]: READ,
   [`GET ${L}/transactions/{id}`]: READ,
 
@@ -96,6 +98,8 @@ const QUERY: Readonly<Record<string, (f: Fixture) => Record<string, string>>> = 
   [`GET ${L}/accounts/{accountId}/entries`]: () => ({ effectiveFrom: '2026-03-01', effectiveTo: '2026-03-31' }),
   [`GET ${L}/accounts/{accountId}/balance-history`]: () => ({ effectiveFrom: '2026-03-01', effectiveTo: '2026-03-31', interval: 'week' }),
   [`GET ${L}/balances`]: () => ({}),
+  [`GET ${L}/reports/balance-sheet`]: () => ({ effectiveAsOf: '2026-03-31' }),
+  [`GET ${L}/reports/income-statement`]: () => ({ effectiveFrom: '2026-03-01', effectiveTo: '2026-03-31' }),
   [`GET ${L}/transactions`]: () => ({ accountId: 'alice' }),
   [`GET ${L}/transactions/{id}`]: () => ({}),
   [`GET ${L}/events`]: () => ({ after: '0', limit: '10' }),

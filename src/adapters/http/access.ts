@@ -38,6 +38,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   [`GET ${L}/accounts/{accountId}/entries`]: 'read',
   [`GET ${L}/accounts/{accountId}/balance-history`]: 'read',
   [`GET ${L}/balances`]: 'read',
+  [`GET ${L}/reports/balance-sheet`]: 'read',
+  [`GET ${L}/reports/income-statement`]: 'read',
   [`POST ${L}/transactions`]: 'write',
   [`POST ${L}/transactions/batch`]: 'write',
   [`GET ${L}/transactions`]: 'read',

@@ -18,6 +18,7 @@ import { balanceRoutes } from './routes/balances.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { feedRoutes } from './routes/feed.ts';
+import { financialStatementRoutes } from './routes/financial-statements.ts';
 import { homeRoutes } from './routes/home.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { ledgerRoutes } from './routes/ledgers.ts';
@@ -114,6 +115,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', balanceRoutes);
   app.route('/', periodRoutes);
   app.route('/', reportRoutes);
+  app.route('/', financialStatementRoutes);
   app.route('/', statementRoutes);
   app.route('/', feedRoutes);
   app.route('/', proofRoutes);

@@ -1,5 +1,5 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { balancesAt, totalsByCurrency } from '../../../app/balances.ts';
+import { everyBalanceAt, totalsByCurrency } from '../../../app/balances.ts';
 import { rollUp } from '../../../app/rollups.ts';
 import { formatAmount } from '../../../domain/money.ts';
 import { route } from '../access.ts';
@@ -7,7 +7,7 @@ import type { AppEnv } from '../env.ts';
 import { asOfInput, asOfOr400, ledgerOr404 } from '../handler-kit.ts';
 import { json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
 import { presentAsOf, presentBalance, presentRollup } from '../presenters.ts';
-import { AccountPrefix, AsOf, AsOfQuery, Balance, LedgerId, MAX_PAGE_SIZE, Sides } from '../schemas.ts';
+import { AccountPrefix, AsOf, AsOfQuery, Balance, LedgerId, Sides } from '../schemas.ts';
 
 // An account id has at most 128 characters, so at most 64 segments.
 const MAX_DEPTH = 64;
@@ -40,22 +40,13 @@ const trialBalance = route({
   responses: { 200: json(TrialBalance, 'The trial balance'), ...PROBLEMS },
 });
 
-// A trial balance covers every account it names: page through them at one pinned position.
-const ACCOUNTS_PER_QUERY = MAX_PAGE_SIZE;
-
 export const balanceRoutes = new OpenAPIHono<AppEnv>().openapi(trialBalance, async (c) => {
   const { ledgerId } = c.req.valid('param');
   const query = c.req.valid('query');
   const { store } = c.get('deps');
   const ledger = await ledgerOr404(c, ledgerId);
   const asOf = await asOfOr400(c, ledger, asOfInput(query));
-  const balances = [];
-  for (let after: string | undefined; ;) {
-    const accounts = await store.accounts(ledgerId, asOf.position, { prefix: query.prefix }, after, ACCOUNTS_PER_QUERY);
-    balances.push(...(await balancesAt(store, ledgerId, accounts, asOf)));
-    if (accounts.length < ACCOUNTS_PER_QUERY) break;
-    after = accounts.at(-1)!.accountId;
-  }
+  const balances = await everyBalanceAt(store, ledgerId, asOf, { prefix: query.prefix });
   const totals = totalsByCurrency(balances).map((t) => ({
     currency: t.asset.code, debits: formatAmount(t.debits, t.asset.scale), credits: formatAmount(t.credits, t.asset.scale),
   }));

@@ -3,6 +3,7 @@ import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { balancesAt, type AccountBalance } from '../../../app/balances.ts';
 import type { AccountRow } from '../../../app/ports.ts';
+import { MAX_RESTATED_ENTRIES, restatedEntries } from '../../../app/restatements.ts';
 import { formatAmount, ZERO } from '../../../domain/money.ts';
 import { formatInstant, parseTimestamp } from '../../../domain/time.ts';
 import { asOfInput, asOfOr400, ledgerOr404, positionKey, readPage } from '../handler-kit.ts';
@@ -54,8 +55,6 @@ const Restatements = z.object({
   accounts: z.array(z.object({ accountId: z.string(), currency: z.string(), before: z.string(), after: z.string() })),
 }).openapi('Restatements');
 
-const MAX_RESTATED_ENTRIES = 1000;
-
 const listRestatements = route({
   method: 'get', path: '/v1/ledgers/{ledgerId}/restatements', operationId: 'listRestatements',
   summary: 'Entries recorded in (recordedFrom, recordedTo] that change balances effective at or before effectiveAsOf, with each account\'s ledger balance before and after (auditor)',
@@ -77,7 +76,7 @@ const restatementRoutes = new OpenAPIHono<AppEnv>().openapi(listRestatements, as
   if (from.position > to.position) {
     throw new ProblemError('VALIDATION_FAILED', 'recordedFrom must not be later than recordedTo.', [{ path: 'recordedFrom', message: 'after recordedTo' }]);
   }
-  const entries = await store.transactions(ledgerId, to.position, { effectiveTo: to.effectiveAt }, from.position, MAX_RESTATED_ENTRIES + 1);
+  const entries = await restatedEntries(store, ledgerId, { fromPosition: from.position, toPosition: to.position, effectiveTo: to.effectiveAt }, MAX_RESTATED_ENTRIES + 1);
   if (entries.length > MAX_RESTATED_ENTRIES) {
     throw new ProblemError('VALIDATION_FAILED', `More than ${MAX_RESTATED_ENTRIES} entries: narrow the recorded range.`, [{ path: 'recordedFrom', message: 'range too wide' }]);
   }
