@@ -9,9 +9,9 @@
 // Prints the verdict (OK: ... or BAD at position N: ...); exits 0 when it verifies, 1 when it does not, 2 on bad arguments.
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
-import { checkConsistency, checkInclusion, openCheckpoint } from '../src/app/proof-check.ts';
+import { checkConsistency, checkInclusion } from '../src/app/proof-check.ts';
 import type { ConsistencyProof, InclusionProof } from '../src/app/proofs.ts';
-import { verifierFromKey, type Checkpoint } from '../src/app/signed-note.ts';
+import { openCheckpoint, verifierFromKey, type Checkpoint } from '../src/app/signed-note.ts';
 import { checkpointNotes, verifyExport } from './verify-export.ts';
 
 const USAGE = `usage: npm run verify -- <export.ndjson> [--digest HASH@POSITION] [--checkpoint FILE_OR_DIR ... --key VERIFIER_KEY [--proofs PROOFS.ndjson]]

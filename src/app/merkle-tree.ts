@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { bytesEqual, isPowerOfTwo, leafInput, nodeInput, rootFromInclusionProof, rootsFromConsistencyProof, splitPoint } from '../domain/merkle-proof.ts';
+import { bytesEqual } from '../domain/bytes.ts';
+import { isPowerOfTwo, leafInput, nodeInput, rootFromInclusionProof, rootsFromConsistencyProof, splitPoint } from '../domain/merkle-proof.ts';
 
 /**
  * The Merkle tree of RFC 9162 section 2.1 over a ledger's events (spec section 12,

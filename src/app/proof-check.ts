@@ -1,25 +1,14 @@
 import { eventLeafHash, fromHex, toHex, verifyConsistency, verifyInclusion } from './merkle-tree.ts';
 import type { ConsistencyProof, InclusionProof } from './proofs.ts';
-import { parseCheckpoint, type Checkpoint, type NoteVerifier } from './signed-note.ts';
+import type { Checkpoint } from './signed-note.ts';
 
 /**
  * Checks of proofs against signed checkpoints, for verifiers that trust nothing but a verifier
  * key: `npm run verify`, the typed client. Each answers null when the check passes, or why not.
+ * (Opening a signed checkpoint is signed-note.ts's `openCheckpoint`.)
  */
 
 const HASH = /^[0-9a-f]{64}$/;
-
-/** The checkpoint of a signed note that the key signed (and, if given, for this ledger's origin), or why not. */
-export async function openCheckpoint(note: string, verifier: NoteVerifier, ledgerId?: string): Promise<Checkpoint | string> {
-  const text = await verifier.open(note);
-  if (text === null) return `the checkpoint carries no valid signature of ${verifier.name}+${verifier.keyHash.toString(16).padStart(8, '0')}`;
-  const checkpoint = parseCheckpoint(text);
-  if (!checkpoint) return 'the signed note is not a checkpoint (origin, tree size, base64 root)';
-  if (ledgerId !== undefined && checkpoint.origin !== `${verifier.name}/ledgers/${ledgerId}`) {
-    return `the checkpoint is for ${checkpoint.origin}, not ${verifier.name}/ledgers/${ledgerId}`;
-  }
-  return checkpoint;
-}
 
 const hashes = (values: readonly unknown[]) => values.every((v) => typeof v === 'string' && HASH.test(v));
 

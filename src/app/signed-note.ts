@@ -1,18 +1,19 @@
 /**
  * Signed notes (C2SP signed-note, as golang.org/x/mod/sumdb/note reads and writes them) with
  * Ed25519, and checkpoints (C2SP tlog-checkpoint) in them: spec section 12, docs/proofs.md.
- * WebCrypto only, so that Node and Workers sign alike.
+ * WebCrypto only and no Node import, so that Node and Workers sign alike and the auditor console
+ * verifies with the same code in the browser.
  */
+import { base64ToBytes, base64UrlToBytes, bytesToBase64, bytesToHex, concatBytes, hexToBytes } from '../domain/bytes.ts';
 
 const ED25519 = 0x01;
 /** A PKCS #8 Ed25519 private key is this prefix and the 32-byte seed (RFC 8410). */
 const PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
 const SIGNATURE_LINE = /^\u2014 ([^\s+]+) ([A-Za-z0-9+/]+=*)$/u;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 const utf8 = new TextEncoder();
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
-const unb64 = (text: string) => (BASE64.test(text) ? new Uint8Array(Buffer.from(text, 'base64')) : null);
+const b64 = bytesToBase64;
+const unb64 = base64ToBytes;
 const hex8 = (n: number) => n.toString(16).padStart(8, '0');
 
 /** The first `count` fields before a `+`, and the rest (base64 has `+` in it). */
@@ -26,7 +27,7 @@ const validName = (name: string) => name.length > 0 && !/[\s+]/u.test(name);
 
 /** The first 4 bytes of SHA-256(name, "\n", 0x01, public key), big-endian. */
 async function keyHash(name: string, publicKey: Uint8Array): Promise<number> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', Buffer.concat([utf8.encode(`${name}\n`), Uint8Array.of(ED25519), publicKey])));
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', concatBytes(utf8.encode(`${name}\n`), Uint8Array.of(ED25519), publicKey)));
   return new DataView(digest.buffer).getUint32(0);
 }
 
@@ -53,19 +54,20 @@ export async function signerFromKey(signerKey: string): Promise<NoteSigner> {
     || !bytes || bytes.length !== 33 || bytes[0] !== ED25519) {
     throw new Error('a signer key is PRIVATE+KEY+<name>+<8 hex digits>+<base64 of 0x01 and a 32-byte Ed25519 seed>');
   }
-  const privateKey = await crypto.subtle.importKey('pkcs8', Buffer.concat([PKCS8_PREFIX, bytes.subarray(1)]), { name: 'Ed25519' }, true, ['sign']);
+  const privateKey = await crypto.subtle.importKey('pkcs8', concatBytes(PKCS8_PREFIX, bytes.subarray(1)), { name: 'Ed25519' }, true, ['sign']);
   const jwk = await crypto.subtle.exportKey('jwk', privateKey);
-  const publicKey = new Uint8Array(Buffer.from(jwk.x!, 'base64url'));
+  const publicKey = base64UrlToBytes(jwk.x ?? '');
+  if (!publicKey) throw new Error('WebCrypto gave no Ed25519 public key');
   const expected = await keyHash(name, publicKey);
   if (hex8(expected) !== hash) throw new Error(`the signer key's hash is ${hash}, but its key makes ${hex8(expected)}`);
   const signature = (text: string) => crypto.subtle.sign({ name: 'Ed25519' }, privateKey, utf8.encode(text));
   const prefix = Uint8Array.from([expected >>> 24, (expected >>> 16) & 0xff, (expected >>> 8) & 0xff, expected & 0xff]);
   return {
     name,
-    verifierKey: `${name}+${hash}+${b64(Buffer.concat([Uint8Array.of(ED25519), publicKey]))}`,
+    verifierKey: `${name}+${hash}+${b64(concatBytes(Uint8Array.of(ED25519), publicKey))}`,
     async sign(text) {
       if (!text.endsWith('\n') || text.includes('\n\n')) throw new Error('a note\'s text ends with a newline and has no blank line');
-      return `${text}\n\u2014 ${name} ${b64(Buffer.concat([prefix, new Uint8Array(await signature(text))]))}\n`;
+      return `${text}\n\u2014 ${name} ${b64(concatBytes(prefix, new Uint8Array(await signature(text))))}\n`;
     },
   };
 }
@@ -114,13 +116,14 @@ function parseNote(note: string): { text: string; signatures: { name: string; by
 /** A new Ed25519 key pair as signed-note key texts. */
 export async function generateSignerKey(name: string): Promise<{ signerKey: string; verifierKey: string }> {
   if (!validName(name)) throw new Error('a key name has no white space and no "+"');
-  const pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']) as import('node:crypto').webcrypto.CryptoKeyPair;
+  const pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']);
+  if (!('privateKey' in pair)) throw new Error('WebCrypto gave no Ed25519 key pair');
   const seed = new Uint8Array(await crypto.subtle.exportKey('pkcs8', pair.privateKey)).subarray(PKCS8_PREFIX.length);
   const publicKey = new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
   const hash = hex8(await keyHash(name, publicKey));
   return {
-    signerKey: `PRIVATE+KEY+${name}+${hash}+${b64(Buffer.concat([Uint8Array.of(ED25519), seed]))}`,
-    verifierKey: `${name}+${hash}+${b64(Buffer.concat([Uint8Array.of(ED25519), publicKey]))}`,
+    signerKey: `PRIVATE+KEY+${name}+${hash}+${b64(concatBytes(Uint8Array.of(ED25519), seed))}`,
+    verifierKey: `${name}+${hash}+${b64(concatBytes(Uint8Array.of(ED25519), publicKey))}`,
   };
 }
 
@@ -132,15 +135,31 @@ export interface Checkpoint {
   readonly rootHash: string;
 }
 
-export const checkpointText = (c: Checkpoint): string => `${c.origin}\n${c.treeSize}\n${Buffer.from(c.rootHash, 'hex').toString('base64')}\n`;
+export function checkpointText(c: Checkpoint): string {
+  const root = hexToBytes(c.rootHash);
+  if (!root || root.length !== 32) throw new Error(`a root hash is 64 lowercase hex digits, not ${c.rootHash}`);
+  return `${c.origin}\n${c.treeSize}\n${b64(root)}\n`;
+}
 
 /** The checkpoint of a note's text (extension lines are allowed and ignored), or null. */
 export function parseCheckpoint(text: string): Checkpoint | null {
   const [origin, size, root] = text.split('\n');
   const hash = root === undefined ? null : unb64(root);
   if (!origin || !/^(0|[1-9][0-9]{0,15})$/.test(size ?? '') || !hash || hash.length !== 32) return null;
-  return { origin, treeSize: Number(size), rootHash: Buffer.from(hash).toString('hex') };
+  return { origin, treeSize: Number(size), rootHash: bytesToHex(hash) };
 }
 
 /** The origin line of a ledger's checkpoints (spec section 12). */
 export const ledgerOrigin = (keyName: string, ledgerId: string): string => `${keyName}/ledgers/${ledgerId}`;
+
+/** The checkpoint of a signed note that the key signed (and, if given, for this ledger's origin), or why not. */
+export async function openCheckpoint(note: string, verifier: NoteVerifier, ledgerId?: string): Promise<Checkpoint | string> {
+  const text = await verifier.open(note);
+  if (text === null) return `the checkpoint carries no valid signature of ${verifier.name}+${verifier.keyHash.toString(16).padStart(8, '0')}`;
+  const checkpoint = parseCheckpoint(text);
+  if (!checkpoint) return 'the signed note is not a checkpoint (origin, tree size, base64 root)';
+  if (ledgerId !== undefined && checkpoint.origin !== `${verifier.name}/ledgers/${ledgerId}`) {
+    return `the checkpoint is for ${checkpoint.origin}, not ${verifier.name}/ledgers/${ledgerId}`;
+  }
+  return checkpoint;
+}

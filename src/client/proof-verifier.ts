@@ -1,5 +1,5 @@
-import { checkConsistency, checkInclusion, openCheckpoint } from '../app/proof-check.ts';
-import { verifierFromKey, type Checkpoint, type NoteVerifier } from '../app/signed-note.ts';
+import { checkConsistency, checkInclusion } from '../app/proof-check.ts';
+import { openCheckpoint, verifierFromKey, type Checkpoint, type NoteVerifier } from '../app/signed-note.ts';
 import type { LedgerClient } from './ledger-client.ts';
 
 // Checks what a client reads against the ledger's signed checkpoints (spec section 12,

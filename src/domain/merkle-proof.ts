@@ -2,20 +2,13 @@
 // and its scripts (node:crypto, synchronous: src/app/merkle-tree.ts) and for the auditor console
 // (WebCrypto, promises): the walk is generic in the hash value `H`, and each caller brings its own
 // `node`, SHA-256(0x01 || left || right). Nothing here hashes, reads a clock or needs Node.
+import { bytesEqual, concatBytes } from './bytes.ts';
 
 /** What a leaf hash hashes: 0x00 || leaf data (RFC 9162's domain separation). */
 export const leafInput = (data: Uint8Array): Uint8Array<ArrayBuffer> => concatBytes(Uint8Array.of(0x00), data);
 
 /** What a node hash hashes: 0x01 || left || right. */
 export const nodeInput = (left: Uint8Array, right: Uint8Array): Uint8Array<ArrayBuffer> => concatBytes(Uint8Array.of(0x01), left, right);
-
-export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  parts.reduce((at, part) => (bytes.set(part, at), at + part.length), 0);
-  return bytes;
-}
-
-export const bytesEqual = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((byte, i) => byte === b[i]);
 
 /** The largest power of two smaller than n (n > 1): RFC 9162's k. */
 export function splitPoint(n: number): number {
@@ -93,15 +86,4 @@ export async function inclusionHolds(sha256: Sha256, leafIndex: number, treeSize
   if (![leaf, root, ...path].every((hash) => hash.length === 32)) return false;
   const found = rootFromInclusionProof(leafIndex, treeSize, Promise.resolve(leaf), path.map((p) => Promise.resolve(p)), asyncMerkleHashes(sha256).nodeHash);
   return found !== null && bytesEqual(await found, root);
-}
-
-const HEX = /^(?:[0-9a-f]{2})*$/;
-
-/** Lowercase hex of bytes. */
-export const bytesToHex = (bytes: Uint8Array): string => Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
-
-/** The bytes of lowercase hex, or null when it is not. */
-export function hexToBytes(hex: string): Uint8Array<ArrayBuffer> | null {
-  if (!HEX.test(hex)) return null;
-  return Uint8Array.from({ length: hex.length / 2 }, (_, i) => parseInt(hex.slice(i * 2, i * 2 + 2), 16));
 }

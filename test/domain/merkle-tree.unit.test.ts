@@ -11,7 +11,8 @@ import {
   completeSubtreeHashes, consistencyRanges, EMPTY_ROOT, inclusionRanges, leafHash, GrowingTree, rangeHash, rootOf, subtreesOf, toHex,
   verifyConsistency, verifyInclusion,
 } from '../../src/app/merkle-tree.ts';
-import { asyncMerkleHashes, bytesToHex, hexToBytes, inclusionHolds, type Sha256 } from '../../src/domain/merkle-proof.ts';
+import { bytesToHex, hexToBytes } from '../../src/domain/bytes.ts';
+import { asyncMerkleHashes, inclusionHolds, type Sha256 } from '../../src/domain/merkle-proof.ts';
 
 interface InclusionVector { leafIdx: number; treeSize: number; root: string; leafHash: string; proof: string[] | null; desc: string; wantErr: boolean; file: string }
 interface ConsistencyVector { size1: number; size2: number; root1: string; root2: string; proof: string[] | null; desc: string; wantErr: boolean; file: string }
