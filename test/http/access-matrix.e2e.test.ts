@@ -51,6 +51,13 @@ const ALLOWED: Readonly<Record<string, readonly Role[]>> = {
   [`GET ${L}/reports/income-statement`]: READ,
   [`GET ${L}/transactions`]: READ,
   [`GET ${L}/transactions/{id}`]: READ,
+  [`GET ${L}/exports/general-ledger.csv`]: READ,
+  [`GET ${L}/exports/general-ledger.xlsx`]: READ,
+  [`GET ${L}/exports/trial-balance.csv`]: READ,
+  [`GET ${L}/exports/trial-balance.xlsx`]: READ,
+  [`GET ${L}/exports/balance-sheet.csv`]: READ,
+  [`GET ${L}/exports/balance-sheet.xlsx`]: READ,
+  [`GET ${L}/exports/beancount`]: READ,
 
   [`GET ${L}/events`]: FEED,
   [`GET ${L}/events/stream`]: FEED,

@@ -17,6 +17,7 @@ import { assetRoutes } from './routes/assets.ts';
 import { balanceRoutes } from './routes/balances.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { docsRoutes } from './routes/docs.ts';
+import { exportRoutes } from './routes/exports.ts';
 import { feedRoutes } from './routes/feed.ts';
 import { financialStatementRoutes } from './routes/financial-statements.ts';
 import { homeRoutes } from './routes/home.ts';
@@ -117,6 +118,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', reportRoutes);
   app.route('/', financialStatementRoutes);
   app.route('/', statementRoutes);
+  app.route('/', exportRoutes);
   app.route('/', feedRoutes);
   app.route('/', proofRoutes);
   app.route('/', keyRoutes);
