@@ -54,7 +54,7 @@ async function publish(ledgerId: string, verifier: NoteVerifier): Promise<{ ok: 
     const previous = await openCheckpoint(readFileSync(join(folder, latest), 'utf8'), verifier, ledgerId) as Checkpoint;
     if (previous.treeSize > checkpoint.treeSize) return { ok: false, line: `BAD: ${ledgerId}: the service's tree (size ${checkpoint.treeSize}) is smaller than the one kept (size ${previous.treeSize})` };
     const proof = await get<ConsistencyProof>(`/v1/ledgers/${encodeURIComponent(ledgerId)}/proofs/consistency?from=${previous.treeSize}&to=${checkpoint.treeSize}`);
-    const why = checkConsistency(proof, previous, checkpoint);
+    const why = await checkConsistency(proof, previous, checkpoint);
     if (why) return { ok: false, line: `BAD: ${ledgerId}: ${why}` };
     if (previous.treeSize === checkpoint.treeSize) return { ok: true, line: `${ledgerId}: size ${checkpoint.treeSize} already kept` };
   }

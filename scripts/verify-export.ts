@@ -108,7 +108,7 @@ export async function verifyExport(file: string, checks: ExportChecks, usage: Us
     }
     for (const proof of proofs.get(event.position) ?? []) {
       const against = signed?.get(proof.treeSize);
-      const why = against ? checkInclusion(proof, against, event.hash) : `no checkpoint of tree size ${proof.treeSize} was given`;
+      const why = against ? await checkInclusion(proof, against, event.hash) : `no checkpoint of tree size ${proof.treeSize} was given`;
       if (why) proven.failed.set(event.position, why);
       else proven.passed.add(event.position);
     }

@@ -69,13 +69,13 @@ if (mode === 'inclusion' || mode === 'consistency') {
     const proof = readJson<InclusionProof>(proofFile);
     const event = values.event === undefined ? undefined : readJson<{ position: number; hash: string }>(values.event);
     if (event && event.position !== proof.position) bad(`BAD at position ${proof.position}: the event given is at position ${event.position}`);
-    const why = checkInclusion(proof, older!, event?.hash);
+    const why = await checkInclusion(proof, older!, event?.hash);
     if (why) bad(`BAD at position ${proof.position}: ${why}`);
     console.log(`OK: position ${proof.position} is in the tree of size ${older!.treeSize} signed for ${older!.origin}${event ? ', with that event' : ''}`);
   } else {
     if (more.length > 0 || values.event !== undefined) usage('consistency: one or two --checkpoint, no --event');
     const proof = readJson<ConsistencyProof>(proofFile);
-    const why = checkConsistency(proof, older!, newer);
+    const why = await checkConsistency(proof, older!, newer);
     if (why) bad(`BAD at position ${Math.min(proof.from, proof.to)}: ${why}`);
     console.log(`OK: the tree of size ${proof.to} extends the tree of size ${proof.from} signed for ${older!.origin}${newer ? ' (both signed)' : ''}`);
   }

@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
-import { bytesEqual } from '../domain/bytes.ts';
-import { isPowerOfTwo, leafInput, nodeInput, rootFromInclusionProof, rootsFromConsistencyProof, splitPoint } from '../domain/merkle-proof.ts';
+import { isPowerOfTwo, leafInput, nodeInput, splitPoint } from '../domain/merkle-proof.ts';
 
 /**
  * The Merkle tree of RFC 9162 section 2.1 over a ledger's events (spec section 12,
  * docs/proofs.md): leaf `i` is the event at position `i + 1`, its leaf data the 32 bytes of the
  * event's `hash`. Proofs here are lists of ranges of leaves, each standing for the Merkle tree
- * hash of that range; a store answers them from the complete subtrees it keeps. The proofs'
- * verification is src/domain/merkle-proof.ts's, which the auditor console runs too.
+ * hash of that range; a store answers them from the complete subtrees it keeps. Verifying
+ * proofs is src/domain/merkle-proof.ts's (over WebCrypto, for the browser too).
  */
 
 const sha256 = (bytes: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(bytes).digest());
@@ -153,20 +152,4 @@ export class GrowingTree {
   root(): Uint8Array {
     return this.stack.reduceRight<Uint8Array | null>((right, s) => (right ? nodeHash(s.hash, right) : s.hash), null) ?? EMPTY_ROOT;
   }
-}
-
-const isHash = (bytes: Uint8Array) => bytes.length === 32;
-
-/** RFC 9162 section 2.1.3.2: whether the audit path takes the leaf hash at `leafIndex` to `root` in a tree of `treeSize`. */
-export function verifyInclusion(leafIndex: number, treeSize: number, leaf: Uint8Array, path: readonly Uint8Array[], root: Uint8Array): boolean {
-  if (![leaf, root, ...path].every(isHash)) return false;
-  const found = rootFromInclusionProof(leafIndex, treeSize, leaf, path, nodeHash);
-  return found !== null && bytesEqual(found, root);
-}
-
-/** RFC 9162 section 2.1.4.2: whether the proof shows the tree of `toSize` extends the tree of `fromSize`. */
-export function verifyConsistency(fromSize: number, toSize: number, fromRoot: Uint8Array, toRoot: Uint8Array, proof: readonly Uint8Array[]): boolean {
-  if (proof.length > 0 && ![fromRoot, toRoot, ...proof].every(isHash)) return false;
-  const found = rootsFromConsistencyProof(fromSize, toSize, fromRoot, proof, nodeHash);
-  return found !== null && bytesEqual(found.fromRoot, fromRoot) && bytesEqual(found.toRoot, toRoot);
 }

@@ -52,7 +52,7 @@ export class ProofVerifier {
     if (latest.treeSize < treeSize) throw new ProofFailed(this.ledgerId, treeSize, `the latest checkpoint is of ${latest.treeSize} events only`);
     if (this.trusted) {
       const proof = await this.client.consistencyProof(this.ledgerId, this.trusted.treeSize, latest.treeSize);
-      const why = checkConsistency(proof, this.trusted, latest);
+      const why = await checkConsistency(proof, this.trusted, latest);
       if (why) throw new ProofFailed(this.ledgerId, this.trusted.treeSize + 1, why);
     }
     this.trusted = latest;
@@ -63,7 +63,7 @@ export class ProofVerifier {
   async proveEvent(event: { readonly position: number; readonly hash: string }): Promise<Checkpoint> {
     const checkpoint = await this.checkpointOf(event.position);
     const proof = await this.client.inclusionProof(this.ledgerId, event.position, checkpoint.treeSize);
-    const why = checkInclusion(proof, checkpoint, event.hash);
+    const why = await checkInclusion(proof, checkpoint, event.hash);
     if (why) throw new ProofFailed(this.ledgerId, event.position, why);
     return checkpoint;
   }

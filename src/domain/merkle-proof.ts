@@ -1,7 +1,8 @@
-// The verification of RFC 9162's proofs (section 2.1.3.2 and 2.1.4.2), written once for the service
-// and its scripts (node:crypto, synchronous: src/app/merkle-tree.ts) and for the auditor console
-// (WebCrypto, promises): the walk is generic in the hash value `H`, and each caller brings its own
-// `node`, SHA-256(0x01 || left || right). Nothing here hashes, reads a clock or needs Node.
+// The verification of RFC 9162's proofs (section 2.1.3.2 and 2.1.4.2), written once for every
+// verifier: `npm run verify`, the typed client and the feed follower (src/app/proof-check.ts) and
+// the auditor console in the browser. The walk is generic in the hash value `H` (here a promise of
+// WebCrypto's SHA-256, which Node, Workers and browsers share); the caller brings `node`,
+// SHA-256(0x01 || left || right). No Node import.
 import { bytesEqual, concatBytes } from './bytes.ts';
 
 /** What a leaf hash hashes: 0x00 || leaf data (RFC 9162's domain separation). */
@@ -70,8 +71,11 @@ export function rootsFromConsistencyProof<H extends object>(fromSize: number, to
   return sn === 0 ? { fromRoot: fr, toRoot: sr } : null;
 }
 
-/** SHA-256 of some bytes, as WebCrypto gives it: `(bytes) => crypto.subtle.digest('SHA-256', bytes)`, as bytes. */
+/** SHA-256 of some bytes, asynchronous as WebCrypto's is. */
 export type Sha256 = (bytes: Uint8Array<ArrayBuffer>) => Promise<Uint8Array>;
+
+/** WebCrypto's SHA-256 (`crypto.subtle`), the same in Node, Workers and browsers (where it needs a secure context). */
+export const webCryptoSha256: Sha256 = async (bytes) => new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
 
 /** The leaf hash and node hash of RFC 9162 over an asynchronous SHA-256 (WebCrypto). */
 export function asyncMerkleHashes(sha256: Sha256) {
@@ -86,4 +90,11 @@ export async function inclusionHolds(sha256: Sha256, leafIndex: number, treeSize
   if (![leaf, root, ...path].every((hash) => hash.length === 32)) return false;
   const found = rootFromInclusionProof(leafIndex, treeSize, Promise.resolve(leaf), path.map((p) => Promise.resolve(p)), asyncMerkleHashes(sha256).nodeHash);
   return found !== null && bytesEqual(await found, root);
+}
+
+/** Whether the proof shows the tree of `toSize` (root `toRoot`) extends that of `fromSize` (root `fromRoot`), hashing with `sha256`. */
+export async function consistencyHolds(sha256: Sha256, fromSize: number, toSize: number, fromRoot: Uint8Array, toRoot: Uint8Array, proof: readonly Uint8Array[]): Promise<boolean> {
+  if (proof.length > 0 && ![fromRoot, toRoot, ...proof].every((hash) => hash.length === 32)) return false;
+  const found = rootsFromConsistencyProof(fromSize, toSize, Promise.resolve(fromRoot), proof.map((p) => Promise.resolve(p)), asyncMerkleHashes(sha256).nodeHash);
+  return found !== null && bytesEqual(await found.fromRoot, fromRoot) && bytesEqual(await found.toRoot, toRoot);
 }

@@ -99,7 +99,7 @@ describe.each(PRIVATE_DATABASES)('tampering against signed checkpoints on $name'
     for (let position = 1; position <= 40; position++) {
       const event = events.find((e) => e.position === position);
       const proof = await get(`/v1/ledgers/${ledgerId}/proofs/inclusion?position=${position}&treeSize=40`);
-      if (event && proof.status === 200 && checkInclusion(proof.body as InclusionProof, checkpoint, event.hash) === null) proven.push(position);
+      if (event && proof.status === 200 && (await checkInclusion(proof.body as InclusionProof, checkpoint, event.hash)) === null) proven.push(position);
     }
     return proven;
   }
@@ -107,7 +107,7 @@ describe.each(PRIVATE_DATABASES)('tampering against signed checkpoints on $name'
   /** Whether the service's consistency proof from 40 to its head verifies against the checkpoint signed at 40. */
   async function consistentWith(ledgerId: string, checkpoint: Checkpoint): Promise<boolean> {
     const proof = await get(`/v1/ledgers/${ledgerId}/proofs/consistency?from=40`);
-    return proof.status === 200 && checkConsistency(proof.body as ConsistencyProof, checkpoint) === null;
+    return proof.status === 200 && (await checkConsistency(proof.body as ConsistencyProof, checkpoint)) === null;
   }
 
   /** `npm run verify` over the export, the two checkpoints and the service's inclusion proofs at 40: its verdict. */

@@ -5,7 +5,8 @@ import { createApp } from '../../src/adapters/http/app.ts';
 import { GroupCommitter } from '../../src/app/group-commit.ts';
 import { TreeKeeper } from '../../src/app/tree-keeper.ts';
 import type { RecordedEvent } from '../../src/domain/events.ts';
-import { eventLeafHash, fromHex, rootOf, toHex, verifyConsistency, verifyInclusion } from '../../src/app/merkle-tree.ts';
+import { eventLeafHash, fromHex, rootOf, toHex } from '../../src/app/merkle-tree.ts';
+import { consistencyHolds, inclusionHolds, webCryptoSha256 } from '../../src/domain/merkle-proof.ts';
 import { consistencyProof, inclusionProof } from '../../src/app/proofs.ts';
 import { generateSignerKey, parseCheckpoint, signerFromKey, verifierFromKey, type NoteSigner } from '../../src/app/signed-note.ts';
 import { describeOnEachDatabase, expectProblem, transfer, type Json } from '../support/http.ts';
@@ -59,7 +60,7 @@ describeOnEachDatabase('Merkle proofs and signed checkpoints', (api) => {
         expect(answer.status, answer.text).toBe(200);
         const proof = answer.body;
         expect(proof).toMatchObject({ position, treeSize, leafHash: toHex(leaves()[position - 1]!), rootHash: toHex(root) });
-        expect(verifyInclusion(position - 1, treeSize, fromHex(proof.leafHash), proof.auditPath.map(fromHex), root), `${position} in ${treeSize}`).toBe(true);
+        expect(await inclusionHolds(webCryptoSha256, position - 1, treeSize, fromHex(proof.leafHash), proof.auditPath.map(fromHex), root), `${position} in ${treeSize}`).toBe(true);
       }
     }
     const atHead = await get('proofs/inclusion?position=5');
@@ -73,7 +74,7 @@ describeOnEachDatabase('Merkle proofs and signed checkpoints', (api) => {
       const { fromRoot, toRoot, proof } = answer.body;
       expect(fromRoot).toBe(toHex(rootOf(leaves().slice(0, from))));
       expect(toRoot).toBe(toHex(rootOf(leaves().slice(0, to))));
-      expect(verifyConsistency(from, to, fromHex(fromRoot), fromHex(toRoot), proof.map(fromHex)), `${from} to ${to}`).toBe(true);
+      expect(await consistencyHolds(webCryptoSha256, from, to, fromHex(fromRoot), fromHex(toRoot), proof.map(fromHex)), `${from} to ${to}`).toBe(true);
     }
   });
 
@@ -87,9 +88,9 @@ describeOnEachDatabase('Merkle proofs and signed checkpoints', (api) => {
     const stored = createTreeStore(api.database.db);
     const check = async (tree: typeof stored) => {
       const inclusion = await inclusionProof(tree, fresh, 42, 63);
-      expect(verifyInclusion(41, 63, freshLeaves[41]!, inclusion.auditPath.map(fromHex), rootOf(freshLeaves.slice(0, 63)))).toBe(true);
+      expect(await inclusionHolds(webCryptoSha256, 41, 63, freshLeaves[41]!, inclusion.auditPath.map(fromHex), rootOf(freshLeaves.slice(0, 63)))).toBe(true);
       const consistency = await consistencyProof(tree, fresh, 19, 64);
-      expect(verifyConsistency(19, 64, rootOf(freshLeaves.slice(0, 19)), rootOf(freshLeaves), consistency.proof.map(fromHex))).toBe(true);
+      expect(await consistencyHolds(webCryptoSha256, 19, 64, rootOf(freshLeaves.slice(0, 19)), rootOf(freshLeaves), consistency.proof.map(fromHex))).toBe(true);
       return [inclusion, consistency];
     };
     const before = await check(fromEvents);
