@@ -55,11 +55,14 @@ export const ACCOUNTS_PER_QUERY = 1000;
  * projector's checkpoints bound each read, not the ledger's postings).
  */
 export async function everyBalanceAt(store: LedgerStore, ledgerId: string, asOf: AsOf, filter: AccountFilter = {}): Promise<AccountBalance[]> {
-  const balances: AccountBalance[] = [];
+  // A page's sums are read while the next page of accounts is: one round trip overlaps the other.
+  const pages: Promise<AccountBalance[]>[] = [];
   for (let after: string | undefined; ;) {
     const accounts = await store.accounts(ledgerId, asOf.position, filter, after, ACCOUNTS_PER_QUERY);
-    balances.push(...(await balancesAt(store, ledgerId, accounts, asOf)));
-    if (accounts.length < ACCOUNTS_PER_QUERY) return balances;
+    const page = balancesAt(store, ledgerId, accounts, asOf);
+    page.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
+    pages.push(page);
+    if (accounts.length < ACCOUNTS_PER_QUERY) return (await Promise.all(pages)).flat();
     after = accounts.at(-1)!.accountId;
   }
 }
