@@ -1,5 +1,5 @@
 // Makes the template a new embedded database starts from (src/adapters/db/pglite-template.ts):
-// a PGlite data directory made by initdb and migrated, dumped. `npm install` runs it; it never
+// a PGlite data directory made by initdb, migrated and closed. `npm install` runs it; it never
 // fails the install: without a template, a first start runs initdb, only slower.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,19 +7,19 @@ import { join } from 'node:path';
 import { migrate } from '../src/adapters/db/migrate.ts';
 import { readFunctionFiles, readMigrations } from '../src/adapters/db/migrations-dir.ts';
 import { openPglite } from '../src/adapters/db/pglite.ts';
-import { templatePath, writeTemplate } from '../src/adapters/db/pglite-template.ts';
+import { keepTemplate, templatePath } from '../src/adapters/db/pglite-template.ts';
 import { SQL_DIR } from '../src/entry/open-database.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'ledger-template-'));
 try {
   const [migrations, functions] = await Promise.all([readMigrations(SQL_DIR), readFunctionFiles(SQL_DIR)]);
   const path = await templatePath(migrations, functions);
-  const database = await openPglite(join(dir, 'data'));
+  const dataDir = join(dir, 'data');
+  const database = await openPglite(dataDir);
   await migrate(database, migrations, functions);
-  const template = await database.dump();
   await database.close();
-  await writeTemplate(path, template);
-  console.log(`pglite-template: ${path} (${Math.round(template.size / 1024)} KiB)`);
+  keepTemplate(path, dataDir);
+  console.log(`pglite-template: ${path}`);
 } catch (error) {
   console.warn(`pglite-template: no template made (a first start of the embedded database will run initdb): ${String(error)}`);
 } finally {

@@ -1,12 +1,10 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describeError } from '../app/database-availability.ts';
 import type { Database } from '../adapters/db/database.ts';
 import { isDatabaseUnavailable } from '../adapters/db/errors.ts';
 import { migrate, type FunctionFile, type Migration } from '../adapters/db/migrate.ts';
-import { readTemplate, templatePath, writeTemplate } from '../adapters/db/pglite-template.ts';
+import { copyDataDir, isDataDir, keepTemplate, templatePath } from '../adapters/db/pglite-template.ts';
 import { readFunctionFiles, readMigrations } from '../adapters/db/migrations-dir.ts';
 import { openPglite } from '../adapters/db/pglite.ts';
 import { openPostgres } from '../adapters/db/postgres.ts';
@@ -21,11 +19,11 @@ export const SQL_DIR = fileURLToPath(new URL('../../sql/', import.meta.url));
  */
 export async function openDatabase(options: { databaseUrl?: string | undefined; dataDir?: string | undefined; statementTimeoutMs?: number }): Promise<Database> {
   const [migrations, functions] = await Promise.all([readMigrations(SQL_DIR), readFunctionFiles(SQL_DIR)]);
-  const { database, keepAsTemplate } = options.databaseUrl
-    ? { database: await openPostgres(options.databaseUrl, { statementTimeoutMs: options.statementTimeoutMs, ensureSynchronousCommit: true }), keepAsTemplate: undefined }
+  const { database, keepAsTemplate, upToDate } = options.databaseUrl
+    ? { database: await openPostgres(options.databaseUrl, { statementTimeoutMs: options.statementTimeoutMs, ensureSynchronousCommit: true }), keepAsTemplate: undefined, upToDate: false }
     : await openEmbedded(options.dataDir === 'memory://' ? undefined : options.dataDir, migrations, functions);
   try {
-    await migrate(database, migrations, functions);
+    if (!upToDate) await migrate(database, migrations, functions);
     await keepAsTemplate?.();
     await database.actAsAppRole();
   } catch (error) {
@@ -36,22 +34,26 @@ export async function openDatabase(options: { databaseUrl?: string | undefined; 
 }
 
 /**
- * PGlite under `dataDir`; a new one from the template that `npm install` made, when it matches.
- * A new one without a matching template (`sql/` changed since) is made by initdb, and once
- * migrated, before anything else is written to it, `keepAsTemplate` keeps it as the template
- * for the next: best effort, as node_modules may be read-only.
+ * PGlite under `dataDir`; a new one copied from the template that `npm install` made, when it
+ * matches (then `upToDate`: the template's name is the hash of these very migrations and
+ * functions). A new one without a matching template (`sql/` changed since) is made by initdb,
+ * and once migrated, before anything else is written to it, `keepAsTemplate` keeps a copy of it
+ * as the template for the next: best effort, as node_modules may be read-only.
  */
 async function openEmbedded(
   dataDir: string | undefined, migrations: readonly Migration[], functions: readonly FunctionFile[],
-): Promise<{ database: Database; keepAsTemplate: (() => Promise<void>) | undefined }> {
-  const fresh = dataDir !== undefined && !existsSync(join(dataDir, 'PG_VERSION'));
-  const path = fresh ? await templatePath(migrations, functions) : undefined;
-  const template = path ? await readTemplate(path) : undefined;
-  const database = await openPglite(dataDir, template);
-  const keepAsTemplate = path && !template
-    ? async () => writeTemplate(path, await database.dump()).catch(() => {})
+): Promise<{ database: Database; keepAsTemplate: (() => Promise<void>) | undefined; upToDate: boolean }> {
+  const path = dataDir !== undefined && !isDataDir(dataDir) ? await templatePath(migrations, functions) : undefined;
+  const fromTemplate = path !== undefined && isDataDir(path);
+  if (fromTemplate) copyDataDir(path, dataDir!);
+  const database = await openPglite(dataDir);
+  const keepAsTemplate = path !== undefined && !fromTemplate
+    ? () => database.asOwner(async (run) => {
+      await run('checkpoint'); // the files hold everything, and nothing writes while they are copied
+      keepTemplate(path, dataDir!);
+    }).catch(() => {})
     : undefined;
-  return { database, keepAsTemplate };
+  return { database, keepAsTemplate, upToDate: fromTemplate };
 }
 
 /** The first pause between tries when PostgreSQL does not answer at start, doubled each time up to the last. */

@@ -1,40 +1,69 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FunctionFile, Migration } from './migrate.ts';
 
-// A new embedded database starts from a template: a gzipped dump of a PGlite data directory that
-// initdb made and the migrations brought up to date. Loading one takes about a second where
-// initdb and the migrations take several. `npm install` makes it (scripts/pglite-template.ts);
-// without one, or with one for other migrations or another PGlite, a start runs initdb, and
-// keeps what it made as the template for the next (src/entry/open-database.ts).
+// A new embedded database starts from a template: a PGlite data directory that initdb made and
+// the migrations brought up to date, copied file by file (a tenth of a second, where initdb and
+// the migrations take several, and PGlite's own loading of a dump over a second). `npm install`
+// makes it (scripts/pglite-template.ts); without one, or with one for other migrations or
+// another PGlite, a start runs initdb, and keeps what it made as the template for the next
+// (src/entry/open-database.ts).
 
 /** The package's cache folder, under node_modules: `npm install` makes its contents again. */
 const TEMPLATE_DIR = fileURLToPath(new URL('../../../node_modules/.cache/bitemporal-ledger/', import.meta.url));
 const PGLITE_PACKAGE = fileURLToPath(new URL('../../../node_modules/@electric-sql/pglite/package.json', import.meta.url));
+/** The file a data directory has once whole: copied last, so that a copy cut short is made again. */
+const MARK = 'PG_VERSION';
+/** The lock file of the process that has a data directory open: never part of a copy. */
+const LOCK_FILE = 'postmaster.pid';
 
-/** The template's file for this PGlite and these migrations and functions: another name when any of them changes. */
+/** The template's directory for this PGlite and these migrations and functions: another name when any of them changes. */
 export async function templatePath(migrations: readonly Migration[], functions: readonly FunctionFile[]): Promise<string> {
   const hash = createHash('sha256').update((JSON.parse(await readFile(PGLITE_PACKAGE, 'utf8')) as { version: string }).version);
   for (const m of migrations) hash.update(`\0${m.version}\0${m.name}\0${m.sql}`);
   for (const f of functions) hash.update(`\0${f.name}\0${f.sql}`);
-  return join(TEMPLATE_DIR, `pglite-${hash.digest('hex').slice(0, 16)}.tar.gz`);
+  return join(TEMPLATE_DIR, `pglite-${hash.digest('hex').slice(0, 16)}`);
 }
 
-/** The template at `path`, if there is one. */
-export async function readTemplate(path: string): Promise<Blob | undefined> {
-  try {
-    return new Blob([await readFile(path)]);
-  } catch {
-    return undefined;
-  }
+/** Whether `dir` holds a whole data directory (a template, or a database's). */
+export function isDataDir(dir: string): boolean {
+  return existsSync(join(dir, MARK));
 }
 
-/** Writes a template whole or not at all: a start never loads half of one. */
-export async function writeTemplate(path: string, template: Blob): Promise<void> {
-  await mkdir(TEMPLATE_DIR, { recursive: true });
+/**
+ * Copies the data directory `from` into `to` (made if missing), its mark last: a copy cut short
+ * (the process killed) has none, and the next start copies again over it.
+ */
+export function copyDataDir(from: string, to: string): void {
+  const mark = join(from, MARK);
+  const lock = join(from, LOCK_FILE);
+  cpSync(from, to, { recursive: true, filter: (source) => source !== mark && source !== lock });
+  copyFileSync(mark, join(to, MARK));
+}
+
+/** Templates for other migrations are removed once this old: by then no start still copies one. */
+const STALE_MS = 3_600_000;
+
+/**
+ * Keeps the data directory `dataDir` as the template at `path`, whole or not at all: copied
+ * beside it, then renamed. Templates for other migrations made over an hour ago are removed.
+ * `dataDir` must not change meanwhile: closed, or checkpointed and idle.
+ */
+export function keepTemplate(path: string, dataDir: string): void {
+  mkdirSync(TEMPLATE_DIR, { recursive: true });
   const partial = `${path}.${process.pid}.partial`;
-  await writeFile(partial, Buffer.from(await template.arrayBuffer()));
-  await rename(partial, path);
+  try {
+    copyDataDir(dataDir, partial);
+    rmSync(path, { recursive: true, force: true });
+    renameSync(partial, path);
+  } finally {
+    rmSync(partial, { recursive: true, force: true });
+  }
+  for (const name of readdirSync(TEMPLATE_DIR)) {
+    const other = join(TEMPLATE_DIR, name);
+    if (name.startsWith('pglite-') && name !== basename(path) && Date.now() - statSync(other).mtimeMs > STALE_MS) rmSync(other, { recursive: true, force: true });
+  }
 }

@@ -76,15 +76,12 @@ class PgliteOneClientPool implements PostgresPool {
 }
 
 /**
- * The embedded database: PGlite persisted under `dataDir`, or in memory when it is undefined.
- * A new data directory starts from `template` when one is given (a dump of a data directory
- * that initdb made and the migrations brought up to date: see pglite-template.ts), which takes a
- * second where initdb takes several.
+ * The embedded database: PGlite persisted under `dataDir` (a data directory without a database
+ * is made by initdb: see pglite-template.ts for the faster way), or in memory when it is undefined.
  */
-export async function openPglite(dataDir: string | undefined, template?: Blob): Promise<Database & { dump(): Promise<Blob> }> {
+export async function openPglite(dataDir: string | undefined): Promise<Database> {
   const pglite = await PGlite.create({
-    ...(dataDir ? { dataDir } : {}), ...(template ? { loadDataDir: template } : {}),
-    parsers: TEXT_PARSERS, startParams: [...PGlite.defaultStartParams, ...START_SETTINGS],
+    ...(dataDir ? { dataDir } : {}), parsers: TEXT_PARSERS, startParams: [...PGlite.defaultStartParams, ...START_SETTINGS],
   });
   await pglite.exec(`set timezone = '${SESSION_SETTINGS.TimeZone}'; set datestyle = '${SESSION_SETTINGS.DateStyle}'`);
   const pool = new PgliteOneClientPool(pglite);
@@ -116,6 +113,5 @@ export async function openPglite(dataDir: string | undefined, template?: Blob): 
       await db.destroy();
       await pglite.close();
     },
-    dump: async () => pglite.dumpDataDir('gzip'),
   };
 }
