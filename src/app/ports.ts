@@ -137,7 +137,8 @@ export interface StatementRow {
 /** Where a general ledger page starts: after this posting in (account, effective time, position, seq) order. */
 export interface GeneralLedgerKey {
   readonly accountId: string;
-  readonly effectiveAt: Instant;
+  /** As the API writes a timestamp (UTC, six decimals): the database formats it, the exports' hot path. */
+  readonly effectiveAt: string;
   readonly position: number;
   readonly seq: number;
 }
@@ -145,7 +146,8 @@ export interface GeneralLedgerKey {
 /** A posted posting as the general ledger lists it. */
 export interface GeneralLedgerRow extends GeneralLedgerKey {
   readonly transactionId: string;
-  readonly recordedAt: Instant;
+  /** As the API writes a timestamp, like `effectiveAt`. */
+  readonly recordedAt: string;
   readonly direction: 'debit' | 'credit';
   readonly amount: string;
   readonly currency: string;

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { GeneralLedgerKey, GeneralLedgerRow, JournalPostingRow } from '../../app/ports.ts';
-import { formatInstant, parseDbTimestamp, type Instant } from '../../domain/time.ts';
+import { formatInstant, type Instant } from '../../domain/time.ts';
 import type { Db } from './database.ts';
 
 /**
@@ -17,12 +17,16 @@ interface PostingRowText {
 const POSTED_AT = (ledgerId: string, position: number, effectiveAsOf: Instant) =>
   sql`p.ledger_id = ${ledgerId} and p.status = 'posted' and p.position <= ${position} and p.effective_at <= ${formatInstant(effectiveAsOf)}::timestamptz`;
 
-const COLUMNS = sql.raw('p.account_id, p.effective_at, p.position, p.seq, p.transaction_id, p.recorded_at, p.direction, p.amount::text as amount, p.currency');
+/** A timestamp as the API writes it (formatInstant's text): formatted by the database, row by row the cheapest way. */
+const apiTime = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+const COLUMNS = sql.raw(`p.account_id, ${apiTime('p.effective_at')} as effective_at, p.position, p.seq, p.transaction_id,
+  ${apiTime('p.recorded_at')} as recorded_at, p.direction, p.amount::text as amount, p.currency`);
 
 function toRow(r: PostingRowText): GeneralLedgerRow {
   return {
-    accountId: r.account_id, effectiveAt: parseDbTimestamp(r.effective_at), position: Number(r.position), seq: r.seq,
-    transactionId: r.transaction_id, recordedAt: parseDbTimestamp(r.recorded_at), direction: r.direction, amount: r.amount, currency: r.currency,
+    accountId: r.account_id, effectiveAt: r.effective_at, position: Number(r.position), seq: r.seq,
+    transactionId: r.transaction_id, recordedAt: r.recorded_at, direction: r.direction, amount: r.amount, currency: r.currency,
   };
 }
 
@@ -32,7 +36,7 @@ export async function generalLedgerPage(
 ): Promise<GeneralLedgerRow[]> {
   const from = after === undefined
     ? sql`true`
-    : sql`(p.account_id, p.effective_at, p.position, p.seq) > (${after.accountId}, ${formatInstant(after.effectiveAt)}::timestamptz, ${after.position}, ${after.seq})`;
+    : sql`(p.account_id, p.effective_at, p.position, p.seq) > (${after.accountId}, ${after.effectiveAt}::timestamptz, ${after.position}, ${after.seq})`;
   const { rows } = await sql<PostingRowText>`
     select ${COLUMNS} from postings p
     where ${POSTED_AT(ledgerId, position, effectiveAsOf)} and ${from}

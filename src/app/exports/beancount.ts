@@ -1,6 +1,6 @@
 import type { Asset } from '../../domain/assets.ts';
 import { Decimal, formatAmount } from '../../domain/money.ts';
-import { addDays, dateOf, endOfDay, formatInstant, MIN_YEAR, nextDate, type PlainDate } from '../../domain/time.ts';
+import { addDays, dateOf, endOfDay, formatInstant, MIN_YEAR, nextDate, parseTimestamp, type PlainDate } from '../../domain/time.ts';
 import type { AsOf } from '../as-of.ts';
 import { balanceFromSums } from '../balances.ts';
 import type { AccountRow, JournalPostingRow, LedgerInfo, LedgerStore } from '../ports.ts';
@@ -53,11 +53,11 @@ function entry(rows: readonly JournalPostingRow[], known: Known, timeZone: strin
   const links = [first.transactionId, first.reverses, first.corrects].filter((id): id is string => id !== null).map((id) => `^${beancountLink(id)}`);
   const tags = [...(first.reverses === null ? [] : ['#reversal']), ...(first.corrects === null ? [] : ['#correction'])];
   return [
-    `${dateOf(first.effectiveAt, timeZone)} * ${beancountString(first.description)}${[...tags, ...links].map((t) => ` ${t}`).join('')}`,
+    `${dateOf(parseTimestamp(first.effectiveAt)!, timeZone)} * ${beancountString(first.description)}${[...tags, ...links].map((t) => ` ${t}`).join('')}`,
     `  transactionId: ${beancountString(first.transactionId)}`,
     `  position: ${first.position}`,
-    `  recordedAt: ${beancountString(formatInstant(first.recordedAt))}`,
-    `  effectiveAt: ${beancountString(formatInstant(first.effectiveAt))}`,
+    `  recordedAt: ${beancountString(first.recordedAt)}`,
+    `  effectiveAt: ${beancountString(first.effectiveAt)}`,
     ...(first.reverses === null ? [] : [`  reverses: ${beancountString(first.reverses)}`]),
     ...(first.corrects === null ? [] : [`  corrects: ${beancountString(first.corrects)}`]),
     ...rows.map((p) => {
@@ -104,7 +104,10 @@ async function* assertions(store: LedgerStore, ledgerId: string, position: numbe
  * The journal at `asOf`, in chunks as it is written: a page of postings at a time (the postings
  * of a transaction a page cuts in two wait for the next page), then the assertions.
  */
-export async function* beancountChunks(store: LedgerStore, ledger: LedgerInfo, asOf: AsOf, pageSize = GENERAL_LEDGER_PAGE): AsyncGenerator<string> {
+export async function* beancountChunks(
+  store: LedgerStore, ledger: LedgerInfo, asOf: AsOf, options: { readonly pageSize?: number; readonly onRows?: (postings: number) => void } = {},
+): AsyncGenerator<string> {
+  const pageSize = options.pageSize ?? GENERAL_LEDGER_PAGE;
   const known = await accountsAt(store, ledger.ledgerId, asOf.position);
   yield `${header(ledger, asOf, known).join('\n')}\n`;
   let firstDate: PlainDate | undefined;
@@ -119,11 +122,12 @@ export async function* beancountChunks(store: LedgerStore, ledger: LedgerInfo, a
         waiting = [];
       }
       waiting.push(row);
-      const date = dateOf(row.effectiveAt, ledger.timezone);
+      const date = dateOf(parseTimestamp(row.effectiveAt)!, ledger.timezone);
       if (firstDate === undefined || date < firstDate) firstDate = date;
     }
     if (complete && waiting.length > 0) lines.push(...entry(waiting, known, ledger.timezone));
     if (lines.length > 0) yield `${lines.join('\n')}\n`;
+    options.onRows?.(rows.length);
     if (complete) break;
     after = rows.at(-1);
   }

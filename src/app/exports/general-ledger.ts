@@ -2,7 +2,6 @@ import type { Asset } from '../../domain/assets.ts';
 import { assetOf } from '../../domain/decide.ts';
 import { Decimal, formatAmount, ZERO } from '../../domain/money.ts';
 import { initialState } from '../../domain/state.ts';
-import { formatInstant } from '../../domain/time.ts';
 import type { AsOf } from '../as-of.ts';
 import type { AccountRow, GeneralLedgerRow, LedgerStore } from '../ports.ts';
 import type { ExportColumn, ExportTable } from './table.ts';
@@ -43,8 +42,11 @@ export async function* generalLedgerPages(store: LedgerStore, ledgerId: string, 
   const accounts = await accountsAt(store, ledgerId, asOf.position);
   let running = ZERO;
   let last: GeneralLedgerRow | undefined;
+  let reading = store.generalLedger(ledgerId, asOf.position, asOf.effectiveAt, undefined, pageSize);
   for (;;) {
-    const rows = await store.generalLedger(ledgerId, asOf.position, asOf.effectiveAt, last, pageSize);
+    const rows = await reading;
+    // The next page is read while this one is written.
+    if (rows.length === pageSize) reading = store.generalLedger(ledgerId, asOf.position, asOf.effectiveAt, rows.at(-1), pageSize);
     const lines = rows.map((row) => {
       const known = accounts.get(row.accountId);
       if (!known) throw new Error(`posting ${row.position}/${row.seq} is on ${row.accountId}, not an account at position ${asOf.position}`);
@@ -66,12 +68,19 @@ export const GENERAL_LEDGER_COLUMNS: readonly ExportColumn[] = [
   { name: 'transactionId', kind: 'text' }, { name: 'direction', kind: 'text' }, { name: 'amount', kind: 'amount' }, { name: 'runningBalance', kind: 'amount' },
 ];
 
+/** An amount's text at the asset's scale: as the database gave it when it has the scale's decimals (the usual case), else through decimal.js. */
+function atScale(text: string, scale: number): string {
+  const point = text.indexOf('.');
+  const decimals = point < 0 ? 0 : text.length - point - 1;
+  return decimals === scale ? text : formatAmount(new Decimal(text), scale);
+}
+
 /** A line as the table's cells: exact amounts at the asset's scale, times as the API writes them. */
 function cellsOf({ row, account, asset, runningBalance }: GeneralLedgerLine): string[] {
   return [
     row.accountId, account.type ?? 'unclassified', account.normalBalance, row.currency,
-    formatInstant(row.effectiveAt), formatInstant(row.recordedAt), String(row.position), String(row.seq),
-    row.transactionId, row.direction, formatAmount(new Decimal(row.amount), asset.scale), formatAmount(runningBalance, asset.scale),
+    row.effectiveAt, row.recordedAt, String(row.position), String(row.seq),
+    row.transactionId, row.direction, atScale(row.amount, asset.scale), formatAmount(runningBalance, asset.scale),
   ];
 }
 
