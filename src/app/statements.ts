@@ -38,11 +38,11 @@ export interface CurrencyAmount {
  * `+amount` when the account's normal side is the section's side, `-amount` otherwise (an expense
  * in current earnings, a credit-normal account among the unclassified).
  */
-export interface StatementSection {
+export interface StatementSection<Line extends StatementLine = StatementLine, Total extends CurrencyAmount = CurrencyAmount> {
   readonly key: SectionKey;
   readonly side: NormalBalance;
-  readonly lines: readonly StatementLine[];
-  readonly totals: readonly CurrencyAmount[];
+  readonly lines: readonly Line[];
+  readonly totals: readonly Total[];
 }
 
 /** Named figures in one currency. */
@@ -186,16 +186,9 @@ export interface ComparedAmount extends CurrencyAmount {
   readonly difference: Decimal;
 }
 
-export interface ComparedSection {
-  readonly key: SectionKey;
-  readonly side: NormalBalance;
-  readonly lines: readonly ComparedLine[];
-  readonly totals: readonly ComparedAmount[];
-}
+export type ComparedSection = StatementSection<ComparedLine, ComparedAmount>;
 
-export interface ComparedTotals<K extends string> {
-  readonly asset: Asset;
-  readonly values: Readonly<Record<K, Decimal>>;
+export interface ComparedTotals<K extends string> extends Totals<K> {
   readonly compareValues: Readonly<Record<K, Decimal>>;
   readonly differences: Readonly<Record<K, Decimal>>;
 }
