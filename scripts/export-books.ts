@@ -13,7 +13,7 @@ import { asOfInput } from '../src/adapters/http/handler-kit.ts';
 import { resolveAsOf } from '../src/app/as-of.ts';
 import { beancountChunks } from '../src/app/exports/beancount.ts';
 import { csvChunks } from '../src/app/exports/csv.ts';
-import { generalLedgerTable } from '../src/app/exports/general-ledger.ts';
+import { generalLedgerCsv, generalLedgerTable } from '../src/app/exports/general-ledger.ts';
 import { balanceSheetTable, trialBalanceTable } from '../src/app/exports/statement-tables.ts';
 import { xlsxChunks } from '../src/app/exports/xlsx.ts';
 import { isRejection } from '../src/domain/rejection.ts';
@@ -72,6 +72,10 @@ try {
   if (format === 'beancount') {
     const bar = progressBar('beancount', await store.generalLedgerSize(ledgerId, asOf.position, asOf.effectiveAt));
     await write(beancountChunks(store, ledger, asOf, { onRows: (n) => bar.advance(n) }));
+    bar.finish();
+  } else if (format === 'csv' && what === 'general-ledger') {
+    const bar = progressBar('general-ledger.csv', await store.generalLedgerSize(ledgerId, asOf.position, asOf.effectiveAt));
+    await write(generalLedgerCsv(store, ledgerId, asOf, (n) => bar.advance(n)));
     bar.finish();
   } else {
     const table = await TABLES[what](store, ledgerId, asOf);

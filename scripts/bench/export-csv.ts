@@ -13,8 +13,7 @@ import { createApp } from '../../src/adapters/http/app.ts';
 import { DEFAULT_LIMITS } from '../../src/adapters/http/limits.ts';
 import { resolveAsOf } from '../../src/app/as-of.ts';
 import { createApiKey } from '../../src/app/api-keys.ts';
-import { csvChunks } from '../../src/app/exports/csv.ts';
-import { generalLedgerTable } from '../../src/app/exports/general-ledger.ts';
+import { generalLedgerCsv } from '../../src/app/exports/general-ledger.ts';
 import { GroupCommitter } from '../../src/app/group-commit.ts';
 import { isRejection } from '../../src/domain/rejection.ts';
 import { configFrom } from '../../src/entry/config.ts';
@@ -33,12 +32,11 @@ async function exportOnce(): Promise<void> {
   const asOf = await resolveAsOf(store, ledgerId, ledger.timezone, {});
   if (isRejection(asOf)) throw new Error(asOf.detail);
   const started = performance.now();
-  const table = await generalLedgerTable(store, ledgerId, asOf);
-  const size = table.size!;
+  const size = await store.generalLedgerSize(ledgerId, asOf.position, asOf.effectiveAt);
   let rows = 0;
   let bytes = 0;
   const rssAtTenth: number[] = [];
-  for await (const chunk of csvChunks(table, (n) => (rows += n))) {
+  for await (const chunk of generalLedgerCsv(store, ledgerId, asOf, (n) => (rows += n))) {
     bytes += Buffer.byteLength(chunk);
     if (rows >= ((rssAtTenth.length + 1) * size) / 10) rssAtTenth.push(mb(process.memoryUsage().rss));
   }

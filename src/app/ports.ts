@@ -153,6 +153,19 @@ export interface GeneralLedgerRow extends GeneralLedgerKey {
   readonly currency: string;
 }
 
+/** Where a CSV page of the general ledger starts: after `key`, its account's running balance `running` (NUMERIC text). */
+export interface GeneralLedgerCarry {
+  readonly key: GeneralLedgerKey;
+  readonly running: string;
+}
+
+/** A page of the general ledger as CSV records (CRLF after each), and where the next starts (null: the page is empty). */
+export interface GeneralLedgerCsvPage {
+  readonly text: string;
+  readonly rows: number;
+  readonly last: GeneralLedgerCarry | null;
+}
+
 /** A posted posting as a journal lists it, in log order, with its transaction's words and links. */
 export interface JournalPostingRow extends GeneralLedgerRow {
   readonly description: string;
@@ -260,6 +273,13 @@ export interface LedgerStore {
    * and seq, after the key `after`: one page of the general ledger (the exports page through it).
    */
   generalLedger(ledgerId: string, position: number, effectiveAsOf: Instant, after: GeneralLedgerKey | undefined, limit: number): Promise<GeneralLedgerRow[]>;
+  /**
+   * A page of the general ledger as CSV records, made by the database (the columns of
+   * src/app/exports/general-ledger.ts), after `from`; `scales` gives each currency's scale.
+   */
+  generalLedgerCsv(
+    ledgerId: string, position: number, effectiveAsOf: Instant, from: GeneralLedgerCarry | undefined, scales: ReadonlyMap<string, number>, limit: number,
+  ): Promise<GeneralLedgerCsvPage>;
   /** The same postings in log order (position, seq), after `after`: a journal's page. */
   journalPostings(
     ledgerId: string, position: number, effectiveAsOf: Instant, after: { readonly position: number; readonly seq: number } | undefined, limit: number,

@@ -7,7 +7,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveAsOf, type AsOf } from '../../src/app/as-of.ts';
 import { beancountAccount, beancountComponent } from '../../src/app/exports/beancount-names.ts';
-import { generalLedgerTable } from '../../src/app/exports/general-ledger.ts';
+import { generalLedgerCsv, generalLedgerTable } from '../../src/app/exports/general-ledger.ts';
 import type { LedgerStore } from '../../src/app/ports.ts';
 import { createLedgerStore } from '../../src/adapters/db/ledger-store.ts';
 import { Decimal } from '../../src/domain/money.ts';
@@ -295,6 +295,22 @@ describeOnEachDatabase('exports', (api: TestApi) => {
     expect(rows).toBe(table.size);
     expect(calls.length).toBe(Math.floor(table.size! / 4) + 1);
     expect(calls.every((limit) => limit === 4)).toBe(true);
+  });
+
+  it('writes the same CSV a posting a page as in one page: the running balance carries across pages', async () => {
+    const store = createLedgerStore(api.database.db);
+    const asOf = await resolveAsOf(store, ledgerId, 'UTC', {});
+    if (isRejection(asOf)) throw new Error(asOf.detail);
+    const text = async (pageSize: number) => {
+      let all = '';
+      for await (const chunk of generalLedgerCsv(store, ledgerId, asOf as AsOf, undefined, pageSize)) all += chunk;
+      return all;
+    };
+    const whole = await text(5000);
+    expect(parseCsv(whole).length).toBeGreaterThan(20);
+    expect(await text(1)).toBe(whole);
+    expect(await text(3)).toBe(whole);
+    expect(whole).toBe(await (await download('general-ledger.csv')).text());
   });
 });
 

@@ -16,7 +16,7 @@ import { partsFromSums } from '../../app/balances.ts';
 import { commandFromJson, commandToJson } from '../../app/command-json.ts';
 import { hashEvent } from '../../app/hash-chain.ts';
 import { insertRowsStatement } from './append-sql.ts';
-import { generalLedgerPage, generalLedgerSize, journalPostingsPage } from './general-ledger-query.ts';
+import { generalLedgerCsvPage, generalLedgerPage, generalLedgerSize, journalPostingsPage } from './general-ledger-query.ts';
 import { metadataContains } from './metadata-filter.ts';
 import { THEN_COMMIT } from './postgres-js-dialect.ts';
 import { emptyProjectionRows, project } from './projection.ts';
@@ -404,6 +404,7 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
 
     generalLedger: (ledgerId, position, effectiveAsOf, after, limit) => generalLedgerPage(db, ledgerId, position, effectiveAsOf, after, limit),
     generalLedgerSize: (ledgerId, position, effectiveAsOf) => generalLedgerSize(db, ledgerId, position, effectiveAsOf),
+    generalLedgerCsv: (ledgerId, position, effectiveAsOf, from, scales, limit) => generalLedgerCsvPage(db, ledgerId, position, effectiveAsOf, from, scales, limit),
     journalPostings: (ledgerId, position, effectiveAsOf, after, limit) => journalPostingsPage(db, ledgerId, position, effectiveAsOf, after, limit),
 
     async createApiKey(key, keyHash) {

@@ -3,7 +3,8 @@ import { assetOf } from '../../domain/decide.ts';
 import { Decimal, formatAmount, ZERO } from '../../domain/money.ts';
 import { initialState } from '../../domain/state.ts';
 import type { AsOf } from '../as-of.ts';
-import type { AccountRow, GeneralLedgerRow, LedgerStore } from '../ports.ts';
+import type { AccountRow, GeneralLedgerCarry, GeneralLedgerRow, LedgerStore } from '../ports.ts';
+import { csvRecord } from './csv.ts';
 import type { ExportColumn, ExportTable } from './table.ts';
 
 // The general ledger of spec section 11: every posted posting at (R, E), account by account in
@@ -91,4 +92,26 @@ export async function generalLedgerTable(store: LedgerStore, ledgerId: string, a
     for await (const lines of generalLedgerPages(store, ledgerId, asOf, pageSize)) yield lines.map(cellsOf);
   })();
   return { columns: GENERAL_LEDGER_COLUMNS, pages, size };
+}
+
+/**
+ * The general ledger at `asOf` as CSV text, the header first, then a page of records at a time,
+ * each made by the database (`LedgerStore.generalLedgerCsv`: the same cells as
+ * `generalLedgerTable`'s, without a row object per posting), the next page read while one is written.
+ */
+export async function* generalLedgerCsv(
+  store: LedgerStore, ledgerId: string, asOf: AsOf, onRows?: (rows: number) => void, pageSize = GENERAL_LEDGER_PAGE,
+): AsyncGenerator<string> {
+  const accounts = await accountsAt(store, ledgerId, asOf.position);
+  const scales = new Map([...accounts.values()].map(({ asset }) => [asset.code, asset.scale]));
+  yield csvRecord(GENERAL_LEDGER_COLUMNS.map((c) => c.name));
+  const read = (from: GeneralLedgerCarry | undefined) => store.generalLedgerCsv(ledgerId, asOf.position, asOf.effectiveAt, from, scales, pageSize);
+  let reading = read(undefined);
+  for (;;) {
+    const page = await reading;
+    if (page.rows === pageSize) reading = read(page.last!);
+    onRows?.(page.rows);
+    if (page.rows > 0) yield page.text;
+    if (page.rows < pageSize) return;
+  }
 }
