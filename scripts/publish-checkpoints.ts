@@ -9,7 +9,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkConsistency } from '../src/app/proof-check.ts';
-import type { ConsistencyProof } from '../src/app/proofs.ts';
+import type { ConsistencyProof } from '../src/domain/merkle-proof.ts';
 import { openCheckpoint, verifierFromKey, type Checkpoint, type NoteVerifier } from '../src/app/signed-note.ts';
 
 const USAGE = 'usage: LEDGER_URL=... LEDGER_KEY=... npm run --silent checkpoints:publish -- --dir DIR --key VERIFIER_KEY <ledgerId>...';

@@ -6,7 +6,7 @@ import { CHAIN_START, checkChain } from '../src/app/hash-chain.ts';
 import { eventFromFeedJson } from '../src/app/feed-json.ts';
 import { eventLeafHash, GrowingTree, toHex } from '../src/app/merkle-tree.ts';
 import { checkInclusion } from '../src/app/proof-check.ts';
-import type { InclusionProof } from '../src/app/proofs.ts';
+import type { InclusionProof } from '../src/domain/merkle-proof.ts';
 import type { Checkpoint } from '../src/app/signed-note.ts';
 import type { RecordedEvent } from '../src/domain/events.ts';
 

@@ -10,7 +10,7 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { checkConsistency, checkInclusion } from '../src/app/proof-check.ts';
-import type { ConsistencyProof, InclusionProof } from '../src/app/proofs.ts';
+import type { ConsistencyProof, InclusionProof } from '../src/domain/merkle-proof.ts';
 import { openCheckpoint, verifierFromKey, type Checkpoint } from '../src/app/signed-note.ts';
 import { checkpointNotes, verifyExport } from './verify-export.ts';
 

@@ -1,6 +1,5 @@
 import { bytesToHex, hexToBytes } from '../domain/bytes.ts';
-import { asyncMerkleHashes, consistencyHolds, inclusionHolds, webCryptoSha256 } from '../domain/merkle-proof.ts';
-import type { ConsistencyProof, InclusionProof } from './proofs.ts';
+import { asyncMerkleHashes, consistencyHolds, inclusionHolds, webCryptoSha256, type ConsistencyProof, type InclusionProof } from '../domain/merkle-proof.ts';
 import type { Checkpoint } from './signed-note.ts';
 
 /**

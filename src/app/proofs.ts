@@ -1,3 +1,4 @@
+import type { ConsistencyProof, InclusionProof } from '../domain/merkle-proof.ts';
 import {
   consistencyRanges, EMPTY_ROOT, inclusionRanges, rangeHash, subtreeKey, subtreesOf, toHex, type LeafRange, type Subtree,
 } from './merkle-tree.ts';
@@ -19,24 +20,6 @@ export class MissingLeaf extends Error {
     super(`the log has no event at position ${position}`);
     this.position = position;
   }
-}
-
-/** Spec section 12: `GET .../proofs/inclusion`. Hashes as lowercase hex. */
-export interface InclusionProof {
-  readonly position: number;
-  readonly treeSize: number;
-  readonly leafHash: string;
-  readonly rootHash: string;
-  readonly auditPath: readonly string[];
-}
-
-/** Spec section 12: `GET .../proofs/consistency`. */
-export interface ConsistencyProof {
-  readonly from: number;
-  readonly to: number;
-  readonly fromRoot: string;
-  readonly toRoot: string;
-  readonly proof: readonly string[];
 }
 
 /** The hashes of these ranges of leaves, in one read of their complete subtrees. */

@@ -99,7 +99,7 @@ export async function verifierFromKey(verifierKey: string): Promise<NoteVerifier
 }
 
 /** A note's text and signatures, or null when it is not a well-formed signed note. */
-function parseNote(note: string): { text: string; signatures: { name: string; bytes: Uint8Array }[] } | null {
+function parseNote(note: string): { text: string; signatures: { name: string; bytes: Uint8Array<ArrayBuffer> }[] } | null {
   const split = note.lastIndexOf('\n\n');
   if (split < 0 || !note.endsWith('\n')) return null;
   const text = note.slice(0, split + 1);

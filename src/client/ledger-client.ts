@@ -1,6 +1,6 @@
 import type { z } from '@hono/zod-openapi';
 import type * as api from '../adapters/http/schemas.ts';
-import type { ConsistencyProof, InclusionProof } from '../app/proofs.ts';
+import type { ConsistencyProof, InclusionProof } from '../domain/merkle-proof.ts';
 
 // A typed client for integrators: the shapes are the server's own zod schemas, so a field the
 // server renames fails to compile here. Every write carries an Idempotency-Key (given, or made

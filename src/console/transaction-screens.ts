@@ -6,6 +6,7 @@ import type { Account, LogEvent, Session, Transaction } from './model.ts';
 import { ledgerPath } from './overview.ts';
 import { timeNode } from './times.ts';
 import { begin, isCurrent } from './tokens.ts';
+import { showInclusion } from './tree-proofs.ts';
 
 const MAX_CHAIN = 20;
 
@@ -47,22 +48,25 @@ function showChain(chain: readonly Transaction[], self: Transaction): void {
   }));
 }
 
-async function showEvents(session: Session, t: Transaction): Promise<void> {
+async function showEvents(session: Session, t: Transaction, token: number): Promise<void> {
   const panel = $('transaction-panel');
   panel.querySelector<HTMLElement>('.needs-auditor')!.hidden = session.auditor;
   if (!session.auditor) return;
   const positions = [t.position, ...(t.resolution ? [t.resolution.position] : [])];
   const answers = await Promise.all(positions.map((p) => session.api.get<{ events: LogEvent[] }>(ledgerPath(session, '/events'), { after: p - 1, limit: 1 })));
-  $('transaction-events').replaceChildren(...answers.flatMap((a) => a.body?.events ?? []).map((e) => el('tr', '', [
+  const events = answers.flatMap((a) => a.body?.events ?? []);
+  if (!isCurrent('transaction', token)) return;
+  $('transaction-events').replaceChildren(...events.map((e) => el('tr', '', [
     cell(e.position), cell(e.type), cell(timeNode(e.recordedAt)), cell(e.actor), cell(e.requestId, undefined, 'nowrap'), cell(e.hash, undefined, 'hash'), cell(e.prevHash, undefined, 'hash'),
   ])));
+  await showInclusion(session, events, () => isCurrent('transaction', token));
 }
 
 export async function showTransaction(session: Session, id: string): Promise<void> {
   const panel = $('transaction-panel');
   const token = begin('transaction');
   $<HTMLInputElement>('transaction-id').value = id;
-  for (const target of ['transaction', 'transaction-postings', 'transaction-chain', 'transaction-events']) $(target).replaceChildren();
+  for (const target of ['transaction', 'transaction-postings', 'transaction-chain', 'transaction-events', 'transaction-proofs']) $(target).replaceChildren();
   setStatus(panel, `Loading ${id}...`);
   const answer = await fetchTransaction(session, id);
   if (!isCurrent('transaction', token)) return;
@@ -82,7 +86,7 @@ export async function showTransaction(session: Session, id: string): Promise<voi
   $('transaction-postings').replaceChildren(...t.postings.map((p) => el('tr', '', [
     cell(link(`overview/${p.accountId}`, p.accountId)), cell(p.direction), cell(p.amount, undefined, 'amount'), cell(p.currency ?? ''),
   ])));
-  const [chain] = await Promise.all([chainOf(session, t), showEvents(session, t)]);
+  const [chain] = await Promise.all([chainOf(session, t), showEvents(session, t, token)]);
   if (isCurrent('transaction', token)) showChain(chain, t);
 }
 

@@ -5,6 +5,24 @@
 // SHA-256(0x01 || left || right). No Node import.
 import { bytesEqual, concatBytes } from './bytes.ts';
 
+/** Spec section 12: `GET .../proofs/inclusion`. Hashes as lowercase hex. */
+export interface InclusionProof {
+  readonly position: number;
+  readonly treeSize: number;
+  readonly leafHash: string;
+  readonly rootHash: string;
+  readonly auditPath: readonly string[];
+}
+
+/** Spec section 12: `GET .../proofs/consistency`. */
+export interface ConsistencyProof {
+  readonly from: number;
+  readonly to: number;
+  readonly fromRoot: string;
+  readonly toRoot: string;
+  readonly proof: readonly string[];
+}
+
 /** What a leaf hash hashes: 0x00 || leaf data (RFC 9162's domain separation). */
 export const leafInput = (data: Uint8Array): Uint8Array<ArrayBuffer> => concatBytes(Uint8Array.of(0x00), data);
 

@@ -7,7 +7,7 @@ import { createTreeStore } from '../../src/adapters/db/tree-store.ts';
 import { hashEvent } from '../../src/app/hash-chain.ts';
 import { eventFromFeedJson } from '../../src/app/feed-json.ts';
 import { checkConsistency, checkInclusion } from '../../src/app/proof-check.ts';
-import type { ConsistencyProof, InclusionProof } from '../../src/app/proofs.ts';
+import type { ConsistencyProof, InclusionProof } from '../../src/domain/merkle-proof.ts';
 import { generateSignerKey, openCheckpoint, signerFromKey, verifierFromKey, type Checkpoint, type NoteSigner, type NoteVerifier } from '../../src/app/signed-note.ts';
 import { testApi, transfer, type Json, type TestApi } from '../support/http.ts';
 import { PRIVATE_DATABASES } from '../support/private-database.ts';

@@ -351,6 +351,13 @@ describe.skipIf(!haveChromium)(`the auditor console in Chromium${haveChromium ? 
     expect(eventCells[3]).toBe(adminKeyId);
     expect(eventCells[5]).toBe(event!.hash);
     expect(eventCells[6]).toBe(event!.prevHash);
+    // Its proof in the Merkle tree, checked in the browser (test/http/console-proofs.e2e.test.ts
+    // has the signed tree and the failures): this server has no signing key, so the digest's root.
+    const treeHead = await api('/digest', auditorKey);
+    const proofLine = page.locator(`#transaction-proofs li[data-position="${seeded.deposit.position}"]`);
+    await proofLine.waitFor({ state: 'attached' }); // drawn once the proof is checked
+    expect(await proofLine.getAttribute('data-verdict')).toBe('verified');
+    expect(await proofLine.textContent()).toMatch(new RegExp(`^Position ${seeded.deposit.position}: included in the tree of size ${treeHead.treeSize} \\(its last event recorded at .+; not signed\\)\\..*to the digest's root ${treeHead.rootHash}\\.`));
     await shot(page, 'transaction');
     // ... and back: the replacement links to what it corrects.
     await page.click('#transaction-chain li[data-transaction="dep-1b"] a >> nth=0');
