@@ -75,6 +75,7 @@ describe.skipIf(!url)('pinned reads on a streaming replica', () => {
         `${L}/transactions/t2?recordedAsOfPosition=${p1}&effectiveAsOf=${EFFECTIVE}`,
         `${L}/balances?recordedAsOfPosition=${p1}&effectiveAsOf=${EFFECTIVE}`,
         `${L}/accounts/alice/entries?recordedAsOfPosition=${p1}&effectiveAsOf=${EFFECTIVE}&effectiveFrom=2020-01-01&effectiveTo=2030-01-01`,
+        `${L}/reports/balance-sheet?recordedAsOfPosition=${p1}&effectiveAsOf=${EFFECTIVE}&compareRecordedAsOfPosition=${p1 - 2}`,
       ];
       let before = await replicaReads();
       for (const path of pinned) expect(await get(server, path), path).toEqual(await get(plain, path));
@@ -93,6 +94,11 @@ describe.skipIf(!url)('pinned reads on a streaming replica', () => {
       before = await replicaReads();
       const ahead = await get(server, `${L}/accounts/alice/balance?recordedAsOfPosition=${p2}`);
       expect([ahead.ledgerBalance, ahead.asOf.position]).toEqual(['15.00', p2]);
+      expect(await replicaReads()).toBe(before);
+      // A balance sheet pinned where the standby is, beside a point past it: the primary, right.
+      const sideBySide = await get(server, `${L}/reports/balance-sheet?recordedAsOfPosition=${p1}&effectiveAsOf=${EFFECTIVE}&compareRecordedAsOfPosition=${p2}`);
+      expect(sideBySide.sections.flatMap((s: Json) => s.lines).find((l: Json) => l.accountId === 'alice'))
+        .toMatchObject({ amount: '10.00', compareAmount: '15.00', difference: '-5.00', entries: ['t5'] });
       expect(await replicaReads()).toBe(before);
       expect((await get(server, `${L}/accounts/alice/balance?recordedAsOfPosition=${p1}`)).ledgerBalance).toBe('10.00');
       expect(await replicaReads()).toBe(before + 1);

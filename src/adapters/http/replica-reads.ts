@@ -25,7 +25,12 @@ export const pinnedReadsToReplica: MiddlewareHandler<AppEnv> = async (c, next) =
   const replica = deps.readReplica;
   const ledgerId = c.req.param('ledgerId');
   const pin = replica && c.req.method === 'GET' && ledgerId ? pinOf(c.req.query('recordedAsOfPosition'), c.req.query('recordedAsOf')) : undefined;
-  if (replica && ledgerId && pin && (await replica.covers(ledgerId, pin).catch(() => false))) {
+  // A statement side by side reads at a second point too: the replica must hold both.
+  const comparePosition = c.req.query('compareRecordedAsOfPosition');
+  const compareRecordedAsOf = c.req.query('compareRecordedAsOf');
+  const compare = comparePosition === undefined && compareRecordedAsOf === undefined ? null : pinOf(comparePosition, compareRecordedAsOf);
+  const covered = async (p: ReadPin) => replica!.covers(ledgerId!, p).catch(() => false);
+  if (replica && ledgerId && pin && compare !== undefined && (await covered(pin)) && (compare === null || (await covered(compare)))) {
     c.set('deps', { ...deps, store: replica.store });
     c.set('readFrom', 'replica');
   }
