@@ -11,7 +11,6 @@ import { isDatabaseGone } from '../adapters/db/errors.ts';
 import { createLedgerStore } from '../adapters/db/ledger-store.ts';
 import { openReadReplica } from '../adapters/db/read-replica.ts';
 import { createTreeStore } from '../adapters/db/tree-store.ts';
-import { createApp } from '../adapters/http/app.ts';
 import { configFrom } from './config.ts';
 import { docsAssetsFromDisk } from './docs-assets.ts';
 import { operationsFor } from './operations.ts';
@@ -32,11 +31,14 @@ const exit = (code: number) => {
 };
 
 if (!config.databaseUrl) mkdirSync(config.dataDir, { recursive: true });
-const database = await openDatabaseWhenReachable(config, log).catch((error: unknown) => {
+const opening = openDatabaseWhenReachable(config, log).catch((error: unknown) => {
   logger.fatal({ msg: 'cannot start: the database cannot be opened', error: String(error) });
   console.error(`cannot start: ${String(error)}`);
   return exit(1);
 });
+// The HTTP layer's modules load while the database opens (PGlite's own thread starts it meanwhile).
+const { createApp } = await import('../adapters/http/app.ts');
+const database = await opening;
 const availability = config.databaseUrl
   ? new DatabaseAvailability(() => database.ping(), {
     onChange: (state) => (state.reachable ? logger.info({ msg: 'database reachable again' }) : logger.warn({ msg: 'database unreachable', reason: state.reason })),

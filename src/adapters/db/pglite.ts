@@ -1,33 +1,70 @@
-import { PGlite, types } from '@electric-sql/pglite';
+import { Worker } from 'node:worker_threads';
 import { Kysely, sql, PostgresDialect, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
 import { APP_ROLE, SESSION_SETTINGS, type Database } from './database.ts';
+import type { ThreadAnswer, ThreadRequest } from './pglite-thread.ts';
 import type { Tables } from './schema.ts';
 
-const asText = (value: string) => value;
-/** Given to PGlite once, at its creation: given with each query, they are merged into its own hundreds again each time. */
-const TEXT_PARSERS = {
-  [types.TIMESTAMPTZ]: asText,
-  [types.TIMESTAMP]: asText,
-  [types.DATE]: asText,
-  [types.NUMERIC]: asText,
-  [types.INT8]: asText,
-};
-
-/**
- * PostgreSQL's settings for one session in this process: its shared memory is set up (zeroed) at
- * each start and stays resident, and the defaults (128 MB of buffers, 100 connections) cost
- * half a second of each start and 130 MB. The operating system's page cache still holds what
- * the buffers do not. PGlite's own start parameters come first; among them `-F`, no fsync: a
- * commit is written to the data directory's files before it is acknowledged, so it survives
- * the process killed (kill -9), but not the machine losing power.
- */
-const START_SETTINGS = ['-c', 'shared_buffers=16MB', '-c', 'max_connections=4'];
-
 type Command = PostgresQueryResult<unknown>['command'];
+type Rows = Record<string, unknown>[];
 
 function commandOf(sqlText: string): Command {
   const word = /^\s*(\w+)/.exec(sqlText)?.[1]?.toUpperCase();
   return (['INSERT', 'UPDATE', 'DELETE', 'MERGE'].includes(word ?? '') ? word : 'SELECT') as Command;
+}
+
+/**
+ * PGlite on its own thread (pglite-thread.ts): its WebAssembly would otherwise block this
+ * thread's event loop for as long as each statement runs, HTTP included. Requests go in order;
+ * the thread keeps the process alive only while one is unanswered, as PGlite in-process would.
+ */
+class PgliteThread {
+  private readonly worker: Worker;
+  private readonly waiting = new Map<number, { resolve: (answer: { rows: Rows; affectedRows?: number | undefined }) => void; reject: (error: Error) => void }>();
+  private nextId = 1;
+  private gone: Error | undefined;
+  readonly opened: Promise<void>;
+
+  constructor(dataDir: string | undefined) {
+    this.worker = new Worker(new URL('./pglite-thread.ts', import.meta.url), { workerData: { dataDir } });
+    this.opened = new Promise((resolve, reject) => this.waiting.set(0, { resolve: () => resolve(), reject }));
+    this.worker.on('message', (answer: ThreadAnswer) => {
+      const waiter = this.waiting.get(answer.id);
+      this.waiting.delete(answer.id);
+      if (this.waiting.size === 0) this.worker.unref();
+      if ('error' in answer) waiter?.reject(Object.assign(new Error(answer.error.message), answer.error));
+      else waiter?.resolve(answer);
+    });
+    const fail = (error: Error) => {
+      this.gone = error;
+      for (const waiter of this.waiting.values()) waiter.reject(error);
+      this.waiting.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`the PGlite thread has exited (${code})`)));
+  }
+
+  /** One statement with its parameters (its rows), or a script of statements without (the last one's rows). */
+  query(sqlText: string, params?: readonly unknown[]): Promise<{ rows: Rows; affectedRows?: number | undefined }> {
+    return this.send({ id: this.nextId++, sql: sqlText, ...(params ? { params } : {}) });
+  }
+
+  /** Closes the database (a clean shutdown of PostgreSQL), then ends the thread. */
+  async close(): Promise<void> {
+    try {
+      if (!this.gone) await this.send({ id: this.nextId++, close: true });
+    } finally {
+      await this.worker.terminate();
+    }
+  }
+
+  private send(request: ThreadRequest): Promise<{ rows: Rows; affectedRows?: number | undefined }> {
+    if (this.gone) return Promise.reject(this.gone);
+    return new Promise((resolve, reject) => {
+      this.waiting.set(request.id, { resolve, reject });
+      this.worker.ref();
+      this.worker.postMessage(request);
+    });
+  }
 }
 
 /**
@@ -37,9 +74,9 @@ function commandOf(sqlText: string): Command {
 class PgliteOneClientPool implements PostgresPool {
   readonly options = {};
   private tail: Promise<void> = Promise.resolve();
-  private readonly pglite: PGlite;
+  private readonly pglite: PgliteThread;
 
-  constructor(pglite: PGlite) {
+  constructor(pglite: PgliteThread) {
     this.pglite = pglite;
   }
 
@@ -48,14 +85,10 @@ class PgliteOneClientPool implements PostgresPool {
     const previous = this.tail;
     this.tail = new Promise<void>((resolve) => (release = resolve));
     await previous;
-    // PGlite answers on this thread, its promises settle without a turn of the event loop: a
-    // transaction that began at once would run whole before the requests already received are
-    // read, and the group commit would take one write at a time. A turn first lets them queue.
-    await new Promise((resolve) => setImmediate(resolve));
     const pglite = this.pglite;
     return {
       async query(sqlText: string, parameters: readonly unknown[]) {
-        const result = await pglite.query(sqlText, parameters as unknown[]);
+        const result = await pglite.query(sqlText, parameters);
         return { command: commandOf(sqlText), rowCount: result.affectedRows ?? result.rows.length, rows: result.rows };
       },
       release,
@@ -80,10 +113,14 @@ class PgliteOneClientPool implements PostgresPool {
  * is made by initdb: see pglite-template.ts for the faster way), or in memory when it is undefined.
  */
 export async function openPglite(dataDir: string | undefined): Promise<Database> {
-  const pglite = await PGlite.create({
-    ...(dataDir ? { dataDir } : {}), parsers: TEXT_PARSERS, startParams: [...PGlite.defaultStartParams, ...START_SETTINGS],
-  });
-  await pglite.exec(`set timezone = '${SESSION_SETTINGS.TimeZone}'; set datestyle = '${SESSION_SETTINGS.DateStyle}'`);
+  const pglite = new PgliteThread(dataDir);
+  try {
+    await pglite.opened;
+  } catch (error) {
+    await pglite.close().catch(() => {});
+    throw error;
+  }
+  await pglite.query(`set timezone = '${SESSION_SETTINGS.TimeZone}'; set datestyle = '${SESSION_SETTINGS.DateStyle}'`);
   const pool = new PgliteOneClientPool(pglite);
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   let role = 'reset role';
@@ -92,19 +129,16 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     db,
     asOwner: (work) =>
       pool.exclusive(async () => {
-        await pglite.exec('reset role');
+        await pglite.query('reset role');
         try {
-          return await work(async (script, parameters) =>
-            parameters === undefined
-              ? ((await pglite.exec(script)).at(-1)?.rows ?? [])
-              : (await pglite.query<Record<string, unknown>>(script, [...parameters])).rows);
+          return await work(async (script, parameters) => (await pglite.query(script, parameters)).rows);
         } finally {
-          await pglite.exec(role);
+          await pglite.query(role);
         }
       }),
     async actAsAppRole() {
       role = `set role ${APP_ROLE}`;
-      await pool.exclusive(() => pglite.exec(role));
+      await pool.exclusive(() => pglite.query(role));
     },
     async ping() {
       await sql`select 1`.execute(db);
