@@ -57,6 +57,8 @@ const ALLOWED: Readonly<Record<string, readonly Role[]>> = {
   [`GET ${L}/exports/trial-balance.xlsx`]: READ,
   [`GET ${L}/exports/balance-sheet.csv`]: READ,
   [`GET ${L}/exports/balance-sheet.xlsx`]: READ,
+  [`GET ${L}/exports/income-statement.csv`]: READ,
+  [`GET ${L}/exports/income-statement.xlsx`]: READ,
   [`GET ${L}/exports/beancount`]: READ,
 
   [`GET ${L}/events`]: FEED,

@@ -215,6 +215,23 @@ describeOnEachDatabase('exports', (api: TestApi) => {
     expect([pool.getCell(6).value, pool.getCell(8).value]).toEqual([BIG, '0.000000000000000000']);
   });
 
+  it('income-statement (CSV and XLSX): each account\'s change over the period, as known at R, and net income', async () => {
+    for (const recorded of ['', `&recordedAsOfPosition=${cutPosition}`]) {
+      const rows = objects(parseCsv(await (await download(`income-statement.csv?effectiveFrom=2024-04-01&effectiveTo=2024-05-31${recorded}`)).text()));
+      for (const account of ACCOUNTS.filter((a) => 'type' in a && (a.type === 'income' || a.type === 'expense'))) {
+        const change = new Decimal(await balanceOf(account.id, `effectiveAsOf=2024-05-31${recorded}`)).minus(await balanceOf(account.id, `effectiveAsOf=2024-03-31${recorded}`));
+        expect(new Decimal(rows.find((r) => r.accountId === account.id)!.amount!).toString(), `${account.id}${recorded}`).toBe(change.toString());
+      }
+      const figure = (currency: string, name: string) => new Decimal(rows.find((r) => r.accountId === '' && r.currency === currency && r.section === name)!.amount!);
+      expect(figure('USD', 'netIncome').toString()).toBe(figure('USD', 'income').minus(figure('USD', 'expenses')).toString());
+    }
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(await (await download('income-statement.xlsx?effectiveFrom=2024-01-01')).arrayBuffer());
+    expect(workbook.getWorksheet('Income statement')!.getRow(1).values).toEqual([undefined, 'section', 'accountId', 'name', 'accountType', 'normalBalance', 'currency', 'amount', 'amount (number)']);
+    expect((await api.call('GET', `${base()}/exports/income-statement.csv?effectiveFrom=2024-06-01&effectiveTo=2024-05-01`)).status).toBe(400);
+    expect((await api.call('GET', `${base()}/exports/income-statement.csv`)).status).toBe(400);
+  });
+
   it('answers a bad coordinate with a problem and a ledger it does not know with 404, before any byte of a file', async () => {
     const bad = await api.call('GET', `${base()}/exports/general-ledger.csv?recordedAsOfPosition=999999`);
     expect(bad.status).toBe(400);

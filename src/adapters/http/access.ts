@@ -60,6 +60,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   [`GET ${L}/exports/trial-balance.xlsx`]: 'read',
   [`GET ${L}/exports/balance-sheet.csv`]: 'read',
   [`GET ${L}/exports/balance-sheet.xlsx`]: 'read',
+  [`GET ${L}/exports/income-statement.csv`]: 'read',
+  [`GET ${L}/exports/income-statement.xlsx`]: 'read',
   [`GET ${L}/exports/beancount`]: 'read',
   [`GET ${L}/verify`]: 'audit',
   [`GET ${L}/restatements`]: 'audit',

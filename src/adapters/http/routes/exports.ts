@@ -5,14 +5,16 @@ import { beancountChunks } from '../../../app/exports/beancount.ts';
 import { csvChunks } from '../../../app/exports/csv.ts';
 import { generalLedgerCsv, generalLedgerTable } from '../../../app/exports/general-ledger.ts';
 import type { ExportTable } from '../../../app/exports/table.ts';
-import { balanceSheetTable, trialBalanceTable } from '../../../app/exports/statement-tables.ts';
+import { balanceSheetTable, incomeStatementTable, trialBalanceTable } from '../../../app/exports/statement-tables.ts';
 import { xlsxChunks } from '../../../app/exports/xlsx.ts';
 import type { LedgerInfo } from '../../../app/ports.ts';
 import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { asOfInput, asOfOr400, ledgerOr404 } from '../handler-kit.ts';
 import { ledgerTag, PROBLEMS } from '../openapi-kit.ts';
-import { AsOfQuery, LedgerId } from '../schemas.ts';
+import { parseInstantOrStartOfDay } from '../../../domain/time.ts';
+import { ProblemError } from '../problem.ts';
+import { AsOfQuery, LedgerId, TimestampOrDate } from '../schemas.ts';
 
 // Spec section 11's exports, at any (R, E), streamed: the body is written as the store is read
 // a page at a time (src/app/exports), so no export holds the ledger. The coordinates are resolved
@@ -23,11 +25,16 @@ export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsh
 const CONTENT_TYPES = { csv: 'text/csv; charset=utf-8', xlsx: XLSX_TYPE, beancount: 'text/plain; charset=utf-8' } as const;
 type Format = keyof typeof CONTENT_TYPES;
 
-function exportRoute(path: string, operationId: string, format: Format, summary: string) {
+const PeriodQuery = AsOfQuery.omit({ effectiveAsOf: true }).extend({
+  effectiveFrom: TimestampOrDate.openapi({ description: 'The period\'s start, inclusive (a date: its start in the ledger\'s timezone)' }),
+  effectiveTo: TimestampOrDate.optional().openapi({ description: 'The period\'s end, inclusive (a date: its end); default now' }),
+});
+
+function exportRoute<Q extends typeof AsOfQuery | typeof PeriodQuery = typeof AsOfQuery>(path: string, operationId: string, format: Format, summary: string, query?: Q) {
   const mime = format === 'csv' ? 'text/csv' : format === 'xlsx' ? XLSX_TYPE : 'text/plain';
   return route({
     method: 'get', path: `/v1/ledgers/{ledgerId}/exports/${path}`, operationId, summary, ...ledgerTag('exports'),
-    request: { params: z.object({ ledgerId: LedgerId }), query: AsOfQuery },
+    request: { params: z.object({ ledgerId: LedgerId }), query: (query ?? AsOfQuery) as Q },
     responses: {
       200: {
         content: { [mime]: { schema: z.string().openapi(format === 'xlsx' ? { format: 'binary' } : {}) } },
@@ -98,6 +105,27 @@ function tableRoutes(name: keyof typeof TABLES) {
   return app;
 }
 
+
+/** The income statement over [effectiveFrom, effectiveTo] as known at R, as GET .../reports/income-statement reads it. */
+function incomeStatementRoutes() {
+  const app = new OpenAPIHono<AppEnv>();
+  for (const format of ['csv', 'xlsx'] as const) {
+    const summary = `Income and expenses over [effectiveFrom, effectiveTo] as known at R, with the figures per currency, as ${format.toUpperCase()}`;
+    app.openapi(exportRoute(`income-statement.${format}`, `exportIncomeStatement${format === 'csv' ? 'Csv' : 'Xlsx'}`, format, summary, PeriodQuery), async (c) => {
+      const query = c.req.valid('query');
+      const ledger = await ledgerOr404(c, c.req.valid('param').ledgerId);
+      const asOf = await asOfOr400(c, ledger, asOfInput({ ...query, effectiveAsOf: query.effectiveTo }));
+      const effectiveFrom = parseInstantOrStartOfDay(query.effectiveFrom, ledger.timezone)!;
+      if (effectiveFrom > asOf.effectiveAt) {
+        throw new ProblemError('VALIDATION_FAILED', 'effectiveFrom must not be later than effectiveTo.', [{ path: 'effectiveFrom', message: 'after effectiveTo' }]);
+      }
+      const table = await incomeStatementTable(c.get('deps').store, ledger.ledgerId, asOf, effectiveFrom);
+      return fileResponse(c, tableChunks(table, format, 'Income statement'), format, 'income-statement', { ledger, asOf });
+    });
+  }
+  return app;
+}
+
 const beancountRoute = exportRoute('beancount', 'exportBeancount', 'beancount',
   'The ledger at (R, E) as a Beancount journal (streamed): typed accounts under Beancount\'s roots, entries linked to their ids, balance assertions at month ends and at E');
 
@@ -105,6 +133,7 @@ export const exportRoutes = new OpenAPIHono<AppEnv>()
   .route('/', tableRoutes('general-ledger'))
   .route('/', tableRoutes('trial-balance'))
   .route('/', tableRoutes('balance-sheet'))
+  .route('/', incomeStatementRoutes())
   .openapi(beancountRoute, async (c) => {
     const point = await exportPoint(c, c.req.valid('param').ledgerId, c.req.valid('query'));
     return fileResponse(c, beancountChunks(c.get('deps').store, point.ledger, point.asOf), 'beancount', 'journal', point);
