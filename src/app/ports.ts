@@ -173,6 +173,14 @@ export interface JournalPostingRow extends GeneralLedgerRow {
   readonly corrects: string | null;
 }
 
+/** A posted posting's place: which transaction moved which account, at which position. */
+export interface PostingTouch {
+  readonly position: number;
+  /** A captured hold's capture counts under the hold's id. */
+  readonly transactionId: string;
+  readonly accountId: string;
+}
+
 export interface ReversalRow {
   readonly reversal: TransactionRow;
   readonly original: TransactionRow;
@@ -288,6 +296,15 @@ export interface LedgerStore {
   generalLedgerSize(ledgerId: string, position: number, effectiveAsOf: Instant): Promise<number>;
   /** Reversals recorded up to `position`, in log order, each with the original, the replacement if any, and the actor. */
   reversals(ledgerId: string, position: number, afterPosition: number, limit: number): Promise<ReversalRow[]>;
+  /**
+   * The posted postings on the given accounts recorded after `afterPosition` up to `position`,
+   * effective in [effectiveFrom, effectiveTo]: what moved those accounts' balances there between
+   * the two knowledge times. In log order, at most `limit`.
+   */
+  postingsBetween(
+    ledgerId: string, accountIds: readonly string[], afterPosition: number, position: number,
+    effective: { readonly effectiveFrom?: Instant | undefined; readonly effectiveTo: Instant }, limit: number,
+  ): Promise<PostingTouch[]>;
   /** The rejection log, in the order the refusals were judged, judged at positions up to `position`. */
   rejections(ledgerId: string, position: number, filter: { readonly code?: string | undefined }, afterSeq: number, limit: number): Promise<RejectionRow[]>;
   assets(ledgerId: string): Promise<ReadonlyMap<string, Asset>>;

@@ -1,8 +1,8 @@
 import type { Instant } from '../domain/time.ts';
 import type { AsOf } from './as-of.ts';
-import { balancesAt, everyBalanceAt, type AccountBalance } from './balances.ts';
-import type { LedgerStore, TransactionRow } from './ports.ts';
-import { accountsTouched, movesLedgerBalances, restatedEntries, type RestatementWindow } from './restatements.ts';
+import { ACCOUNTS_PER_QUERY, balancesAt, everyBalanceAt, type AccountBalance } from './balances.ts';
+import type { LedgerStore, PostingTouch, TransactionRow } from './ports.ts';
+import type { RestatementWindow } from './restatements.ts';
 import { balanceSheet, incomeStatement, trialBalance, type BalanceSheet, type IncomeStatement, type RestatedEntry, type TrialBalance } from './statements.ts';
 
 // The statements of spec section 11 read from the store: every account's balance sums at the
@@ -38,16 +38,34 @@ export async function incomeStatementAt(store: LedgerStore, ledgerId: string, as
   return incomeStatement(opening, closing);
 }
 
+/** At most this many postings per query for the entries behind the differences. */
+const POSTINGS_PER_QUERY = 10_000;
+
 /**
- * The entries behind the differences between two knowledge times: those recorded between the
- * two positions (either may be the later), effective in the range, that moved ledger balances,
- * read as of the later position; at most `limit`, and whether that is all of them.
+ * The entries behind the differences between two knowledge times: the transactions recorded
+ * between the two positions (either may be the later) with a posted posting on one of
+ * `accountIds` effective in the range (a hold captured in between counts, under its id), in log
+ * order, each with the accounts of `accountIds` it touches, read as of the later position; at
+ * most `limit`, and whether that is all of them.
  */
 export async function entriesBetween(
-  store: LedgerStore, ledgerId: string, positions: readonly [number, number], effective: Pick<RestatementWindow, 'effectiveFrom' | 'effectiveTo'>, limit: number,
+  store: LedgerStore, ledgerId: string, positions: readonly [number, number], effective: Pick<RestatementWindow, 'effectiveFrom' | 'effectiveTo'>,
+  accountIds: Iterable<string>, limit: number,
 ): Promise<{ rows: TransactionRow[]; entries: RestatedEntry[]; complete: boolean }> {
-  const window = { ...effective, fromPosition: Math.min(...positions), toPosition: Math.max(...positions) };
-  const read = await restatedEntries(store, ledgerId, window, limit + 1);
-  const rows = read.slice(0, limit).filter((row) => movesLedgerBalances(row, window));
-  return { rows, entries: rows.map((row) => ({ transactionId: row.data.id, accountIds: accountsTouched(row) })), complete: read.length <= limit };
+  const [fromPosition, toPosition] = [Math.min(...positions), Math.max(...positions)];
+  const ids = [...accountIds].sort();
+  const touches: PostingTouch[] = [];
+  let complete = true;
+  for (let i = 0; i < ids.length; i += ACCOUNTS_PER_QUERY) {
+    const some = await store.postingsBetween(ledgerId, ids.slice(i, i + ACCOUNTS_PER_QUERY), fromPosition, toPosition, effective, POSTINGS_PER_QUERY);
+    if (some.length === POSTINGS_PER_QUERY) complete = false;
+    touches.push(...some);
+  }
+  touches.sort((a, b) => a.position - b.position);
+  const accountsOf = new Map<string, Set<string>>();
+  for (const t of touches) accountsOf.set(t.transactionId, (accountsOf.get(t.transactionId) ?? new Set()).add(t.accountId));
+  if (accountsOf.size > limit) complete = false;
+  const entries = [...accountsOf].slice(0, limit).map(([transactionId, accounts]) => ({ transactionId, accountIds: [...accounts] }));
+  const rows = await Promise.all(entries.map((e) => store.transaction(ledgerId, e.transactionId, toPosition)));
+  return { rows: rows.filter((r): r is TransactionRow => r !== null), entries, complete };
 }

@@ -133,8 +133,13 @@ async function checkComparison(api: TestApi, path: string, positions: [number, n
     expect([d(line.amount), d(line.compareAmount), d(line.difference)].map(String), line.accountId).toEqual([amount, compareAmount, amount.minus(compareAmount)].map(String));
     if (amount.equals(compareAmount)) expect(line.entries).toEqual([]);
   }
-  const listed = new Set(side.entries.map((t: Json) => t.id));
-  for (const line of side.sections.flatMap((s: Json) => s.lines)) for (const id of line.entries) expect(listed.has(id)).toBe(true);
+  // Each line's entries explain its difference exactly: the later knowledge time (R) has them, R' not.
+  const listed = new Map<string, Json>(side.entries.map((t: Json) => [t.id, t]));
+  for (const line of side.sections.flatMap((s: Json) => s.lines)) {
+    const moved = line.entries.flatMap((id: string) => listed.get(id)!.postings.filter((p: Json) => p.accountId === line.accountId))
+      .reduce((sum: Decimal, p: Json) => (p.direction === line.normalBalance ? sum.plus(p.amount) : sum.minus(p.amount)), ZERO);
+    expect(moved.toString(), line.accountId).toBe(d(line.difference).toString());
+  }
   for (const t of side.entries) {
     expect(t.position).toBeGreaterThan(Math.min(...positions));
     expect(t.position).toBeLessThanOrEqual(Math.max(...positions));

@@ -351,6 +351,18 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
       }));
     },
 
+    async postingsBetween(ledgerId, accountIds, afterPosition, position, effective, limit) {
+      if (accountIds.length === 0) return [];
+      // postings_by_account_status: a range of positions per account.
+      let query = db.selectFrom('postings').select(['position', 'transaction_id', 'account_id'])
+        .where('ledger_id', '=', ledgerId).where('account_id', 'in', [...accountIds]).where('status', '=', 'posted')
+        .where('position', '>', String(afterPosition)).where('position', '<=', String(position))
+        .where('effective_at', '<=', toTimestamp(effective.effectiveTo));
+      if (effective.effectiveFrom !== undefined) query = query.where('effective_at', '>=', toTimestamp(effective.effectiveFrom));
+      const rows = await query.orderBy('position').orderBy('seq').limit(limit).execute();
+      return rows.map((r) => ({ position: Number(r.position), transactionId: r.transaction_id, accountId: r.account_id }));
+    },
+
     async assets(ledgerId) {
       const rows = await db.selectFrom('assets').select(['code', 'scale']).where('ledger_id', '=', ledgerId).execute();
       return new Map(rows.map((a): [string, Asset] => [a.code, { code: a.code, scale: a.scale }]));

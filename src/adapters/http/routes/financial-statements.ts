@@ -53,7 +53,7 @@ const statementResponse = <K extends string>(sections: readonly [string, ...stri
   compareAsOf: AsOfSchema.optional().openapi({ description: 'Side by side only: the compared point (its effective time is asOf\'s)' }),
   sections: z.array(Section(sections)),
   totals: z.array(Figures(figures).extend({ currency: z.string(), compare: Figures(figures).optional(), difference: Figures(figures).optional() })),
-  entries: z.array(Transaction).optional().openapi({ description: 'Side by side only: the entries recorded between the two knowledge times that moved balances here, in log order, as known at the later one' }),
+  entries: z.array(Transaction).optional().openapi({ description: 'Side by side only: the entries behind the differences (recorded between the two knowledge times, with a posted posting on a changed line\'s account in the effective range; a hold captured in between under its id), in log order, as known at the later time' }),
   entriesComplete: z.boolean().optional().openapi({ description: `Side by side only: false when there were more than ${MAX_RESTATED_ENTRIES} entries and only the first are listed` }),
 });
 
@@ -124,12 +124,12 @@ async function answer<K extends string>(
 ) {
   const { asOf, compareAsOf } = points;
   if (compareAsOf === null) return { asOf: presentAsOf(asOf), ...presentStatement(await read(asOf)) };
-  const [now, then, between] = await Promise.all([
-    read(asOf), read(compareAsOf), entriesBetween(store, ledgerId, [asOf.position, compareAsOf.position], effective, MAX_RESTATED_ENTRIES),
-  ]);
+  const [now, then] = await Promise.all([read(asOf), read(compareAsOf)]);
   const statement = compareStatements(now, then);
+  const changed = changedAccountIds(statement);
+  const between = await entriesBetween(store, ledgerId, [asOf.position, compareAsOf.position], effective, changed, MAX_RESTATED_ENTRIES);
   const later = asOf.position >= compareAsOf.position ? asOf : compareAsOf;
-  const byAccount = entriesBehind(changedAccountIds(statement), between.entries);
+  const byAccount = entriesBehind(changed, between.entries);
   return {
     asOf: presentAsOf(asOf), compareAsOf: presentAsOf(compareAsOf),
     ...presentComparison(statement, { rows: between.rows, byAccount, complete: between.complete, later }),
