@@ -1,19 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { serve } from '@hono/node-server';
 import { pino } from 'pino';
-import { bootstrapAdminKey } from '../app/api-keys.ts';
-import { DatabaseAvailability } from '../app/database-availability.ts';
-import { GroupCommitter } from '../app/group-commit.ts';
-import { Projector } from '../app/projector.ts';
-import { signerFromKey } from '../app/signed-note.ts';
-import { TreeKeeper } from '../app/tree-keeper.ts';
-import { isDatabaseGone } from '../adapters/db/errors.ts';
-import { createLedgerStore } from '../adapters/db/ledger-store.ts';
-import { openReadReplica } from '../adapters/db/read-replica.ts';
-import { createTreeStore } from '../adapters/db/tree-store.ts';
 import { configFrom } from './config.ts';
-import { docsAssetsFromDisk } from './docs-assets.ts';
-import { operationsFor } from './operations.ts';
 import { openDatabaseWhenReachable } from './open-database.ts';
 
 const config = configFrom(process.env);
@@ -36,8 +23,16 @@ const opening = openDatabaseWhenReachable(config, log).catch((error: unknown) =>
   console.error(`cannot start: ${String(error)}`);
   return exit(1);
 });
-// The HTTP layer's modules load while the database opens (PGlite's own thread starts it meanwhile).
-const { createApp } = await import('../adapters/http/app.ts');
+// The rest of the service's modules load while the database opens (PGlite on its own thread).
+const [
+  { serve }, { bootstrapAdminKey }, { DatabaseAvailability }, { GroupCommitter }, { Projector }, { signerFromKey }, { TreeKeeper },
+  { isDatabaseGone }, { createLedgerStore }, { openReadReplica }, { createTreeStore }, { createApp }, { docsAssetsFromDisk }, { operationsFor },
+] = await Promise.all([
+  import('@hono/node-server'), import('../app/api-keys.ts'), import('../app/database-availability.ts'), import('../app/group-commit.ts'),
+  import('../app/projector.ts'), import('../app/signed-note.ts'), import('../app/tree-keeper.ts'), import('../adapters/db/errors.ts'),
+  import('../adapters/db/ledger-store.ts'), import('../adapters/db/read-replica.ts'), import('../adapters/db/tree-store.ts'),
+  import('../adapters/http/app.ts'), import('./docs-assets.ts'), import('./operations.ts'),
+]);
 const database = await opening;
 const availability = config.databaseUrl
   ? new DatabaseAvailability(() => database.ping(), {

@@ -7,7 +7,6 @@ import { migrate, type FunctionFile, type Migration } from '../adapters/db/migra
 import { copyDataDir, isDataDir, keepTemplate, templatePath } from '../adapters/db/pglite-template.ts';
 import { readFunctionFiles, readMigrations } from '../adapters/db/migrations-dir.ts';
 import { openPglite } from '../adapters/db/pglite.ts';
-import { openPostgres } from '../adapters/db/postgres.ts';
 
 export const SQL_DIR = fileURLToPath(new URL('../../sql/', import.meta.url));
 
@@ -16,11 +15,12 @@ export const SQL_DIR = fileURLToPath(new URL('../../sql/', import.meta.url));
  * migrated, then acting as the run-time role that may only read and insert. The statement
  * timeout holds on PostgreSQL only: PGlite, in-process WebAssembly, has no timer to cancel with.
  * On PostgreSQL, `synchronous_commit = off` is overridden to `on`: a 201 must survive a crash.
+ * The PostgreSQL driver's modules are loaded only then: an embedded start does without them.
  */
 export async function openDatabase(options: { databaseUrl?: string | undefined; dataDir?: string | undefined; statementTimeoutMs?: number }): Promise<Database> {
   const [migrations, functions] = await Promise.all([readMigrations(SQL_DIR), readFunctionFiles(SQL_DIR)]);
   const { database, keepAsTemplate, upToDate } = options.databaseUrl
-    ? { database: await openPostgres(options.databaseUrl, { statementTimeoutMs: options.statementTimeoutMs, ensureSynchronousCommit: true }), keepAsTemplate: undefined, upToDate: false }
+    ? { database: await (await import('../adapters/db/postgres.ts')).openPostgres(options.databaseUrl, { statementTimeoutMs: options.statementTimeoutMs, ensureSynchronousCommit: true }), keepAsTemplate: undefined, upToDate: false }
     : await openEmbedded(options.dataDir === 'memory://' ? undefined : options.dataDir, migrations, functions);
   try {
     if (!upToDate) await migrate(database, migrations, functions);
