@@ -38,6 +38,15 @@ export async function resolveAsOf(store: LedgerStore, ledgerId: string, timezone
     point = await store.readPoint(ledgerId, input.recordedAsOf);
   }
   const e = input.effectiveAsOf;
-  const effectiveAt = e === undefined ? point.now : typeof e === 'bigint' ? e : endOfDay(e.date, timezone);
+  const effectiveAt = e === undefined ? nowAfter(point) : typeof e === 'bigint' ? e : endOfDay(e.date, timezone);
   return { position: point.position, recordedAt: point.recordedAt, effectiveAt };
+}
+
+/**
+ * "Now" for a read: the database's clock, or the recorded time of the last event read if that is
+ * later (an append's recorded time may lead the clock by a few milliseconds while it commits:
+ * src/adapters/db/recorded-clock.ts), so that a read as of now counts everything it sees.
+ */
+function nowAfter(point: { recordedAt: Instant | null; now: Instant }): Instant {
+  return point.recordedAt !== null && point.recordedAt > point.now ? point.recordedAt : point.now;
 }

@@ -68,9 +68,10 @@ export function needsOf(requests: readonly WriteRequest[]): StateNeeds {
     }
   }
   const mirrors = requests.some(({ command }) => command.type === 'ReverseTransaction' || command.type === 'CorrectTransaction' || command.type === 'PostHold');
+  const namesTransactions = mirrors || requests.some(({ command }) => command.type === 'VoidHold');
   return {
     accountIds: [...accountIds], transactionIds: [...transactionIds], claims: requests.flatMap((r) => r.claims), earliestEffectiveAt,
-    postingSides: [...sides.values()].map((s) => ({ ...s, amount: s.amount?.toFixed() ?? null })), mirrors,
+    postingSides: [...sides.values()].map((s) => ({ ...s, amount: s.amount?.toFixed() ?? null })), mirrors, namesTransactions,
   };
 }
 

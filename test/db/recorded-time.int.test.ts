@@ -8,6 +8,8 @@ import { PRIVATE_DATABASES } from '../support/private-database.ts';
 // coarse clock (whole seconds, like a clock that stepped back or ticks coarsely): the append
 // lock then spaces commits by exactly one microsecond, and reads must tell them apart.
 // The coarse clock shadows clock_timestamp() through search_path, on a database of its own.
+// Appends go the slow way, where the database's clock gives the recorded time (in one round
+// trip the process's clock does: test/db/one-trip-append.int.test.ts).
 
 const COARSE_CLOCK = `
   create schema coarse_clock;
@@ -22,7 +24,7 @@ describe.each(PRIVATE_DATABASES)('recordedAsOf between commits of one millisecon
   beforeAll(async () => {
     const opened = await setup.open({ prepare: (run) => run(COARSE_CLOCK), databaseSettings: { search_path: SEARCH_PATH } });
     dispose = opened.dispose;
-    api = await testApi(opened.database);
+    api = await testApi(opened.database, { oneTripAppends: false });
   });
   afterAll(() => dispose());
 

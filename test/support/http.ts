@@ -38,10 +38,12 @@ export interface TestApiOptions {
   readonly signer?: NoteSigner;
   /** Who builds the balance checkpoints (the store's option): reads by default. */
   readonly checkpointsBuiltBy?: 'reads' | 'projector';
+  /** Appends in one round trip when the store can (its default); false: always the slow way. */
+  readonly oneTripAppends?: boolean;
 }
 
 export async function testApi(database: Database, options: TestApiOptions = {}): Promise<TestApi> {
-  const store = createLedgerStore(database.db, { checkpointEvery: options.checkpointEvery, checkpointsBuiltBy: options.checkpointsBuiltBy });
+  const store = createLedgerStore(database.db, { checkpointEvery: options.checkpointEvery, checkpointsBuiltBy: options.checkpointsBuiltBy, oneTripAppends: options.oneTripAppends });
   const limits = { ...DEFAULT_LIMITS, ratePerSecond: 0, ...options.limits };
   const app = createApp({ store, committer: new GroupCommitter(store, { overlapCommits: database.kind === 'postgres' }), limits, tree: createTreeStore(database.db),
     ...(options.signer ? { signer: options.signer } : {}), ...(options.log ? { logger: { info: options.log, warn: options.log, error: (line: LogLine) => console.error(JSON.stringify(line)) } } : {}) });

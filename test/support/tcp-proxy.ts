@@ -5,7 +5,8 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
  * COMMIT: the COMMIT reaches PostgreSQL, which commits, and the answer never comes back; then
  * both sides are closed. The client's side of the wire protocol is read to find the COMMIT: a
  * simple query, a Parse of it, or (as the driver prepares statements) a Bind of a statement
- * prepared earlier on that connection as COMMIT.
+ * prepared earlier on that connection as COMMIT. An append in one round trip (a statement that
+ * calls `ledger_append_check`, which commits on its own) counts as a COMMIT.
  */
 export interface CommitCutter {
   readonly port: number;
@@ -16,7 +17,7 @@ export interface CommitCutter {
 
 /** How long after the COMMIT the connection is closed: PostgreSQL has committed well before. */
 const CUT_AFTER_MS = 100;
-const COMMIT = /^\s*commit\s*;?\s*$/i;
+const COMMIT = /^\s*commit\s*;?\s*$|ledger_append_check\(/i;
 
 export async function commitCutter(targetPort: number): Promise<CommitCutter> {
   let armed: (() => void) | null = null;
@@ -24,24 +25,40 @@ export async function commitCutter(targetPort: number): Promise<CommitCutter> {
   const server: Server = createServer((client) => {
     const upstream = connect(targetPort, '127.0.0.1');
     sockets.add(client).add(upstream);
-    let answersFlow = true;
+    // After an armed COMMIT, PostgreSQL's answers are held: if one is an error (an append whose
+    // check failed records nothing), they go on to the service and the cut waits for the next
+    // COMMIT; else the answer to the COMMIT, and anything after, is dropped and the connection cut.
+    let held: Buffer[] | null = null;
+    let failed = false;
     const reader = new FrontendReader((isCommit) => {
-      if (!isCommit || !armed) return;
+      if (!isCommit || !armed || held) return;
       const done = armed;
       armed = null;
-      answersFlow = false; // PostgreSQL's answer to the COMMIT, and anything after, is dropped
+      held = [];
+      failed = false;
       setTimeout(() => {
+        if (failed) {
+          for (const chunk of held!) client.write(chunk);
+          held = null;
+          armed = done;
+          return;
+        }
         client.destroy();
         upstream.destroy();
         done();
       }, CUT_AFTER_MS);
+    });
+    const answers = new BackendReader((type) => {
+      if (held && type === 'E') failed = true;
     });
     client.on('data', (chunk: Buffer) => {
       reader.push(chunk);
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
-      if (answersFlow) client.write(chunk);
+      if (held) held.push(chunk);
+      else client.write(chunk);
+      answers.push(chunk);
     });
     for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
       a.on('error', () => b.destroy());
@@ -106,5 +123,25 @@ class FrontendReader {
     // which comes in the same write.
     if (type === 'B') return COMMIT.test(this.prepared.get(strings[1]!) ?? '');
     return false;
+  }
+}
+
+/** Reads the backend messages of one connection and says the type of each. */
+class BackendReader {
+  private buffer = Buffer.alloc(0);
+  private readonly onMessage: (type: string) => void;
+
+  constructor(onMessage: (type: string) => void) {
+    this.onMessage = onMessage;
+  }
+
+  push(chunk: Buffer): void {
+    this.buffer = Buffer.concat([this.buffer, chunk]);
+    while (this.buffer.length >= 5) {
+      const length = this.buffer.readUInt32BE(1);
+      if (this.buffer.length < 1 + length) return;
+      this.onMessage(String.fromCharCode(this.buffer[0]!));
+      this.buffer = this.buffer.subarray(1 + length);
+    }
   }
 }

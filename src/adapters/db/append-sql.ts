@@ -24,9 +24,12 @@ export type RowsByTable = Partial<Record<AppendTable, readonly Record<string, un
 /**
  * One statement that inserts all the rows, table by table (a data-modifying CTE each), so an
  * append costs one round trip however many events, projections and keys it writes. Null when
- * there is nothing to insert.
+ * there is nothing to insert. With `check` (an expression that raises or answers a timestamp,
+ * `ledger_append_check`), it is evaluated first, before any row is inserted, and its answer is
+ * the statement's (`checked`, as text).
  */
-export function insertRowsStatement(rowsByTable: RowsByTable): RawBuilder<unknown> | null {
+export function insertRowsStatement(rowsByTable: RowsByTable, check?: RawBuilder<unknown>): RawBuilder<unknown> | null {
+  const guard = check ? sql` where (select checked from ledger_check) is not null` : sql``;
   const inserts = (Object.entries(rowsByTable) as [AppendTable, readonly Record<string, unknown>[]][])
     .filter(([, rows]) => rows.length > 0)
     .map(([table, rows]) => {
@@ -35,8 +38,10 @@ export function insertRowsStatement(rowsByTable: RowsByTable): RawBuilder<unknow
       // ::text first: the postgres driver would JSON-encode a string bound straight to jsonb.
       return sql`${sql.raw(`new_${table}`)} as (
         insert into ${sql.raw(table)} (${names})
-        select ${names} from jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) as r(${sql.raw(columns)})
+        select ${names} from jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) as r(${sql.raw(columns)})${guard}
         returning 1)`;
     });
-  return inserts.length === 0 ? null : sql`with ${sql.join(inserts)} select 1`;
+  if (inserts.length === 0) return null;
+  if (!check) return sql`with ${sql.join(inserts)} select 1`;
+  return sql`with ledger_check as (select (${check})::text as checked), ${sql.join(inserts)} select checked from ledger_check`;
 }

@@ -1,7 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type {
   AccountRow, ApiKeyRow, BalanceSums, BatchInput, BatchOutput, IdempotencyRecord, LedgerInfo,
-  LedgerStore, ReadPoint, RejectionRecord, RejectionRow, StateNeeds, TransactionFilter, TransactionRow,
+  LedgerStore, ReadPoint, RejectionRow, StateNeeds, TransactionFilter, TransactionRow,
 } from '../../app/ports.ts';
 import type { Asset } from '../../domain/assets.ts';
 import type { LedgerEvent, RecordedEvent, TransactionData } from '../../domain/events.ts';
@@ -13,13 +13,13 @@ import type { AccountState, HoldResolution, LedgerState } from '../../domain/sta
 import { formatInstant, parseDbTimestamp, type Instant } from '../../domain/time.ts';
 import type { Db } from './database.ts';
 import { partsFromSums } from '../../app/balances.ts';
-import { commandFromJson, commandToJson } from '../../app/command-json.ts';
-import { hashEvent } from '../../app/hash-chain.ts';
-import { insertRowsStatement } from './append-sql.ts';
+import { commandFromJson } from '../../app/command-json.ts';
+import { appendRows, chain } from './append-rows.ts';
+import { insertRowsStatement, type RowsByTable } from './append-sql.ts';
+import { OneTripAppender } from './one-trip-append.ts';
 import { generalLedgerCsvPage, generalLedgerPage, generalLedgerSize, journalPostingsPage } from './general-ledger-query.ts';
 import { metadataContains } from './metadata-filter.ts';
 import { THEN_COMMIT } from './postgres-js-dialect.ts';
-import { emptyProjectionRows, project } from './projection.ts';
 import type { Tables } from './schema.ts';
 
 type Trx = Transaction<Tables>;
@@ -43,31 +43,10 @@ function toSums(r: SumsRow): BalanceSums {
   };
 }
 
-/**
- * The whole append: events, projections, idempotency records and rejections, in one statement,
- * the last of its transaction (the driver sends the COMMIT with it).
- */
-async function insertBatch(trx: Trx, ledgerId: string, recordedAt: Instant, events: RecordedEvent[], records: readonly IdempotencyRecord[], rejections: readonly RejectionRecord[]) {
-  const statement = insertRowsStatement({
-    rejections: rejections.map((r) => ({
-      ledger_id: ledgerId, position: r.position, recorded_at: toTimestamp(recordedAt), code: r.rejection.code, detail: r.rejection.detail,
-      errors: r.rejection.errors ?? [], actor: r.actor, request_id: r.requestId, commands: r.commands.map(commandToJson),
-    })),
-    events: events.map(toEventRow),
-    ...events.reduce(project, emptyProjectionRows()),
-    idempotency_keys: records.map((r) => ({
-      ledger_id: ledgerId, scope: r.scope, key: r.key, request: r.request, first_position: r.firstPosition, last_position: r.lastPosition,
-    })),
-  });
+/** The whole append in one statement, the last of its transaction (the driver sends the COMMIT with it). */
+async function insertBatch(trx: Trx, rows: RowsByTable) {
+  const statement = insertRowsStatement(rows);
   if (statement) await sql`${sql.raw(THEN_COMMIT)} ${statement}`.execute(trx);
-}
-
-/** An event as the `events` table holds it. */
-export function toEventRow(e: RecordedEvent): Record<string, unknown> {
-  return {
-    ledger_id: e.ledgerId, position: e.position, type: e.event.type, recorded_at: toTimestamp(e.recordedAt), actor: e.actor,
-    request_id: e.requestId, data: e.event.data, prev_hash: e.prevHash, hash: e.hash,
-  };
 }
 
 /** An `events` row (timestamps and bigints as text) as the domain sees it. */
@@ -201,14 +180,22 @@ export interface LedgerStoreOptions {
    * reads and writes use what is built plus the tail after it, however long.
    */
   readonly checkpointsBuiltBy?: 'reads' | 'projector';
+  /**
+   * Appends in one round trip when the process knows what the decisions need (the default):
+   * see `OneTripAppender`. Off, every append loads its state under the lock first.
+   */
+  readonly oneTripAppends?: boolean;
 }
 
 export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): LedgerStore {
   const checkpointEvery = options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
   // What reads and writes pass as the tail that calls for a build: 0 builds none.
   const buildOnReadEvery = options.checkpointsBuiltBy === 'projector' ? 0 : checkpointEvery;
+  const oneTrip = options.oneTripAppends === false ? null : new OneTripAppender(db);
   return {
     async write<T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>, onDecided?: () => void) {
+      const fast = oneTrip ? await oneTrip.append(ledgerId, needs, decideBatch, onDecided) : null;
+      if (fast) return fast;
       return db.transaction().execute(async (trx) => {
         let { state, loaded } = await lockAndLoad(trx, ledgerId, needs, buildOnReadEvery);
         const decideLoaded = () => decideBatch({
@@ -228,7 +215,10 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
         const recordedAt = toInstant(loaded.recordedAt);
         const recorded = chain(ledgerId, headPosition, loaded.headHash, recordedAt, output.events);
         onDecided?.();
-        await insertBatch(trx, ledgerId, recordedAt, recorded, output.records, output.rejections);
+        await insertBatch(trx, appendRows(ledgerId, recordedAt, recorded, output.records, output.rejections));
+        const last = recorded.at(-1);
+        oneTrip?.cache.loaded(ledgerId, { position: headPosition, hash: loaded.headHash }, state, output.events.map((e) => e.event),
+          last ? { position: last.position, hash: last.hash, recordedAt } : { position: headPosition, hash: loaded.headHash, recordedAt });
         return { result: output.result, recorded };
       });
     },
@@ -448,17 +438,4 @@ async function apiKey(db: Db, column: 'k.key_hash' | 'k.key_id', value: string):
     keyId: row.key_id, name: row.name, role: row.role as ApiKeyRow['role'],
     ledgerIds: row.ledger_ids as string[] | null, revoked: row.revoked_at !== null,
   };
-}
-
-/** Gives each pending event its position, the commit's recorded time and its link in the hash chain. */
-function chain(ledgerId: string, headPosition: number, headHash: string, recordedAt: Instant, pending: BatchOutput<unknown>['events']): RecordedEvent[] {
-  const recorded: RecordedEvent[] = [];
-  let prevHash = headHash;
-  for (const [index, p] of pending.entries()) {
-    const unhashed = { ledgerId, position: headPosition + index + 1, recordedAt, actor: p.actor, requestId: p.requestId, prevHash, event: p.event };
-    const hash = hashEvent(unhashed);
-    recorded.push({ ...unhashed, hash });
-    prevHash = hash;
-  }
-  return recorded;
 }

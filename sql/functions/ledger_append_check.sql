@@ -1,0 +1,44 @@
+-- The check of a one-round-trip append (src/adapters/db/write-cache.ts): the process decided a
+-- batch against the ledger's state as it last knew it, and the append statement runs this first.
+-- It takes the ledger's append lock (ledger_lock_head), then confirms, with a snapshot taken
+-- after the lock:
+--   - the head is the one the process expected (position and hash): nobody else appended since;
+--   - the recorded time the process chose is still ahead of the database's clock and of the
+--     head's, so it follows commit order, and no reader can yet have asked as of a time at or
+--     after it (ledger_read_point);
+--   - none of the batch's idempotency claims is taken (the process does not know every key).
+-- Otherwise it raises, the statement records nothing, and the process appends the slow way
+-- (ledger_lock_and_load). SQLSTATE LA001: the head is behind the expected one (an append of the
+-- same process ahead of this one has not committed yet); LA002: someone else appended; LA003:
+-- the recorded time is past, the detail is the database's clock; LA004: a claim is taken.
+-- Answers the earliest recorded time the lock allowed (the database's clock when it was granted,
+-- or just after the head's).
+create or replace function ledger_append_check(
+  p_ledger_id text, p_expected_position bigint, p_expected_hash text, p_recorded_at timestamptz, p_claims jsonb
+) returns timestamptz
+language plpgsql volatile as $$
+declare
+  head record;
+begin
+  select * into head from ledger_lock_head(p_ledger_id);
+  if head.head_position < p_expected_position then
+    raise exception 'ledger % is at position %, before the expected %', p_ledger_id, head.head_position, p_expected_position
+      using errcode = 'LA001';
+  end if;
+  if head.head_position > p_expected_position or head.head_hash <> p_expected_hash then
+    raise exception 'ledger % moved past the expected head %', p_ledger_id, p_expected_position using errcode = 'LA002';
+  end if;
+  -- The earliest recorded time the lock allows now: after the clock and the head's.
+  if p_recorded_at <= head.commit_recorded_at then
+    raise exception 'the recorded time % is past', p_recorded_at using errcode = 'LA003', detail = head.commit_recorded_at::text;
+  end if;
+  -- Probes of the primary key (= any), as in ledger_lock_and_load, never a join with the claims.
+  if exists (select 1 from idempotency_keys k
+              where k.ledger_id = p_ledger_id
+                and k.scope = any (array(select c ->> 'scope' from jsonb_array_elements(p_claims) c))
+                and k.key = any (array(select c ->> 'key' from jsonb_array_elements(p_claims) c))
+                and exists (select 1 from jsonb_array_elements(p_claims) c where c ->> 'scope' = k.scope and c ->> 'key' = k.key)) then
+    raise exception 'an idempotency key of the batch is taken' using errcode = 'LA004';
+  end if;
+  return head.commit_recorded_at;
+end $$;

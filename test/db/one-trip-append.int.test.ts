@@ -1,0 +1,135 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/adapters/db/database.ts';
+import { formatInstant, parseDbTimestamp, parseTimestamp } from '../../src/domain/time.ts';
+import { DATABASES } from '../support/databases.ts';
+import { testApi, type Json, type TestApi } from '../support/http.ts';
+
+// Appends in one round trip (src/adapters/db/one-trip-append.ts): the process decides a plain
+// write against what it knows of the ledger, before the lock, and the database confirms that
+// knowledge is current. Two test APIs on one database stand for two API processes, each with its
+// own knowledge: every write of one makes the other's stale. Nothing may be lost, doubled,
+// reordered or decided on stale knowledge, and a recorded time must never land at or before a
+// time a reader has already asked about.
+
+const ACCOUNTS = ['a0', 'a1', 'a2', 'a3', 'a4', 'a5'];
+
+const move = (id: string, from: string, to: string, amount: string): Json => ({
+  id, postings: [{ accountId: to, direction: 'debit', amount }, { accountId: from, direction: 'credit', amount }],
+});
+
+/** The database's clock, as the wire writes timestamps. */
+async function databaseNow(database: Database): Promise<string> {
+  const { rows } = await sql<{ now: string }>`select clock_timestamp()::text as now`.execute(database.db);
+  return formatInstant(parseDbTimestamp(rows[0]!.now));
+}
+
+describe.each(DATABASES)('appends in one round trip on $name', ({ open }) => {
+  let database: Database;
+  let one: TestApi;
+  let other: TestApi;
+  let ledgerId: string;
+  beforeAll(async () => {
+    database = await open();
+    one = await testApi(database);
+    other = await testApi(database);
+    ledgerId = await one.seedLedger({ accounts: ACCOUNTS.map((id) => ({ id, normalBalance: 'debit', currency: 'USD' })) });
+  });
+  afterAll(() => database.close());
+
+  it('records every write of two processes once, gapless, in commit order, with a chain that verifies', { timeout: 120_000 }, async () => {
+    const before = await one.head(ledgerId);
+    const writes = Array.from({ length: 120 }, (_, i) => {
+      const api = i % 3 === 0 ? other : one;
+      return api.call('POST', `/v1/ledgers/${ledgerId}/transactions`, {
+        body: move(`w${i}`, ACCOUNTS[i % ACCOUNTS.length]!, ACCOUNTS[(i + 1) % ACCOUNTS.length]!, `${i + 1}.00`),
+      });
+    });
+    const answers = await Promise.all(writes);
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 201));
+    const positions = answers.map((a) => a.body.position as number).sort((a, b) => a - b);
+    expect(positions).toEqual(Array.from({ length: 120 }, (_, i) => before + i + 1));
+
+    const feed = await one.call('GET', `/v1/ledgers/${ledgerId}/events?after=${before}&limit=1000`);
+    const events = feed.body.events as Json[];
+    expect(events.map((e) => e.position)).toEqual(positions);
+    for (let i = 1; i < events.length; i++) {
+      // Recorded time never goes back, and two events share it only inside one commit.
+      expect(parseTimestamp(events[i]!.recordedAt)! >= parseTimestamp(events[i - 1]!.recordedAt)!).toBe(true);
+    }
+    const verified = await other.call('GET', `/v1/ledgers/${ledgerId}/verify`);
+    expect(verified.body, verified.text).toMatchObject({ ok: true, firstBadPosition: null });
+
+    // Each account was debited and credited by known amounts: the sum of all balances is zero and each is exact.
+    const expected = new Map(ACCOUNTS.map((a) => [a, 0]));
+    for (let i = 0; i < 120; i++) {
+      const from = ACCOUNTS[i % ACCOUNTS.length]!;
+      const to = ACCOUNTS[(i + 1) % ACCOUNTS.length]!;
+      expected.set(to, expected.get(to)! + (i + 1));
+      expected.set(from, expected.get(from)! - (i + 1));
+    }
+    for (const accountId of ACCOUNTS) {
+      const balance = await one.call('GET', `/v1/ledgers/${ledgerId}/accounts/${accountId}/balance`);
+      expect(balance.body.ledgerBalance, accountId).toBe(`${expected.get(accountId)!.toFixed(2)}`);
+    }
+  });
+
+  it('never records at or before a time a reader asked about, so a past answer never changes', { timeout: 120_000 }, async () => {
+    const seen: { recordedAsOf: string; position: number }[] = [];
+    let writing = true;
+    const reader = (async () => {
+      while (writing) {
+        const at = await databaseNow(database);
+        const answer = await one.call('GET', `/v1/ledgers/${ledgerId}/accounts/a0/balance?recordedAsOf=${encodeURIComponent(at)}`);
+        expect(answer.status, answer.text).toBe(200);
+        seen.push({ recordedAsOf: at, position: answer.body.asOf.position as number });
+      }
+    })();
+    const writes = Array.from({ length: 80 }, (_, i) => (i % 2 ? other : one).call('POST', `/v1/ledgers/${ledgerId}/transactions`, {
+      body: move(`r${i}`, 'a0', 'a1', '1.00'),
+    }));
+    const answers = await Promise.all(writes);
+    writing = false;
+    await reader;
+    expect(answers.every((a) => a.status === 201)).toBe(true);
+    expect(seen.length).toBeGreaterThan(0);
+    for (const { recordedAsOf, position } of seen) {
+      const again = await other.call('GET', `/v1/ledgers/${ledgerId}/accounts/a0/balance?recordedAsOf=${encodeURIComponent(recordedAsOf)}`);
+      expect(again.body.asOf.position, `as of ${recordedAsOf}`).toBe(position);
+    }
+  });
+
+  it('shows a write to a read as of the database clock read after its answer', async () => {
+    for (let i = 0; i < 30; i++) {
+      const api = i % 2 ? other : one;
+      const written = await api.call('POST', `/v1/ledgers/${ledgerId}/transactions`, { body: move(`now${i}`, 'a2', 'a3', '1.00') });
+      expect(written.status, written.text).toBe(201);
+      const now = parseTimestamp(await databaseNow(database))!;
+      expect(parseTimestamp(written.body.recordedAt as string)! <= now, `${written.body.recordedAt} after the clock`).toBe(true);
+      // Effective when recorded (no effectiveAt): counted in a read as of now.
+      const read = await api.call('GET', `/v1/ledgers/${ledgerId}/transactions/now${i}`);
+      expect(read.status, read.text).toBe(200);
+    }
+  });
+
+  it('replays or refuses a write that the other process recorded, as the slow way would', async () => {
+    const first = await other.call('POST', `/v1/ledgers/${ledgerId}/transactions`, { body: move('shared', 'a4', 'a5', '7.00') });
+    expect(first.status, first.text).toBe(201);
+    // `one` knows nothing of `shared`: its decision records it again, and the database refuses that.
+    const replay = await one.call('POST', `/v1/ledgers/${ledgerId}/transactions`, { body: move('shared', 'a4', 'a5', '7.00') });
+    expect(replay.status, replay.text).toBe(200);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body.position).toBe(first.body.position);
+    const conflict = await one.call('POST', `/v1/ledgers/${ledgerId}/transactions`, { body: move('shared', 'a4', 'a5', '8.00') });
+    expect(conflict.status, conflict.text).toBe(409);
+    expect(conflict.body.code).toBe('IDEMPOTENCY_CONFLICT');
+  });
+
+  it('decides on what the other process changed: a closed account refuses', async () => {
+    const closed = await other.call('POST', `/v1/ledgers/${ledgerId}/accounts/a5/close`, { body: {} });
+    expect([200, 201]).toContain(closed.status);
+    const refused = await one.call('POST', `/v1/ledgers/${ledgerId}/transactions`, { body: move('after-close', 'a4', 'a5', '1.00') });
+    expect(refused.status, refused.text).toBe(409);
+    expect(refused.body.code).toBe('ACCOUNT_CLOSED');
+  });
+});
