@@ -10,6 +10,9 @@ import { beancountAccount, beancountComponent } from '../../src/app/exports/bean
 import { generalLedgerCsv, generalLedgerTable } from '../../src/app/exports/general-ledger.ts';
 import type { LedgerStore } from '../../src/app/ports.ts';
 import { createLedgerStore } from '../../src/adapters/db/ledger-store.ts';
+import { createApp } from '../../src/adapters/http/app.ts';
+import { createApiKey } from '../../src/app/api-keys.ts';
+import { GroupCommitter } from '../../src/app/group-commit.ts';
 import { Decimal } from '../../src/domain/money.ts';
 import { isRejection } from '../../src/domain/rejection.ts';
 import { describeOnEachDatabase, type Json, type TestApi } from '../support/http.ts';
@@ -312,6 +315,19 @@ describeOnEachDatabase('exports', (api: TestApi) => {
     expect(rows).toBe(table.size);
     expect(calls.length).toBe(Math.floor(table.size! / 4) + 1);
     expect(calls.every((limit) => limit === 4)).toBe(true);
+  });
+
+  it('aborts the body, and logs why, when the store fails after the first byte', async () => {
+    const store = createLedgerStore(api.database.db);
+    // The header is written before the first page is read: the page's failure comes after the first byte.
+    const failing: LedgerStore = { ...store, generalLedgerCsv: () => Promise.reject(new Error('the database went away')) };
+    const logged: unknown[] = [];
+    const app = createApp({ store: failing, committer: new GroupCommitter(failing), logger: { info: () => {}, warn: () => {}, error: (line) => logged.push(line) } });
+    const { key } = await createApiKey(store, { name: 'failing export', role: 'reader', ledgerIds: [ledgerId] });
+    const response = await app.request(`${base()}/exports/general-ledger.csv`, { headers: { Authorization: `Bearer ${key}` } });
+    expect(response.status).toBe(200);
+    await expect(response.text()).rejects.toThrow('the database went away');
+    expect(logged).toEqual([expect.objectContaining({ msg: 'export aborted', error: 'Error: the database went away' })]);
   });
 
   it('writes the same CSV a posting a page as in one page: the running balance carries across pages', async () => {

@@ -45,22 +45,34 @@ function exportRoute<Q extends typeof AsOfQuery | typeof PeriodQuery = typeof As
   });
 }
 
-/** A pull stream over the chunks: the next is made only when the client has taken the last. */
-function streamOf(chunks: AsyncGenerator<string | Uint8Array>): ReadableStream<Uint8Array> {
+type Ctx = Context<AppEnv>;
+
+/**
+ * A pull stream over the chunks: the next is made only when the client has taken the last. A
+ * failure after the first byte (the status is sent) is logged and aborts the body, so the
+ * client sees a broken transfer, never a file that looks whole.
+ */
+function streamOf(c: Ctx, chunks: AsyncGenerator<string | Uint8Array>): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const next = await chunks.next();
-      if (next.done) controller.close();
-      else controller.enqueue(typeof next.value === 'string' ? encoder.encode(next.value) : next.value);
+      try {
+        const next = await chunks.next();
+        if (next.done) controller.close();
+        else controller.enqueue(typeof next.value === 'string' ? encoder.encode(next.value) : next.value);
+      } catch (error) {
+        const line = { requestId: c.get('requestId'), msg: 'export aborted', error: String(error) };
+        const logger = c.get('deps').logger;
+        if (logger) logger.error(line);
+        else console.error(JSON.stringify(line));
+        controller.error(error);
+      }
     },
     async cancel() {
       await chunks.return(undefined);
     },
   });
 }
-
-type Ctx = Context<AppEnv>;
 
 /** The ledger and the resolved coordinates of an export's query. */
 async function exportPoint(c: Ctx, ledgerId: string, query: z.infer<typeof AsOfQuery>): Promise<{ ledger: LedgerInfo; asOf: AsOf }> {
@@ -70,7 +82,7 @@ async function exportPoint(c: Ctx, ledgerId: string, query: z.infer<typeof AsOfQ
 
 function fileResponse(c: Ctx, chunks: AsyncGenerator<string | Uint8Array>, format: Format, name: string, { ledger, asOf }: { ledger: LedgerInfo; asOf: AsOf }): Response {
   const extension = format === 'beancount' ? 'beancount' : format;
-  return c.body(streamOf(chunks), 200, {
+  return c.body(streamOf(c, chunks), 200, {
     'Content-Type': CONTENT_TYPES[format],
     'Content-Disposition': `attachment; filename="${ledger.ledgerId}-${name}-${asOf.position}.${extension}"`,
     'Cache-Control': 'no-store',
