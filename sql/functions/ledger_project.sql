@@ -68,6 +68,8 @@ begin
       end loop;
     end loop;
   end if;
+  -- The reporting schema's facts of the same events (sql/functions/reporting.sql), from its own progress.
+  perform reporting_fold(p_ledger_id, upto);
   insert into projector_progress (ledger_id, position) values (p_ledger_id, upto);
   return upto;
 end $$;

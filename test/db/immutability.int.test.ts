@@ -186,7 +186,7 @@ describe.each(DATABASES)('append-only tables on $name', ({ open }) => {
     for (const migration of await readMigrations(SQL_DIR)) {
       expect(migration.sql, `${migration.version}_${migration.name}`).not.toMatch(/create\s+(or\s+replace\s+)?function/i);
     }
-    const defined = (await readFunctionFiles(SQL_DIR)).flatMap((f) => [...f.sql.matchAll(/create\s+or\s+replace\s+function\s+(\w+)/gi)].map((m) => m[1]!));
+    const defined = (await readFunctionFiles(SQL_DIR)).flatMap((f) => [...f.sql.matchAll(/create\s+or\s+replace\s+function\s+([\w.]+)/gi)].map((m) => m[1]!));
     expect(new Set(defined).size, 'a function defined twice').toBe(defined.length);
   });
 });

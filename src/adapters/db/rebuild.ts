@@ -6,9 +6,12 @@ import { emptyProjectionRows, project, PROJECTION_TABLES } from './projection.ts
 
 const PAGE = 2000;
 
+/** The reporting schema's tables and its progress (sql/019): derived state, folded by ledger_project. */
+const REPORTING_TABLES = ['reporting.postings', 'reporting.accounts', 'reporting.dates', 'reporting.ledgers', 'reporting_progress'];
+
 /**
- * Drops the contents of every derived table (the read models, the balance checkpoints and the
- * projector's progress) and folds the log into them again from position 1, ledger by ledger, in
+ * Drops the contents of every derived table (the read models, the balance checkpoints, the
+ * projector's progress and the reporting schema) and folds the log into them again from position 1, ledger by ledger, in
  * one transaction as the owner: readers see the old answers or the new, which are the same.
  * `onProgress` hears the events done out of all.
  */
@@ -19,8 +22,9 @@ export async function rebuildProjections(
     await run('begin');
     try {
       // The append-only triggers also refuse TRUNCATE: lift them for this transaction only.
-      // The balance checkpoints (sql/009) and the projector's progress (sql/013) go too.
-      for (const table of [...PROJECTION_TABLES, 'balance_checkpoints', 'projector_progress']) {
+      // The balance checkpoints (sql/009), the projector's progress (sql/013) and the reporting
+      // schema (sql/019, which the projector's step below fills again) go too.
+      for (const table of [...PROJECTION_TABLES, 'balance_checkpoints', 'projector_progress', ...REPORTING_TABLES]) {
         await run(`alter table ${table} disable trigger user; truncate ${table}; alter table ${table} enable trigger user`);
       }
       const total = Number((await run('select count(*) as n from events'))[0]!.n);
