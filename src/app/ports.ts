@@ -222,6 +222,8 @@ export interface TransactionFilter {
   readonly effectiveTo?: Instant | undefined;
   readonly recordedFrom?: Instant | undefined;
   readonly recordedTo?: Instant | undefined;
+  /** Only these transactions. */
+  readonly ids?: readonly string[] | undefined;
 }
 
 export interface ApiKeyRow {

@@ -66,6 +66,8 @@ export async function entriesBetween(
   for (const t of touches) accountsOf.set(t.transactionId, (accountsOf.get(t.transactionId) ?? new Set()).add(t.accountId));
   if (accountsOf.size > limit) complete = false;
   const entries = [...accountsOf].slice(0, limit).map(([transactionId, accounts]) => ({ transactionId, accountIds: [...accounts] }));
-  const rows = await Promise.all(entries.map((e) => store.transaction(ledgerId, e.transactionId, toPosition)));
-  return { rows: rows.filter((r): r is TransactionRow => r !== null), entries, complete };
+  if (entries.length === 0) return { rows: [], entries, complete };
+  const read = await store.transactions(ledgerId, toPosition, { ids: entries.map((e) => e.transactionId) }, 0, entries.length);
+  const byId = new Map(read.map((row) => [row.data.id, row]));
+  return { rows: entries.map((e) => byId.get(e.transactionId)!), entries, complete };
 }

@@ -305,6 +305,7 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
       if (filter.recordedFrom !== undefined) query = query.where('t.recorded_at', '>=', toTimestamp(filter.recordedFrom));
       if (filter.recordedTo !== undefined) query = query.where('t.recorded_at', '<=', toTimestamp(filter.recordedTo));
       if (filter.metadata?.size) query = query.where(metadataContains(sql`${sql.ref('t.data')} -> 'metadata'`, filter.metadata));
+      if (filter.ids !== undefined) query = query.where(sql<boolean>`t.transaction_id = any(array(select jsonb_array_elements_text(${JSON.stringify(filter.ids)}::text::jsonb)))`);
       return (await query.execute()).map(toTransactionRow);
     },
 
@@ -343,13 +344,18 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
 
     async postingsBetween(ledgerId, accountIds, afterPosition, position, effective, limit) {
       if (accountIds.length === 0) return [];
-      // postings_by_account_status: a range of positions per account.
-      let query = db.selectFrom('postings').select(['position', 'transaction_id', 'account_id'])
-        .where('ledger_id', '=', ledgerId).where('account_id', 'in', [...accountIds]).where('status', '=', 'posted')
-        .where('position', '>', String(afterPosition)).where('position', '<=', String(position))
-        .where('effective_at', '<=', toTimestamp(effective.effectiveTo));
-      if (effective.effectiveFrom !== undefined) query = query.where('effective_at', '>=', toTimestamp(effective.effectiveFrom));
-      const rows = await query.orderBy('position').orderBy('seq').limit(limit).execute();
+      // Per account, a range of positions of postings_by_account_status: what changed costs, not the window.
+      const { rows } = await sql<{ position: string; transaction_id: string; account_id: string }>`
+        select p.position, p.transaction_id, p.account_id
+        from jsonb_array_elements_text(${JSON.stringify(accountIds)}::text::jsonb) a(account_id)
+        cross join lateral (
+          select q.position, q.seq, q.transaction_id, q.account_id from postings q
+           where q.ledger_id = ${ledgerId} and q.account_id = a.account_id and q.status = 'posted'
+             and q.position > ${afterPosition} and q.position <= ${position}
+             and q.effective_at <= ${toTimestamp(effective.effectiveTo)}::timestamptz
+             ${effective.effectiveFrom === undefined ? sql`` : sql`and q.effective_at >= ${toTimestamp(effective.effectiveFrom)}::timestamptz`}) p
+        order by p.position, p.seq
+        limit ${limit}`.execute(db);
       return rows.map((r) => ({ position: Number(r.position), transactionId: r.transaction_id, accountId: r.account_id }));
     },
 
