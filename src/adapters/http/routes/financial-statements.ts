@@ -116,7 +116,7 @@ interface Statement<K extends string> {
 
 /**
  * A statement's answer: at asOf alone, or beside the same statement at the compared point with
- * the entries recorded between the two that moved balances in the effective range.
+ * the entries behind the changed lines.
  */
 async function answer<K extends string>(
   store: LedgerStore, ledgerId: string, points: { asOf: AsOf; compareAsOf: AsOf | null },
