@@ -222,6 +222,11 @@ describe.each(PRIVATE_DATABASES)('the reporting schema on $name', (setup) => {
       try {
         expect((await run('select count(*)::int as n from reporting.postings'))[0]!.n).toBeGreaterThan(0);
         expect((await run(`select count(*)::int as n from reporting.balances_as_of($1)`, [LEDGER]))[0]!.n).toBe(USD_ACCOUNTS.length + GOLD_ACCOUNTS.length);
+        // The one-table view has every fact, with its account's key and levels.
+        const [view] = await run(`select count(*)::int as n, count(*) filter (where account_key = ledger_id || '/' || account_id and level1 is not null)::int as keyed
+                                    from reporting.postings_by_account where ledger_id = $1`, [LEDGER]);
+        const [facts] = await run('select count(*)::int as n from reporting.postings where ledger_id = $1', [LEDGER]);
+        expect(view).toEqual({ n: facts!.n, keyed: facts!.n });
         for (const refused of [
           'select * from api_keys', 'select * from events', 'select * from reporting_progress',
           `insert into reporting.ledgers values ('x', 'x', 'UTC')`, `update reporting.accounts set name = 'x'`, 'delete from reporting.postings',
