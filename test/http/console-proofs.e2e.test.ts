@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { chromium, type Browser, type Page, type Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSignerKey } from '../../src/app/signed-note.ts';
@@ -16,6 +17,7 @@ import { call, startServer, stopAllServers, type Json, type Server } from '../su
 // digest): test/http/console.e2e.test.ts.
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
+const SCREENSHOTS = new URL('../../test-results/screenshots/', import.meta.url).pathname;
 
 interface Setup { server: Server; ledgerId: string; auditorKey: string }
 /** The little of the browser's globals the page functions use (the tests compile without the DOM library). */
@@ -63,9 +65,10 @@ describe.skipIf(!haveChromium)(`the console proves a transaction's events in the
 
   /**
    * Card-1's page for the auditor, each route of `tamper` answered by the server but altered on
-   * its way to the page; its proof lines once the page has settled, and the page's errors.
+   * its way to the page; its proof lines once the page has settled, and the page's errors. The
+   * transaction panel is photographed into test-results/screenshots/console-proofs-<shot>.png.
    */
-  async function proofLines(setup: Setup, tamper: Record<string, (body: Json) => void> = {}) {
+  async function proofLines(setup: Setup, shot: string, tamper: Record<string, (body: Json) => void> = {}) {
     const context = await browser.newContext();
     const errors: string[] = [];
     await context.route('**/*', (route) => {
@@ -100,6 +103,8 @@ describe.skipIf(!haveChromium)(`the console proves a transaction's events in the
       position: Number(li.getAttribute('data-position')), verdict: li.getAttribute('data-verdict'), text: li.textContent ?? '',
       time: li.querySelector('time')?.getAttribute('datetime') ?? null, color: (globalThis as unknown as BrowserGlobals).getComputedStyle(li).color,
     })));
+    await mkdir(SCREENSHOTS, { recursive: true });
+    await page.locator('#transaction-panel').screenshot({ path: `${SCREENSHOTS}console-proofs-${shot}.png` });
     await context.close();
     return { lines, errors };
   }
@@ -108,7 +113,7 @@ describe.skipIf(!haveChromium)(`the console proves a transaction's events in the
   it('shows each event included in the tree signed at the head\'s time, with the right size, its proof and signature checked', async () => {
     const digest = await digestOf(signed);
     expect(digest.treeSize).toBe(45);
-    const { lines, errors } = await proofLines(signed);
+    const { lines, errors } = await proofLines(signed, 'signed');
     expect(lines.map((l) => [l.position, l.verdict])).toEqual([[4, 'verified'], [45, 'verified']]);
     for (const line of lines) {
       expect(line.text).toMatch(new RegExp(`^Position ${line.position}: included in the tree signed at \\S+ \\S+ UTC \\(size 45\\)\\.`));
@@ -122,16 +127,16 @@ describe.skipIf(!haveChromium)(`the console proves a transaction's events in the
 
   it('says which part fails when a byte of the audit path, the event\'s leaf or the checkpoint\'s signature is changed on the way', async () => {
     const flipFirstByte = (hex: string) => `${(parseInt(hex.slice(0, 2), 16) ^ 1).toString(16).padStart(2, '0')}${hex.slice(2)}`;
-    const path = await proofLines(signed, { 'proofs/inclusion': (proof) => void (proof.auditPath[2] = flipFirstByte(proof.auditPath[2])) });
+    const path = await proofLines(signed, 'audit-path', { 'proofs/inclusion': (proof) => void (proof.auditPath[2] = flipFirstByte(proof.auditPath[2])) });
     expect(path.lines.map((l) => l.verdict)).toEqual(['failed', 'failed']);
     expect(path.lines[0]!.text).toBe('Position 4: proof does not verify: the inclusion proof: the audit path does not lead from position 4 to the root of the tree of size 45.');
     expect(path.lines[0]!.color).toBe('rgb(179, 38, 30)'); // --bad
     expect(path.errors).toEqual([]);
 
-    const leaf = await proofLines(signed, { 'proofs/inclusion': (proof) => void (proof.leafHash = flipFirstByte(proof.leafHash)) });
+    const leaf = await proofLines(signed, 'leaf', { 'proofs/inclusion': (proof) => void (proof.leafHash = flipFirstByte(proof.leafHash)) });
     expect(leaf.lines.map((l) => l.text)).toEqual([4, 45].map((p) => `Position ${p}: proof does not verify: the inclusion proof: the event's leaf hash is not the proof's.`));
 
-    const signature = await proofLines(signed, {
+    const signature = await proofLines(signed, 'signature', {
       // A character of the signature's base64 past its 4-byte key hash: the key is the right one, its signature is not.
       digest: (digest) => void (digest.checkpoint = digest.checkpoint.replace(/( \S{20})(\S)(\S+\n)$/, (_: string, a: string, c: string, b: string) => `${a}${c === 'A' ? 'B' : 'A'}${b}`)),
     });
