@@ -16,8 +16,8 @@ import { PRIVATE_DATABASES, type PrivateDatabase } from '../support/private-data
 // `GET .../balances` to the last digit: filled by a projector that starts far behind, resumed by
 // another after a restart, and after a rebuild. The read-only role reads it and nothing else.
 
-const OPERATIONS = 120;
-const PAIRS = 20;
+const OPERATIONS = 90;
+const PAIRS = 15;
 const LEDGER = 'reporting-test';
 const USD_ACCOUNTS = [
   { id: 'assets:bank:checking', normalBalance: 'debit', type: 'asset' },
