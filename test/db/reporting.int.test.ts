@@ -105,6 +105,15 @@ async function compareAt(api: TestApi, owner: Owner, recorded: { position: numbe
             scheduled_debits::text, scheduled_credits::text, available_balance::text
        from reporting.balances_as_of($1, $2::timestamptz, $3::timestamptz, $4::bigint)`,
     [LEDGER, 'at' in recorded ? recorded.at : 'infinity', effectiveAsOf, 'position' in recorded ? recorded.position : null]));
+  // The facts as known then, summed as docs/reporting.md says: the posted ones' signed amounts,
+  // and the pending ones whose hold is active (this suite's holds take effect before they are recorded).
+  const facts = await owner((run) => run(
+    `select account_id, coalesce(sum(signed_amount) filter (where status = 'posted'), 0)::text as ledger_balance,
+            coalesce(sum(debit) filter (where hold_state = 'pending'), 0)::text as pending_debits,
+            coalesce(sum(credit) filter (where hold_state = 'pending'), 0)::text as pending_credits
+       from reporting.postings_as_of($1, $2::timestamptz, $3::timestamptz, $4::bigint) group by account_id`,
+    [LEDGER, 'at' in recorded ? recorded.at : 'infinity', effectiveAsOf, 'position' in recorded ? recorded.position : null]));
+  const factsOf = new Map(facts.map((f) => [String(f.account_id), f]));
   const where = `${r} effectiveAsOf=${effectiveAsOf}`;
   expect(rows.map((row) => row.account_id), where).toEqual((answer.body.accounts as Json[]).map((a) => a.accountId));
   for (const [i, account] of (answer.body.accounts as Json[]).entries()) {
@@ -114,6 +123,9 @@ async function compareAt(api: TestApi, owner: Owner, recorded: { position: numbe
     same(row.ledger_balance, account.ledgerBalance, 'ledgerBalance');
     same(row.available_balance, account.availableBalance, 'availableBalance');
     for (const sum of SUMS) for (const side of SIDES) same(row[`${sum}_${side}s`], account[sum][`${side}s`], `${sum}.${side}s`);
+    const fact = factsOf.get(account.accountId) ?? { ledger_balance: '0', pending_debits: '0', pending_credits: '0' };
+    same(fact.ledger_balance, account.ledgerBalance, 'ledgerBalance from postings_as_of');
+    for (const side of SIDES) same(fact[`pending_${side}s`], account.pending[`${side}s`], `pending.${side}s from postings_as_of`);
   }
   return rows.length;
 }
@@ -211,6 +223,9 @@ describe.each(PRIVATE_DATABASES)('the reporting schema on $name', (setup) => {
       { account_id: 'assets:bank:checking', type: 'asset', depth: 3, level1: 'assets', level2: 'assets:bank', level3: 'assets:bank:checking', level4: null },
       { account_id: 'merchant', type: 'unclassified', depth: 1, level1: 'merchant', level2: null, level3: null, level4: null },
     ]);
+    // A plain date as the API reads it: the end of that day in the ledger's timezone (EDT: UTC-4).
+    const [end] = await opened.database.asOwner((run) => run(`select reporting.end_of_day($1, '2026-03-31') = '2026-04-01T03:59:59.999999Z' as ok`, [LEDGER]));
+    expect(end).toEqual({ ok: true });
     // Every fact's dates are in the date dimension.
     expect(await opened.database.asOwner((run) => run(`select count(*)::int as n from reporting.postings f where not exists (select 1 from reporting.dates d where d.date = f.effective_date)
                                               or not exists (select 1 from reporting.dates d where d.date = f.recorded_date)`))).toEqual([{ n: 0 }]);
