@@ -5,8 +5,11 @@
 // The ledger (`bench-export-csv-<postings>`) is loaded once, in-process through the app's batch route
 // (1,000 transactions a batch, two in flight), and reused by later runs. The export then runs in a
 // child process, as `npm run export:csv` would, so its peak RSS is the export's alone: it prints
-// postings a second, the RSS after each tenth of the rows and the peak.
+// postings a second, the export process's CPU seconds (the database's are not in it), the load
+// average (on a shared machine, wall time is not the export's alone), the RSS after each tenth
+// of the rows and the peak.
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createLedgerStore } from '../../src/adapters/db/ledger-store.ts';
 import { createApp } from '../../src/adapters/http/app.ts';
@@ -32,6 +35,7 @@ async function exportOnce(): Promise<void> {
   const asOf = await resolveAsOf(store, ledgerId, ledger.timezone, {});
   if (isRejection(asOf)) throw new Error(asOf.detail);
   const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
   const size = await store.generalLedgerSize(ledgerId, asOf.position, asOf.effectiveAt);
   let rows = 0;
   let bytes = 0;
@@ -41,7 +45,9 @@ async function exportOnce(): Promise<void> {
     if (rows >= ((rssAtTenth.length + 1) * size) / 10) rssAtTenth.push(mb(process.memoryUsage().rss));
   }
   const seconds = (performance.now() - started) / 1000;
-  console.log(JSON.stringify({ postings: rows, seconds, postingsPerSecond: Math.round(rows / seconds), csvMb: mb(bytes), rssMbAtEachTenth: rssAtTenth, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }));
+  const cpu = process.cpuUsage(cpuAtStart);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  console.log(JSON.stringify({ postings: rows, seconds, postingsPerSecond: Math.round(rows / seconds), exportCpuSeconds: cpuSeconds, loadAverage: os.loadavg()[0], csvMb: mb(bytes), rssMbAtEachTenth: rssAtTenth, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }));
 }
 
 /** Loads the ledger unless a previous run did: 1,000-transaction batches through the app, two in flight. */
