@@ -154,7 +154,9 @@ function start(): void {
   });
   on('verify', 'click', verifyChain);
   on('transaction-form', 'submit', () => {
-    location.hash = `transaction/${encodeURIComponent($<HTMLInputElement>('transaction-id').value.trim())}`;
+    const hash = `#transaction/${encodeURIComponent($<HTMLInputElement>('transaction-id').value.trim())}`;
+    if (location.hash === hash) route(); // the same transaction again (with another verifier key)
+    else location.hash = hash;
   });
   on('search-form', 'submit', (s) => search(s, $<HTMLInputElement>('search-text').value.trim()));
   window.addEventListener('hashchange', route);

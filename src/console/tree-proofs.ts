@@ -1,9 +1,9 @@
 // "Included in the tree signed at ... (size N)" for each event of a transaction (spec section 12,
 // docs/proofs.md), checked here in the browser with the code every other verifier runs
 // (src/app/proof-check.ts and signed-note.ts over WebCrypto): the checkpoint's Ed25519 signature
-// with the digest's verifier key, then for each event the leaf made from its own hash and the
-// audit path of the inclusion route, up to the signed root. Without a signing key the root is the
-// digest's, and the line says the tree is not signed.
+// with the verifier key the auditor gave (#verifier-key), else the digest's, then for each event
+// the leaf made from its own hash and the audit path of the inclusion route, up to the signed
+// root. Without a signing key the root is the digest's, and the line says the tree is not signed.
 import { checkInclusion } from '../app/proof-check.ts';
 import { openCheckpoint, verifierFromKey, type Checkpoint } from '../app/signed-note.ts';
 import type { InclusionProof } from '../domain/merkle-proof.ts';
@@ -30,6 +30,8 @@ export interface TreeHead {
   readonly recordedAt: string;
   /** The key whose signature of the checkpoint verified; null when the service signs none. */
   readonly verifierKey: string | null;
+  /** Whether the auditor gave that key (else it is the digest's own). */
+  readonly keyGiven: boolean;
 }
 
 /** A failed check: which part, and why. */
@@ -40,21 +42,22 @@ export interface Failure {
 
 const failed = (part: string, why: string): Failure => ({ part, why });
 
-/** The digest's tree head, its checkpoint verified when it has one; or the part that failed. */
-export async function treeHeadOf(digest: Digest, ledgerId: string): Promise<TreeHead | Failure> {
+/** The digest's tree head, its checkpoint verified (with `givenKey`, else the digest's key) when it has one; or the part that failed. */
+async function treeHeadOf(digest: Digest, ledgerId: string, givenKey: string): Promise<TreeHead | Failure> {
   if (digest.treeSize === undefined || digest.rootHash === undefined) return failed('the digest', 'this service serves no Merkle tree');
   if (digest.checkpoint === undefined) {
-    return { tree: { origin: '', treeSize: digest.treeSize, rootHash: digest.rootHash }, recordedAt: digest.recordedAt, verifierKey: null };
+    return { tree: { origin: '', treeSize: digest.treeSize, rootHash: digest.rootHash }, recordedAt: digest.recordedAt, verifierKey: null, keyGiven: false };
   }
+  const verifierKey = givenKey || digest.verifierKey || '';
   let checkpoint: Checkpoint | string;
   try {
-    checkpoint = await openCheckpoint(digest.checkpoint, await verifierFromKey(digest.verifierKey ?? ''), ledgerId);
+    checkpoint = await openCheckpoint(digest.checkpoint, await verifierFromKey(verifierKey), ledgerId);
   } catch (error) {
     return failed('the checkpoint\'s signature', `it cannot be checked: ${(error as Error).message}`);
   }
   if (typeof checkpoint === 'string') return failed('the checkpoint\'s signature', checkpoint);
   if (checkpoint.treeSize !== digest.position) return failed('the checkpoint', `it is of tree size ${checkpoint.treeSize}, the digest's head is position ${digest.position}`);
-  return { tree: checkpoint, recordedAt: digest.recordedAt, verifierKey: digest.verifierKey! };
+  return { tree: checkpoint, recordedAt: digest.recordedAt, verifierKey, keyGiven: givenKey !== '' };
 }
 
 const isFailure = (value: object): value is Failure => 'why' in value;
@@ -73,7 +76,8 @@ function inclusionLine(event: LogEvent, head: TreeHead, proof: InclusionProof): 
   const path = `Checked in this browser: the audit path (${proof.auditPath.length} hashes) leads from this event's hash to the`;
   if (head.verifierKey) {
     return line(event, 'verified', 'good', ['included in the tree signed at ', timeNode(head.recordedAt), ` (size ${head.tree.treeSize}).`,
-      el('span', 'sub', [`${path} signed root, and the checkpoint's Ed25519 signature verifies with ${head.verifierKey}.`])]);
+      el('span', 'sub', [`${path} signed root, and the checkpoint's Ed25519 signature verifies with ${head.verifierKey}`,
+        head.keyGiven ? ' (the key you gave).' : ' (the digest\'s own key: compare it with the one you were given).'])]);
   }
   return line(event, 'verified', 'good', [`included in the tree of size ${head.tree.treeSize} (its last event recorded at `, timeNode(head.recordedAt), '; not signed).',
     el('span', 'sub', [`${path} digest's root `, el('span', 'hash', [head.tree.rootHash]), '. The service signs no checkpoint: the root is only as good as the digest it came from.'])]);
@@ -92,7 +96,8 @@ async function proveEvents(session: Session, events: readonly LogEvent[]): Promi
     return events.map((e) => failureLine(e, failed('this page', 'the browser gives WebCrypto to secure pages only (HTTPS, or localhost): nothing was checked')));
   }
   const digest = await session.api.get<Digest>(ledgerPath(session, '/digest'));
-  const head = digest.body ? await treeHeadOf(digest.body, session.ledger!.id) : failed('the digest', digest.problem ?? 'no answer');
+  const givenKey = $<HTMLInputElement>('verifier-key').value.trim();
+  const head = digest.body ? await treeHeadOf(digest.body, session.ledger!.id, givenKey) : failed('the digest', digest.problem ?? 'no answer');
   return Promise.all(events.map(async (event) => {
     if (isFailure(head)) return failureLine(event, head);
     const proven = await proveEvent(session, event, head);

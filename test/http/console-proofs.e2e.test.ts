@@ -67,8 +67,10 @@ describe.skipIf(!haveChromium)(`the console proves a transaction's events in the
    * Card-1's page for the auditor, each route of `tamper` answered by the server but altered on
    * its way to the page; its proof lines once the page has settled, and the page's errors. The
    * transaction panel is photographed into test-results/screenshots/console-proofs-<shot>.png.
+   * `givenKeys`: the verifier key the auditor types in ('': none, the page uses the digest's),
+   * the page shown again with each next one; `runs` has the lines of each, `lines` the last.
    */
-  async function proofLines(setup: Setup, shot: string, tamper: Record<string, (body: Json) => void> = {}) {
+  async function proofLines(setup: Setup, shot: string, tamper: Record<string, (body: Json) => void> = {}, givenKeys = ['']) {
     const context = await browser.newContext();
     const errors: string[] = [];
     await context.route('**/*', (route) => {
@@ -96,36 +98,44 @@ describe.skipIf(!haveChromium)(`the console proves a transaction's events in the
     await settled(page);
     await page.click('#nav a[href="#transaction"]');
     await page.fill('#transaction-id', 'card-1');
-    await page.click('#transaction-form button[type=submit]');
-    await page.waitForSelector('#transaction-proofs li', { state: 'attached' });
-    await settled(page);
-    const lines = await page.locator('#transaction-proofs li').evaluateAll((items) => items.map((li) => ({
-      position: Number(li.getAttribute('data-position')), verdict: li.getAttribute('data-verdict'), text: li.textContent ?? '',
-      time: li.querySelector('time')?.getAttribute('datetime') ?? null, color: (globalThis as unknown as BrowserGlobals).getComputedStyle(li).color,
-    })));
+    const runs = [];
+    for (const givenKey of givenKeys) {
+      await page.fill('#verifier-key', givenKey);
+      await page.click('#transaction-form button[type=submit]'); // the lines are emptied at once, drawn once checked
+      await page.waitForSelector('#transaction-proofs li', { state: 'attached' });
+      await settled(page);
+      runs.push(await page.locator('#transaction-proofs li').evaluateAll((items) => items.map((li) => ({
+        position: Number(li.getAttribute('data-position')), verdict: li.getAttribute('data-verdict'), text: li.textContent ?? '',
+        time: li.querySelector('time')?.getAttribute('datetime') ?? null, color: (globalThis as unknown as BrowserGlobals).getComputedStyle(li).color,
+      }))));
+    }
     await mkdir(SCREENSHOTS, { recursive: true });
     await page.locator('#transaction-panel').screenshot({ path: `${SCREENSHOTS}console-proofs-${shot}.png` });
     await context.close();
-    return { lines, errors };
+    return { runs, lines: runs.at(-1)!, errors };
   }
   const settled = (page: Page) => page.waitForSelector('body[data-pending="0"]', { state: 'attached' });
 
   it('shows each event included in the tree signed at the head\'s time, with the right size, its proof and signature checked', async () => {
     const digest = await digestOf(signed);
     expect(digest.treeSize).toBe(45);
-    const { lines, errors } = await proofLines(signed, 'signed');
+    // First as the digest gives the key, then (the same page, shown again) with the key the auditor holds.
+    const { runs, errors } = await proofLines(signed, 'signed', {}, ['', verifierKey]);
+    const [lines, withKey] = [runs[0]!, runs[1]!];
     expect(lines.map((l) => [l.position, l.verdict])).toEqual([[4, 'verified'], [45, 'verified']]);
     for (const line of lines) {
       expect(line.text).toMatch(new RegExp(`^Position ${line.position}: included in the tree signed at \\S+ \\S+ UTC \\(size 45\\)\\.`));
-      expect(line.text).toContain(`the checkpoint's Ed25519 signature verifies with ${verifierKey}.`);
+      expect(line.text).toContain(`the checkpoint's Ed25519 signature verifies with ${verifierKey} (the digest's own key: compare it with the one you were given).`);
       expect(line.time).toBe(digest.recordedAt);
     }
     const proof = (await call(signed.server, signed.auditorKey, 'GET', `/v1/ledgers/${signed.ledgerId}/proofs/inclusion?position=4&treeSize=45`)).body;
     expect(lines[0]!.text).toContain(`the audit path (${proof.auditPath.length} hashes) leads from this event's hash to the signed root`);
+    expect(withKey.map((l) => [l.position, l.verdict])).toEqual([[4, 'verified'], [45, 'verified']]);
+    for (const line of withKey) expect(line.text).toContain(`the checkpoint's Ed25519 signature verifies with ${verifierKey} (the key you gave).`);
     expect(errors).toEqual([]);
   });
 
-  it('says which part fails when a byte of the audit path, the event\'s leaf or the checkpoint\'s signature is changed on the way', async () => {
+  it('says which part fails when a byte of the audit path, the event\'s leaf or the checkpoint\'s signature is changed on the way, or the key given is not the signer\'s', async () => {
     const flipFirstByte = (hex: string) => `${(parseInt(hex.slice(0, 2), 16) ^ 1).toString(16).padStart(2, '0')}${hex.slice(2)}`;
     const path = await proofLines(signed, 'audit-path', { 'proofs/inclusion': (proof) => void (proof.auditPath[2] = flipFirstByte(proof.auditPath[2])) });
     expect(path.lines.map((l) => l.verdict)).toEqual(['failed', 'failed']);
@@ -142,5 +152,10 @@ describe.skipIf(!haveChromium)(`the console proves a transaction's events in the
     });
     const keyHash = verifierKey.split('+')[1];
     expect(signature.lines.map((l) => l.text)).toEqual([4, 45].map((p) => `Position ${p}: proof does not verify: the checkpoint's signature: the checkpoint carries no valid signature of ledger.test+${keyHash}.`));
+
+    // Nothing altered, but the auditor gives the key they hold, and the service signs with another.
+    const stranger = (await generateSignerKey('ledger.test')).verifierKey;
+    const otherKey = await proofLines(signed, 'other-key', {}, [stranger]);
+    expect(otherKey.lines.map((l) => l.text)).toEqual([4, 45].map((p) => `Position ${p}: proof does not verify: the checkpoint's signature: the checkpoint carries no valid signature of ledger.test+${stranger.split('+')[1]}.`));
   });
 });
