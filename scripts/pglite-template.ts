@@ -7,21 +7,30 @@ import { join } from 'node:path';
 import { migrate } from '../src/adapters/db/migrate.ts';
 import { readFunctionFiles, readMigrations } from '../src/adapters/db/migrations-dir.ts';
 import { openPglite } from '../src/adapters/db/pglite.ts';
-import { keepTemplate, templatePath } from '../src/adapters/db/pglite-template.ts';
+import { isDataDir, keepTemplate, templatePath } from '../src/adapters/db/pglite-template.ts';
 import { SQL_DIR } from '../src/entry/open-database.ts';
 
-const dir = await mkdtemp(join(tmpdir(), 'ledger-template-'));
-try {
+/** Makes the template unless it is there: the path, and whether it was made now. */
+async function makeTemplate(): Promise<{ path: string; made: boolean }> {
   const [migrations, functions] = await Promise.all([readMigrations(SQL_DIR), readFunctionFiles(SQL_DIR)]);
   const path = await templatePath(migrations, functions);
-  const dataDir = join(dir, 'data');
-  const database = await openPglite(dataDir);
-  await migrate(database, migrations, functions);
-  await database.close();
-  keepTemplate(path, dataDir);
-  console.log(`pglite-template: ${path}`);
+  if (isDataDir(path)) return { path, made: false };
+  const dir = await mkdtemp(join(tmpdir(), 'ledger-template-'));
+  try {
+    const dataDir = join(dir, 'data');
+    const database = await openPglite(dataDir);
+    await migrate(database, migrations, functions);
+    await database.close();
+    keepTemplate(path, dataDir);
+    return { path, made: true };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+try {
+  const { path, made } = await makeTemplate();
+  console.log(`pglite-template: ${path}${made ? '' : ' (made before)'}`);
 } catch (error) {
   console.warn(`pglite-template: no template made (a first start of the embedded database will run initdb): ${String(error)}`);
-} finally {
-  await rm(dir, { recursive: true, force: true });
 }

@@ -49,15 +49,17 @@ const STALE_MS = 3_600_000;
 
 /**
  * Keeps the data directory `dataDir` as the template at `path`, whole or not at all: copied
- * beside it, then renamed. Templates for other migrations made over an hour ago are removed.
- * `dataDir` must not change meanwhile: closed, or checkpointed and idle.
+ * beside it, then renamed; a template already there (the same, by its name) is left as it is,
+ * as another start may be copying it. Templates for other migrations made over an hour ago are
+ * removed. `dataDir` must not change meanwhile: closed, or checkpointed and idle.
  */
 export function keepTemplate(path: string, dataDir: string): void {
+  if (isDataDir(path)) return;
   mkdirSync(TEMPLATE_DIR, { recursive: true });
   const partial = `${path}.${process.pid}.partial`;
   try {
     copyDataDir(dataDir, partial);
-    rmSync(path, { recursive: true, force: true });
+    rmSync(path, { recursive: true, force: true }); // whatever else is at its name, not a template
     renameSync(partial, path);
   } finally {
     rmSync(partial, { recursive: true, force: true });
