@@ -130,6 +130,31 @@ async function compareAt(api: TestApi, owner: Owner, recorded: { position: numbe
   return rows.length;
 }
 
+/** The balance sheet's totals per currency (spec section 11) from the star schema, as docs/reporting.md writes it, beside the API's. */
+async function compareBalanceSheet(api: TestApi, owner: Owner, position: number, effectiveAsOf: string): Promise<void> {
+  const answer = await api.call('GET', `/v1/ledgers/${LEDGER}/reports/balance-sheet?recordedAsOfPosition=${position}&effectiveAsOf=${encodeURIComponent(effectiveAsOf)}`);
+  expect(answer.status, answer.text).toBe(200);
+  const rows = await owner((run) => run(BALANCE_SHEET_SQL, [LEDGER, effectiveAsOf, position]));
+  const totals = answer.body.totals as Json[];
+  expect(rows.map((row) => row.currency)).toEqual(totals.map((t) => t.currency));
+  for (const [i, total] of totals.entries()) {
+    for (const figure of ['assets', 'liabilities', 'equity', 'currentEarnings', 'unclassified']) {
+      const ours = String(rows[i]![figure.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)]);
+      expect(new Decimal(ours).eq(new Decimal(String(total[figure]))), `P=${position} E=${effectiveAsOf} ${total.currency} ${figure}: ${ours} vs ${total[figure]}`).toBe(true);
+    }
+  }
+}
+
+const BALANCE_SHEET_SQL = `
+  select currency,
+         coalesce(sum(ledger_balance) filter (where type = 'asset'), 0)::text as assets,
+         coalesce(sum(ledger_balance) filter (where type = 'liability'), 0)::text as liabilities,
+         coalesce(sum(ledger_balance) filter (where type = 'equity'), 0)::text as equity,
+         (coalesce(sum(ledger_balance) filter (where type = 'income'), 0) - coalesce(sum(ledger_balance) filter (where type = 'expense'), 0))::text as current_earnings,
+         coalesce(sum(posted_debits - posted_credits) filter (where type = 'unclassified'), 0)::text as unclassified
+    from reporting.balances_as_of($1, effective_as_of => $2::timestamptz, recorded_as_of_position => $3::bigint)
+   group by currency order by currency`;
+
 /** PAIRS random coordinates: a position or the recorded time of an event, and an effective time. */
 async function comparisons(api: TestApi, owner: Owner, g: Generator): Promise<void> {
   const feed = await api.call('GET', `/v1/ledgers/${LEDGER}/events?after=0&limit=1000`);
@@ -142,6 +167,7 @@ async function comparisons(api: TestApi, owner: Owner, g: Generator): Promise<vo
     // Some effective times exactly at an entry's (inclusive), some at random, one now.
     const effectiveAsOf = n === 0 ? formatInstant(BigInt(Date.now()) * 1000n) : g.random() < 0.4 ? g.pick(effectiveTimes) : g.instant();
     balances += await compareAt(api, owner, recorded, effectiveAsOf);
+    if (recorded.position !== undefined) await compareBalanceSheet(api, owner, recorded.position, effectiveAsOf);
   }
   expect(balances).toBeGreaterThan(PAIRS * 3);
 }
