@@ -11,16 +11,17 @@
 -- (ledger_lock_and_load). SQLSTATE LA001: the head is behind the expected one (an append of the
 -- same process ahead of this one has not committed yet); LA002: someone else appended; LA003:
 -- the recorded time is past, the detail is the database's clock; LA004: a claim is taken.
--- Answers the earliest recorded time the lock allowed (the database's clock when it was granted,
--- or just after the head's).
+-- Answers the database's clock once the lock was granted (what the process learns its lead from).
 create or replace function ledger_append_check(
   p_ledger_id text, p_expected_position bigint, p_expected_hash text, p_recorded_at timestamptz, p_claims jsonb
 ) returns timestamptz
 language plpgsql volatile as $$
 declare
   head record;
+  locked_at timestamptz;
 begin
   select * into head from ledger_lock_head(p_ledger_id);
+  locked_at := clock_timestamp();
   if head.head_position < p_expected_position then
     raise exception 'ledger % is at position %, before the expected %', p_ledger_id, head.head_position, p_expected_position
       using errcode = 'LA001';
@@ -30,7 +31,7 @@ begin
   end if;
   -- The earliest recorded time the lock allows now: after the clock and the head's.
   if p_recorded_at <= head.commit_recorded_at then
-    raise exception 'the recorded time % is past', p_recorded_at using errcode = 'LA003', detail = head.commit_recorded_at::text;
+    raise exception 'the recorded time % is past', p_recorded_at using errcode = 'LA003', detail = locked_at::text;
   end if;
   -- Probes of the primary key (= any), as in ledger_lock_and_load, never a join with the claims.
   if exists (select 1 from idempotency_keys k
@@ -40,5 +41,5 @@ begin
                 and exists (select 1 from jsonb_array_elements(p_claims) c where c ->> 'scope' = k.scope and c ->> 'key' = k.key)) then
     raise exception 'an idempotency key of the batch is taken' using errcode = 'LA004';
   end if;
-  return head.commit_recorded_at;
+  return locked_at;
 end $$;

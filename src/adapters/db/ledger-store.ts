@@ -192,35 +192,39 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
   // What reads and writes pass as the tail that calls for a build: 0 builds none.
   const buildOnReadEvery = options.checkpointsBuiltBy === 'projector' ? 0 : checkpointEvery;
   const oneTrip = options.oneTripAppends === false ? null : new OneTripAppender(db);
+  /** An append the slow way: the ledger's lock, then what the batch needs, loaded; then decide and insert. */
+  const appendLoaded = <T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>, onDecided?: () => void) =>
+    db.transaction().execute(async (trx) => {
+      let { state, loaded } = await lockAndLoad(trx, ledgerId, needs, buildOnReadEvery);
+      const decideLoaded = () => decideBatch({
+        state, headPosition: Number(loaded.headPosition), recordedAt: toInstant(loaded.recordedAt),
+        records: loaded.records.map((r) => ({ ...r, firstPosition: Number(r.firstPosition), lastPosition: Number(r.lastPosition) })),
+      });
+      let output: BatchOutput<T>;
+      try {
+        output = decideLoaded();
+      } catch (error) {
+        if (!(error instanceof OverdraftFloorTooLow)) throw error;
+        // A floor that the batch's sums said would do did not: load the postings (no sums, no floors) and decide again.
+        ({ state, loaded } = await lockAndLoad(trx, ledgerId, { ...needs, postingSides: needs.postingSides.map((s) => ({ ...s, amount: null })) }, buildOnReadEvery));
+        output = decideLoaded();
+      }
+      const headPosition = Number(loaded.headPosition);
+      const recordedAt = toInstant(loaded.recordedAt);
+      const recorded = chain(ledgerId, headPosition, loaded.headHash, recordedAt, output.events);
+      onDecided?.();
+      await insertBatch(trx, appendRows(ledgerId, recordedAt, recorded, output.records, output.rejections));
+      const last = recorded.at(-1);
+      oneTrip?.cache.loaded(ledgerId, { position: headPosition, hash: loaded.headHash }, state, output.events.map((e) => e.event),
+        last ? { position: last.position, hash: last.hash, recordedAt } : { position: headPosition, hash: loaded.headHash, recordedAt });
+      return { result: output.result, recorded };
+    });
+
   return {
     async write<T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>, onDecided?: () => void) {
-      const fast = oneTrip ? await oneTrip.append(ledgerId, needs, decideBatch, onDecided) : null;
-      if (fast) return fast;
-      return db.transaction().execute(async (trx) => {
-        let { state, loaded } = await lockAndLoad(trx, ledgerId, needs, buildOnReadEvery);
-        const decideLoaded = () => decideBatch({
-          state, headPosition: Number(loaded.headPosition), recordedAt: toInstant(loaded.recordedAt),
-          records: loaded.records.map((r) => ({ ...r, firstPosition: Number(r.firstPosition), lastPosition: Number(r.lastPosition) })),
-        });
-        let output: BatchOutput<T>;
-        try {
-          output = decideLoaded();
-        } catch (error) {
-          if (!(error instanceof OverdraftFloorTooLow)) throw error;
-          // A floor that the batch's sums said would do did not: load the postings (no sums, no floors) and decide again.
-          ({ state, loaded } = await lockAndLoad(trx, ledgerId, { ...needs, postingSides: needs.postingSides.map((s) => ({ ...s, amount: null })) }, buildOnReadEvery));
-          output = decideLoaded();
-        }
-        const headPosition = Number(loaded.headPosition);
-        const recordedAt = toInstant(loaded.recordedAt);
-        const recorded = chain(ledgerId, headPosition, loaded.headHash, recordedAt, output.events);
-        onDecided?.();
-        await insertBatch(trx, appendRows(ledgerId, recordedAt, recorded, output.records, output.rejections));
-        const last = recorded.at(-1);
-        oneTrip?.cache.loaded(ledgerId, { position: headPosition, hash: loaded.headHash }, state, output.events.map((e) => e.event),
-          last ? { position: last.position, hash: last.hash, recordedAt } : { position: headPosition, hash: loaded.headHash, recordedAt });
-        return { result: output.result, recorded };
-      });
+      if (!oneTrip) return appendLoaded(ledgerId, needs, decideBatch, onDecided);
+      return oneTrip.inTurn(ledgerId, async () =>
+        (await oneTrip.append(ledgerId, needs, decideBatch, onDecided)) ?? appendLoaded(ledgerId, needs, decideBatch, onDecided));
     },
 
     async projectorLag() {

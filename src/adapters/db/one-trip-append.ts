@@ -5,89 +5,97 @@ import { formatInstant, parseDbTimestamp } from '../../domain/time.ts';
 import { appendRows, chain } from './append-rows.ts';
 import { insertRowsStatement } from './append-sql.ts';
 import type { Db } from './database.ts';
-import { processNow, RecordedClock } from './recorded-clock.ts';
+import { RecordedClock } from './recorded-clock.ts';
 import { WriteCache, type Head } from './write-cache.ts';
 
 /** The SQLSTATEs of `ledger_append_check` (sql/functions/ledger_append_check.sql), and a unique key taken. */
-const BEHIND = 'LA001';
 const TOO_LATE = 'LA003';
+const CLAIMED = 'LA004';
 const NOT_CURRENT = new Set(['LA001', 'LA002', 'LA003', 'LA004', '23505']);
-/** How often the process reads the database's clock, for `RecordedClock.passed`. */
-const CALIBRATE_EVERY_MS = 10_000;
+/** Tries of one batch whose recorded time was past when the lock came, before it goes the slow way. */
+const TRIES = 3;
 
 const errorField = (error: unknown, field: 'code' | 'detail'): string | undefined =>
   typeof error === 'object' && error !== null && typeof (error as Record<string, unknown>)[field] === 'string' ? (error as Record<string, string>)[field] : undefined;
+
+type Appended<T> = { result: T; recorded: RecordedEvent[] };
 
 /**
  * Appends in one round trip (docs/architecture.md#the-write-path): a batch whose decisions need
  * only what the process knows of the ledger (`WriteCache`) is decided, hashed and given its
  * recorded time (`RecordedClock`) before the ledger's lock is taken, and sent as one statement
  * that takes the lock, checks that the ledger is as the process knew it, and inserts every row.
- * The next batch of the ledger can be decided while that statement runs. `append` answers null
- * when the batch needs the slow way: something to load, or a check that failed (nothing was
- * recorded then).
+ * The appends of one ledger take turns in the process (`inTurn`), each after the one before has
+ * committed or failed, so each is decided on what the one before left. `append` answers null when
+ * the batch needs the slow way: something to load, or a check that failed (nothing was recorded).
  */
 export class OneTripAppender {
   readonly cache = new WriteCache();
+  /** Appends by outcome: `oneTrip`, `unknown` (something to load), or the SQLSTATE of a failed check. */
+  readonly outcomes: Record<string, number> = {};
   private readonly clock = new RecordedClock();
   private readonly db: Db;
-  private calibratedAt = 0;
+  private readonly turns = new Map<string, Promise<unknown>>();
 
   constructor(db: Db) {
     this.db = db;
   }
 
-  async append<T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>, onDecided?: () => void): Promise<{ result: T; recorded: RecordedEvent[] } | null> {
-    const found = this.cache.stateFor(ledgerId, needs);
-    if (!found) return null;
-    // The claims of every request are checked, also of those refused here: a retry of a write
-    // recorded before is replayed, which only the slow way, loading the claims' records, can do.
-    this.calibrate();
-    const { known, state } = found;
-    const before = known.head;
-    const aheadCommitted = known.settled;
-    const { recordedAt, chosenAt } = this.clock.choose(before.recordedAt);
-    const output = decideBatch({ state, headPosition: before.position, recordedAt, records: [] });
-    const recorded = chain(ledgerId, before.position, before.hash, recordedAt, output.events);
-    const last = recorded.at(-1);
-    const head: Head = last ? { position: last.position, hash: last.hash, recordedAt } : before;
-    let settle!: (committed: boolean) => void;
-    this.cache.advance(known, state, output.events.map((e) => e.event), head, new Promise<boolean>((resolve) => (settle = resolve)));
-    onDecided?.();
-    const statement = insertRowsStatement(appendRows(ledgerId, recordedAt, recorded, output.records, output.rejections), sql`ledger_append_check(
-      ${ledgerId}, ${before.position}::bigint, ${before.hash}, ${formatInstant(recordedAt)}::timestamptz, ${JSON.stringify(needs.claims)}::text::jsonb)`);
-    if (!statement) {
-      settle(true);
-      return { result: output.result, recorded };
-    }
-    for (let attempt = 1; ; attempt++) {
+  /** Runs `append` once the ledger's appends before it in this process are done. */
+  async inTurn<R>(ledgerId: string, append: () => Promise<R>): Promise<R> {
+    const before = this.turns.get(ledgerId) ?? Promise.resolve();
+    const mine = before.then(append, append);
+    const done = mine.catch(() => undefined);
+    this.turns.set(ledgerId, done);
+    void done.then(() => {
+      if (this.turns.get(ledgerId) === done) this.turns.delete(ledgerId);
+    });
+    return mine;
+  }
+
+  async append<T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>, onDecided?: () => void): Promise<Appended<T> | null> {
+    for (let tries = 1; ; tries++) {
+      const found = this.cache.stateFor(ledgerId, needs);
+      if (!found) return this.count('unknown', null);
+      const { known, state } = found;
+      const before = known.head;
+      const { recordedAt, chosenAt } = this.clock.choose(before.recordedAt);
+      const output = decideBatch({ state, headPosition: before.position, recordedAt, records: [] });
+      const recorded = chain(ledgerId, before.position, before.hash, recordedAt, output.events);
+      if (tries === 1) onDecided?.();
+      // The claims of every request are checked, also of those refused here: a retry of a write
+      // recorded before is replayed, which only the slow way, loading the claims' records, can do.
+      const statement = insertRowsStatement(appendRows(ledgerId, recordedAt, recorded, output.records, output.rejections), sql`ledger_append_check(
+        ${ledgerId}, ${before.position}::bigint, ${before.hash}, ${formatInstant(recordedAt)}::timestamptz, ${JSON.stringify(needs.claims)}::text::jsonb)`);
+      const last = recorded.at(-1);
+      const head: Head = last ? { position: last.position, hash: last.hash, recordedAt } : before;
       try {
-        const { rows } = await statement.execute(this.db);
-        this.clock.observe(chosenAt, parseDbTimestamp((rows[0] as { checked: string }).checked), false);
-        settle(true);
-        await this.clock.passed(recordedAt);
-        return { result: output.result, recorded };
+        if (statement) {
+          const { rows } = await statement.execute(this.db);
+          this.clock.observe(chosenAt, parseDbTimestamp((rows[0] as { checked: string }).checked), false);
+        }
+        this.cache.committed(known, state, output.events.map((e) => e.event), head);
+        return this.count('oneTrip', { result: output.result, recorded });
       } catch (error) {
         const code = errorField(error, 'code');
-        // An append of this process ahead of this one had not committed when the lock came: once it has, this one can go.
-        if (code === BEHIND && attempt < 3 && (await aheadCommitted)) continue;
-        settle(false);
-        if (code === TOO_LATE) this.clock.observe(chosenAt, parseDbTimestamp(errorField(error, 'detail')!), true);
-        if (code !== undefined && NOT_CURRENT.has(code)) return null;
-        throw error;
+        if (code === undefined || !NOT_CURRENT.has(code)) {
+          this.cache.forget(ledgerId); // it may have committed (a connection lost at the wrong time)
+          throw error;
+        }
+        this.count(code, null);
+        if (code === TOO_LATE) {
+          this.clock.observe(chosenAt, parseDbTimestamp(errorField(error, 'detail')!), true);
+          if (tries < TRIES) continue; // nothing was recorded and the ledger is as known: decide again, later
+        }
+        // A claim taken is a retry to replay, the slow way; else the ledger moved under what is known.
+        if (code !== CLAIMED) this.cache.forget(ledgerId);
+        return null;
       }
     }
   }
 
-  /** Reads the database's clock now and then, in the background. */
-  private calibrate(): void {
-    const now = Date.now();
-    if (now - this.calibratedAt < CALIBRATE_EVERY_MS) return;
-    this.calibratedAt = now;
-    const sentAt = processNow();
-    sql<{ now: string }>`select clock_timestamp()::text as now`.execute(this.db).then(
-      ({ rows }) => this.clock.calibrate(sentAt, parseDbTimestamp(rows[0]!.now), processNow()),
-      () => (this.calibratedAt = 0),
-    );
+  private count<R>(outcome: string, result: R): R {
+    this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1;
+    return result;
   }
 }

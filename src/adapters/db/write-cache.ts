@@ -13,9 +13,8 @@ export interface Head {
 
 /**
  * What this process knows of one ledger at `head`: what decisions of plain writes read (the
- * ledger, its last period close, every asset, the accounts it has met), and whether the appends
- * it sent ahead of `head` committed. Mutated in place as the process appends; dropped whole when
- * an append fails, so a copy never outlives a state that did not happen.
+ * ledger, its last period close, every asset, the accounts it has met). Mutated in place as the
+ * process's appends commit; dropped whole when the ledger moved under it.
  */
 export interface KnownLedger {
   head: Head;
@@ -23,8 +22,6 @@ export interface KnownLedger {
   closedThrough: PlainDate | null;
   readonly assets: Map<string, Asset>;
   readonly accounts: Map<string, AccountState>;
-  /** Resolves true once every append sent up to `head` committed as sent; false if one did not. */
-  settled: Promise<boolean>;
 }
 
 /** Ledgers kept, and accounts kept per ledger: past either, the ledger is forgotten and read again. */
@@ -63,17 +60,9 @@ export class WriteCache {
     };
   }
 
-  /**
-   * Moves the known head past a batch sent but not yet confirmed; `committed` settles with the
-   * append. If it does not commit, the ledger is forgotten (unless already replaced).
-   */
-  advance(known: KnownLedger, state: LedgerState, events: readonly LedgerEvent[], head: Head, committed: Promise<boolean>): void {
+  /** After an append in one round trip that committed: its events, from the state its decisions saw. */
+  committed(known: KnownLedger, state: LedgerState, events: readonly LedgerEvent[], head: Head): void {
     learn(known, state, events, head);
-    const before = known.settled;
-    known.settled = Promise.all([before, committed]).then(([a, b]) => a && b);
-    void committed.then((ok) => {
-      if (!ok) this.forget(known);
-    });
   }
 
   /**
@@ -84,7 +73,7 @@ export class WriteCache {
     if (state.ledger === null) return;
     let known = this.ledgers.get(ledgerId);
     if (!known || known.head.position !== loadedAt.position || known.head.hash !== loadedAt.hash) {
-      known = { head, ledger: null, closedThrough: null, assets: new Map(), accounts: new Map(), settled: Promise.resolve(true) };
+      known = { head, ledger: null, closedThrough: null, assets: new Map(), accounts: new Map() };
       this.ledgers.delete(ledgerId);
       if (this.ledgers.size >= MAX_LEDGERS) this.ledgers.delete(this.ledgers.keys().next().value!);
       this.ledgers.set(ledgerId, known);
@@ -93,12 +82,7 @@ export class WriteCache {
     if (known.accounts.size > MAX_ACCOUNTS) this.ledgers.delete(ledgerId);
   }
 
-  /** Forgets a ledger's knowledge, if it is still `known`. */
-  forget(known: KnownLedger): void {
-    for (const [ledgerId, k] of this.ledgers) if (k === known) this.ledgers.delete(ledgerId);
-  }
-
-  forgetLedger(ledgerId: string): void {
+  forget(ledgerId: string): void {
     this.ledgers.delete(ledgerId);
   }
 }
