@@ -97,8 +97,6 @@ create table reporting.postings (
   hold_resolved_effective_at timestamptz,
   primary key (ledger_id, position, seq)
 );
--- A reversal, a correction or a hold's resolution finds the facts of its transaction.
-create index postings_by_transaction on reporting.postings (ledger_id, transaction_id);
 
 -- The events other than transactions (accounts opened and closed, holds resolved, ...), which the
 -- fold looks for in each range of the log: a few entries, where a range is mostly transactions.

@@ -71,33 +71,45 @@ begin
   end if;
   -- The facts; and what they tell of earlier ones: the transactions they reverse and correct.
   select * into links from reporting_fold_postings(p_ledger_id, done, p_upto, tz);
+  -- The other's facts are found by position (the facts' key, their only index): the position it
+  -- was recorded at and, for a captured hold, the capture's.
   if cardinality(links.reversals) > 0 then
     update reporting.postings f
        set reversed_by = r.id, reversed_by_position = r.position, reversed_by_recorded_at = r.recorded_at
-      from unnest(links.reversals) r
-     where f.ledger_id = p_ledger_id and f.transaction_id = r.target;
+      from unnest(links.reversals) r, reporting_positions_of(p_ledger_id, r.target) o
+     where f.ledger_id = p_ledger_id and f.position = o.position and f.transaction_id = r.target;
   end if;
   if cardinality(links.corrections) > 0 then
     update reporting.postings f
        set corrected_by = r.id, corrected_by_position = r.position, corrected_by_recorded_at = r.recorded_at
-      from unnest(links.corrections) r
-     where f.ledger_id = p_ledger_id and f.transaction_id = r.target;
+      from unnest(links.corrections) r, reporting_positions_of(p_ledger_id, r.target) o
+     where f.ledger_id = p_ledger_id and f.position = o.position and f.transaction_id = r.target;
   end if;
   if cardinality(resolved) > 0 then
     update reporting.postings f
        set hold_resolution = h.type, hold_resolved_position = h.position, hold_resolved_recorded_at = h.recorded_at,
            hold_resolved_effective_at = h.effective_at
       from hold_resolutions h
+      join transactions t on t.ledger_id = h.ledger_id and t.transaction_id = h.hold_id
      where h.ledger_id = p_ledger_id and h.hold_id = any(resolved)
-       and f.ledger_id = p_ledger_id and f.transaction_id = h.hold_id and f.status = 'pending';
+       and f.ledger_id = p_ledger_id and f.position = t.position and f.status = 'pending';
   end if;
   insert into reporting_progress (ledger_id, position) values (p_ledger_id, p_upto)
   on conflict (ledger_id) do update set position = excluded.position, recorded_at = clock_timestamp();
   return p_upto;
 end $$;
 
--- The facts of the postings at positions in (p_after, p_upto], and the dates they fall on (in
--- the ledger's timezone p_tz) for the date dimension; answers the links of the transactions
+-- The positions of a transaction's facts: where it was recorded, and where a hold was captured.
+create or replace function reporting_positions_of(p_ledger_id text, p_transaction_id text)
+returns table ("position" bigint) language sql stable as $$
+  select t.position from transactions t where t.ledger_id = p_ledger_id and t.transaction_id = p_transaction_id
+  union all
+  select h.position from hold_resolutions h where h.ledger_id = p_ledger_id and h.hold_id = p_transaction_id and h.type = 'posted'
+$$;
+
+-- The facts of the postings at positions in (p_after, p_upto] (never folded before: the caller
+-- holds the ledger's lock and folds from its progress), and the dates they fall on (in the
+-- ledger's timezone p_tz) for the date dimension; answers the links of the transactions
 -- among them that reverse or correct another, for reporting_fold to record on the other's facts.
 create or replace function reporting_fold_postings(p_ledger_id text, p_after bigint, p_upto bigint, p_tz text)
 returns table (reversals reporting_link[], corrections reporting_link[]) language sql volatile as $$
@@ -119,7 +131,6 @@ returns table (reversals reporting_link[], corrections reporting_link[]) languag
       join accounts a on a.ledger_id = p.ledger_id and a.account_id = p.account_id
       join transactions t on t.ledger_id = p.ledger_id and t.transaction_id = p.transaction_id
      where p.ledger_id = p_ledger_id and p.position > p_after and p.position <= p_upto
-    on conflict do nothing
     returning transaction_id, position, recorded_at, effective_date, recorded_date, reverses, corrects
   ), dated as (
     insert into reporting.dates (date, year, quarter, month, day, year_quarter, year_month, month_name, iso_year, iso_week, day_of_week, day_name)

@@ -252,6 +252,22 @@ describe.each(PRIVATE_DATABASES)('the reporting schema on $name', (setup) => {
     // A plain date as the API reads it: the end of that day in the ledger's timezone (EDT: UTC-4).
     const [end] = await opened.database.asOwner((run) => run(`select reporting.end_of_day($1, '2026-03-31') = '2026-04-01T03:59:59.999999Z' as ok`, [LEDGER]));
     expect(end).toEqual({ ok: true });
+    // Each reversal's and replacement's original knows it, and each resolved hold its resolution.
+    const [links] = await opened.database.asOwner((run) => run(`
+      select count(*) filter (where n.entry_kind = 'reversal')::int as reversed,
+             count(*) filter (where n.entry_kind = 'reversal' and o.reversed_by is distinct from n.transaction_id)::int as reversed_wrong,
+             count(*) filter (where n.entry_kind = 'replacement')::int as corrected,
+             count(*) filter (where n.entry_kind = 'replacement' and o.corrected_by is distinct from n.transaction_id)::int as corrected_wrong
+        from reporting.postings n join reporting.postings o on o.ledger_id = n.ledger_id and o.transaction_id = coalesce(n.reverses, n.corrects)
+       where n.ledger_id = $1`, [LEDGER]));
+    expect(links).toMatchObject({ reversed_wrong: 0, corrected_wrong: 0 });
+    expect(Math.min(Number(links!.reversed), Number(links!.corrected))).toBeGreaterThan(0);
+    const [holds] = await opened.database.asOwner((run) => run(`
+      select count(h.hold_id)::int as resolved, count(*) filter (where f.hold_resolution is distinct from h.type or f.hold_resolved_position is distinct from h.position)::int as wrong
+        from reporting.postings f left join hold_resolutions h on h.ledger_id = f.ledger_id and h.hold_id = f.transaction_id
+       where f.ledger_id = $1 and f.status = 'pending'`, [LEDGER]));
+    expect(holds!.wrong).toBe(0);
+    expect(holds!.resolved).toBeGreaterThan(0);
     // Every fact's dates are in the date dimension.
     expect(await opened.database.asOwner((run) => run(`select count(*)::int as n from reporting.postings f where not exists (select 1 from reporting.dates d where d.date = f.effective_date)
                                               or not exists (select 1 from reporting.dates d where d.date = f.recorded_date)`))).toEqual([{ n: 0 }]);
