@@ -224,7 +224,7 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
     async write<T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>, onDecided?: () => void) {
       if (!oneTrip) return appendLoaded(ledgerId, needs, decideBatch, onDecided);
       return oneTrip.inTurn(ledgerId, async () =>
-        (await oneTrip.append(ledgerId, needs, decideBatch, onDecided)) ?? appendLoaded(ledgerId, needs, decideBatch, onDecided));
+        (await oneTrip.append(ledgerId, needs, decideBatch)) ?? appendLoaded(ledgerId, needs, decideBatch, onDecided));
     },
 
     async projectorLag() {

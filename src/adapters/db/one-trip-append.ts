@@ -26,7 +26,9 @@ type Appended<T> = { result: T; recorded: RecordedEvent[] };
  * recorded time (`RecordedClock`) before the ledger's lock is taken, and sent as one statement
  * that takes the lock, checks that the ledger is as the process knew it, and inserts every row.
  * The appends of one ledger take turns in the process (`inTurn`), each after the one before has
- * committed or failed, so each is decided on what the one before left. `append` answers null when
+ * committed or failed, so each is decided on what the one before left; the group committer takes
+ * the next group when one is done (it is not told of the decision), so that the group holds every
+ * write that came while this one was on its way. `append` answers null when
  * the batch needs the slow way: something to load, or a check that failed (nothing was recorded).
  */
 export class OneTripAppender {
@@ -53,7 +55,7 @@ export class OneTripAppender {
     return mine;
   }
 
-  async append<T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>, onDecided?: () => void): Promise<Appended<T> | null> {
+  async append<T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>): Promise<Appended<T> | null> {
     for (let tries = 1; ; tries++) {
       const found = this.cache.stateFor(ledgerId, needs);
       if (!found) return this.count('unknown', null);
@@ -62,7 +64,6 @@ export class OneTripAppender {
       const { recordedAt, chosenAt } = this.clock.choose(before.recordedAt);
       const output = decideBatch({ state, headPosition: before.position, recordedAt, records: [] });
       const recorded = chain(ledgerId, before.position, before.hash, recordedAt, output.events);
-      if (tries === 1) onDecided?.();
       // The claims of every request are checked, also of those refused here: a retry of a write
       // recorded before is replayed, which only the slow way, loading the claims' records, can do.
       const statement = insertRowsStatement(appendRows(ledgerId, recordedAt, recorded, output.records, output.rejections), sql`ledger_append_check(
