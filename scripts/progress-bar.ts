@@ -6,6 +6,8 @@ const WIDTH = 40;
 export interface ProgressBar {
   /** `done` more items out of the total. */
   advance(done: number): void;
+  /** `done` items out of the total so far. */
+  update(done: number): void;
   /** Ends the bar's line. */
   finish(): void;
 }
@@ -28,6 +30,10 @@ export function progressBar(label: string, total: number, stream: NodeJS.WriteSt
   return {
     advance(n) {
       done += n;
+      draw();
+    },
+    update(n) {
+      done = n;
       draw();
     },
     finish() {

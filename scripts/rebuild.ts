@@ -4,21 +4,17 @@
 import { rebuildProjections } from '../src/adapters/db/rebuild.ts';
 import { configFrom } from '../src/entry/config.ts';
 import { openDatabase } from '../src/entry/open-database.ts';
+import { progressBar, type ProgressBar } from './progress-bar.ts';
 
-const WIDTH = 40;
-
-function bar(done: number, total: number): void {
-  const share = total === 0 ? 1 : done / total;
-  const filled = Math.round(share * WIDTH);
-  process.stderr.write(`\rrebuilding [${'#'.repeat(filled)}${' '.repeat(WIDTH - filled)}] ${Math.floor(share * 100)}% ${done}/${total} events`);
-}
+let bar: ProgressBar | undefined;
+const progress = (done: number, total: number) => (bar ??= progressBar('rebuilding (events)', total)).update(done);
 
 const config = configFrom(process.env);
 const database = await openDatabase(config);
 try {
   const started = performance.now();
-  const events = await rebuildProjections(database, bar);
-  process.stderr.write('\n');
+  const events = await rebuildProjections(database, progress);
+  bar?.finish();
   console.log(`rebuilt the read models from ${events} events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 } finally {
   await database.close();
