@@ -258,6 +258,8 @@ export interface LedgerStore {
   eventsBetween(ledgerId: string, firstPosition: number, lastPosition: number): Promise<RecordedEvent[]>;
   /** Each ledger's head and how far the projector has folded it into the balance checkpoints. */
   projectorLag(): Promise<ProjectorLag[]>;
+  /** Appends of this store by the way they went (`ledger_appends_total`); absent where it does not count them. */
+  appendOutcomes?(): Readonly<Record<string, number>>;
   /**
    * One projector step for the ledger: the balance checkpoints its next `maxEvents` events call
    * for. Answers the position projected to, or null if another session is projecting the ledger

@@ -14,6 +14,7 @@ export interface OperationsWiring {
   /** The balance projector, for its lag: /ready's bound and the metrics' gauges. */
   readonly projector?: { status(): ProjectorLagReading } | undefined;
   readonly chainHeads?: PrometheusOptions['chainHeads'];
+  readonly appendOutcomes?: PrometheusOptions['appendOutcomes'];
 }
 
 /**
@@ -27,6 +28,7 @@ export function operationsFor(wiring: OperationsWiring): { metrics: PrometheusMe
     ...(wiring.chainHeads ? { chainHeads: wiring.chainHeads } : {}),
     ...(projector ? { projectorLag: () => projector.status() } : {}),
     ...(database.poolUse ? { poolUse: () => database.poolUse!() } : {}),
+    ...(wiring.appendOutcomes ? { appendOutcomes: wiring.appendOutcomes } : {}),
   });
   let needed: Promise<number> | undefined;
   let currentAt: number | undefined;

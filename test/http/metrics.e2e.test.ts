@@ -101,6 +101,13 @@ describe('GET /metrics of the Node entry (LEDGER_METRICS=admin, the default)', (
     expect(Number(commits.metrics[0]!.count)).toBeLessThanOrEqual(head);
     expect(commits.metrics[0]!.buckets?.['+Inf']).toBe(commits.metrics[0]!.count);
 
+    // Every commit was an append one way or the other: in one round trip, or the slow way (with why).
+    const appends = family(families, 'ledger_appends_total');
+    expect(appends.type).toBe('COUNTER');
+    const byWay = Object.fromEntries(appends.metrics.map((m) => [m.labels!.way!, Number(m.value)]));
+    expect(byWay.unknown, 'the ledger and its accounts are opened the slow way').toBeGreaterThan(0);
+    expect(Object.values(byWay).every((n) => Number.isInteger(n) && n >= 0)).toBe(true);
+
     const heads = family(families, 'ledger_chain_head_position');
     expect(heads.type).toBe('GAUGE');
     expect(heads.metrics.find((m) => m.labels?.ledger === ledgerId)?.value).toBe(String(head));

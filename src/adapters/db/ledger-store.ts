@@ -223,8 +223,10 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
   return {
     async write<T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>, onDecided?: () => void) {
       if (!oneTrip) return appendLoaded(ledgerId, needs, decideBatch, onDecided);
-      return oneTrip.write(ledgerId, needs, decideBatch, onDecided, () => appendLoaded(ledgerId, needs, decideBatch, onDecided));
+      return oneTrip.inTurn(ledgerId, async () => (await oneTrip.append(ledgerId, needs, decideBatch)) ?? appendLoaded(ledgerId, needs, decideBatch, onDecided));
     },
+
+    appendOutcomes: () => oneTrip?.outcomes ?? {},
 
     async projectorLag() {
       const { rows } = await sql<{ ledger_id: string; head: string; projected: string }>`select * from ledger_projector_lag()`.execute(db);

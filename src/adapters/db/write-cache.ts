@@ -12,16 +12,12 @@ export interface Head {
 }
 
 /**
- * What this process knows of one ledger: what decisions of plain writes read (the ledger, its
- * last period close, every asset, the accounts it has met), as of `confirmed`, the head after the
- * last of its appends known to have committed, and `head`, after the ones sent since (null when
- * one of those failed: then nothing is decided here until an append the slow way has read the
- * head again). Appends in one round trip only record transactions, so what is known changes only
- * with the head until the ledger moves under the process, and then it is dropped whole.
+ * What this process knows of one ledger at `head`: what decisions of plain writes read (the
+ * ledger, its last period close, every asset, the accounts it has met). Mutated in place as the
+ * process's appends commit; dropped whole when the ledger moved under it.
  */
 export interface KnownLedger {
-  head: Head | null;
-  confirmed: Head;
+  head: Head;
   ledger: LedgerState['ledger'];
   closedThrough: PlainDate | null;
   readonly assets: Map<string, Asset>;
@@ -45,9 +41,9 @@ export class WriteCache {
   private readonly ledgers = new Map<string, KnownLedger>();
 
   /** What the batch's decisions need, if all of it is known; else null. */
-  stateFor(ledgerId: string, needs: StateNeeds): { known: KnownLedger & { head: Head }; state: LedgerState } | null {
+  stateFor(ledgerId: string, needs: StateNeeds): { known: KnownLedger; state: LedgerState } | null {
     const known = this.ledgers.get(ledgerId);
-    if (!known || known.head === null || needs.mirrors || needs.namesTransactions) return null;
+    if (!known || needs.mirrors || needs.namesTransactions) return null;
     const accounts = new Map<string, AccountState>();
     for (const accountId of needs.accountIds) {
       const account = known.accounts.get(accountId);
@@ -59,43 +55,30 @@ export class WriteCache {
       if (account.noOverdraft && side.direction !== account.normalBalance) return null;
     }
     return {
-      known: known as KnownLedger & { head: Head },
+      known,
       state: { ledger: known.ledger, closedThrough: known.closedThrough, assets: known.assets, accounts, transactions: new Map(), overdraft: new Map() },
     };
   }
 
-  /** An append in one round trip sent, that brings the head to `head` if it commits. */
-  sent(known: KnownLedger, head: Head): void {
-    known.head = head;
-  }
-
-  /** An append in one round trip that committed. */
-  committed(known: KnownLedger, head: Head): void {
-    if (head.position > known.confirmed.position) known.confirmed = head;
-  }
-
-  /** An append in one round trip whose check failed with the ledger as known: the head is not known until read again. */
-  failed(ledgerId: string): void {
-    const known = this.ledgers.get(ledgerId);
-    if (known) known.head = null;
+  /** After an append in one round trip that committed: its events, from the state its decisions saw. */
+  committed(known: KnownLedger, state: LedgerState, events: readonly LedgerEvent[], head: Head): void {
+    learn(known, state, events, head);
   }
 
   /**
    * After an append the slow way: the state it loaded at the head `loadedAt` and the events it
-   * appended. Added to what was known if that was the last head known to be this process's,
-   * else (another process appended since) replacing it.
+   * appended. Added to what was known if that was current, else replacing it.
    */
   loaded(ledgerId: string, loadedAt: Omit<Head, 'recordedAt'>, state: LedgerState, events: readonly LedgerEvent[], head: Head): void {
     if (state.ledger === null) return;
     let known = this.ledgers.get(ledgerId);
-    if (!known || known.confirmed.position !== loadedAt.position || known.confirmed.hash !== loadedAt.hash) {
-      known = { head, confirmed: head, ledger: null, closedThrough: null, assets: new Map(), accounts: new Map() };
+    if (!known || known.head.position !== loadedAt.position || known.head.hash !== loadedAt.hash) {
+      known = { head, ledger: null, closedThrough: null, assets: new Map(), accounts: new Map() };
       this.ledgers.delete(ledgerId);
       if (this.ledgers.size >= MAX_LEDGERS) this.ledgers.delete(this.ledgers.keys().next().value!);
       this.ledgers.set(ledgerId, known);
     }
-    learn(known, state, events);
-    known.head = known.confirmed = head;
+    learn(known, state, events, head);
     if (known.accounts.size > MAX_ACCOUNTS) this.ledgers.delete(ledgerId);
   }
 
@@ -105,10 +88,11 @@ export class WriteCache {
 }
 
 /** Folds a batch's events into what is known, from the state its decisions saw. */
-function learn(known: KnownLedger, state: LedgerState, events: readonly LedgerEvent[]): void {
+function learn(known: KnownLedger, state: LedgerState, events: readonly LedgerEvent[], head: Head): void {
   const fold = new LedgerFold({ ...state, transactions: new Map(), overdraft: new Map() });
-  for (const event of events) fold.add(event, { position: 0, recordedAt: 0n });
+  for (const event of events) fold.add(event, { position: head.position, recordedAt: head.recordedAt });
   const after = fold.state;
+  known.head = head;
   known.ledger = after.ledger;
   known.closedThrough = after.closedThrough;
   for (const [code, asset] of after.assets) known.assets.set(code, asset);

@@ -23,6 +23,8 @@ export interface PrometheusOptions {
   readonly projectorLag?: () => ProjectorLagReading;
   /** The pool's use, read at each scrape; absent (PGlite), not exported. */
   readonly poolUse?: () => PoolUse;
+  /** Appends by the way they went (one round trip, or why not), read at each scrape. */
+  readonly appendOutcomes?: () => Readonly<Record<string, number>>;
 }
 
 /** Seconds: from a cached read (a millisecond) to a statement timeout (10 s) and past it. */
@@ -58,6 +60,7 @@ export class PrometheusMetrics implements Metrics {
     });
     if (options.chainHeads) chainHeadGauge(options.chainHeads, registers);
     if (options.projectorLag) projectorGauges(options.projectorLag, registers);
+    if (options.appendOutcomes) appendCounter(options.appendOutcomes, registers);
     if (options.poolUse) poolGauges(options.poolUse, registers);
   }
 
@@ -97,6 +100,18 @@ function projectorGauges(read: () => ProjectorLagReading, registers: Registry[])
   gauge('ledger_projector_lag_events', 'Events in the log not yet folded into balance checkpoints, over all ledgers, as of the projector\'s last look', (lag) => lag.lagEvents);
   gauge('ledger_projector_ledgers_behind', 'Ledgers the projector has not caught up with, as of its last look', (lag) => lag.ledgersBehind);
   gauge('ledger_projector_running', '1 while the balance projector runs in this process', (lag) => (lag.running ? 1 : 0));
+}
+
+function appendCounter(read: () => Readonly<Record<string, number>>, registers: Registry[]): void {
+  new Counter({
+    name: 'ledger_appends_total',
+    help: 'Appends of this process: oneTrip (decided before the lock, one round trip), unknown (something to load first), or the SQLSTATE of the check that sent it the slow way (LA001 to LA004, 23505)',
+    labelNames: ['way'], registers,
+    collect() {
+      this.reset();
+      for (const [way, count] of Object.entries(read())) this.inc({ way }, count);
+    },
+  });
 }
 
 function poolGauges(read: () => PoolUse, registers: Registry[]): void {
