@@ -9,8 +9,9 @@ import { createApiKey } from '../../src/app/api-keys.ts';
 import { GroupCommitter } from '../../src/app/group-commit.ts';
 import type { ProjectorLag } from '../../src/app/ports.ts';
 import { Projector } from '../../src/app/projector.ts';
-import { DATABASES, uniqueLedgerId } from '../support/databases.ts';
+import { uniqueLedgerId } from '../support/databases.ts';
 import { answerOf } from '../support/http.ts';
+import { PRIVATE_DATABASES } from '../support/private-database.ts';
 
 // The balance projector (src/app/projector.ts, sql/functions/ledger_project.sql) follows each
 // ledger's log and builds the balance checkpoints off the request path; with the store in
@@ -68,9 +69,11 @@ async function checkpointFigures(database: Database, ledgerId: string) {
   };
 }
 
-describe.each(DATABASES)('the balance projector on $name', ({ open }) => {
+// Each on a database of its own: a projector looks over every ledger of its database, and on the
+// shared one other suites keep theirs behind while it waits to be idle.
+describe.each(PRIVATE_DATABASES)('the balance projector on $name', ({ open }) => {
   it('builds checkpoints as the log grows, reads build none and stay exact while it is stopped far behind, and a new one resumes', { timeout: 120_000 }, async () => {
-    const database = await open();
+    const { database, dispose } = await open();
     try {
       const { store, projector, call } = await service(database);
       const ledgerId = uniqueLedgerId('projector');
@@ -119,14 +122,14 @@ describe.each(DATABASES)('the balance projector on $name', ({ open }) => {
       expect(rebuilt.progress.at(-1)).toBe(lag.head);
       expect(rebuilt.longestTail).toBeLessThanOrEqual(EVERY);
     } finally {
-      await database.close();
+      await dispose();
     }
   });
 });
 
-describe.each(DATABASES.filter((d) => d.name === 'postgres'))('the balance projector across sessions on $name', ({ open }) => {
+describe.each(PRIVATE_DATABASES.filter((d) => d.name === 'postgres'))('the balance projector across sessions on $name', ({ open }) => {
   it('lets one session at a time project a ledger: another is told to come back later', { timeout: 60_000 }, async () => {
-    const database = await open();
+    const { database, dispose } = await open();
     try {
       const { store, call } = await service(database);
       const ledgerId = uniqueLedgerId('projector-lock');
@@ -140,7 +143,7 @@ describe.each(DATABASES.filter((d) => d.name === 'postgres'))('the balance proje
       const reached = await store.project(ledgerId, 1000);
       expect(reached).toBe(Number((await call('GET', `/v1/ledgers/${ledgerId}`)).body.head));
     } finally {
-      await database.close();
+      await dispose();
     }
   });
 });
