@@ -5,13 +5,16 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLedgerStore } from '../../src/adapters/db/ledger-store.ts';
 import { Decimal } from '../../src/domain/money.ts';
 import { describeOnEachDatabase, type Json } from '../support/http.ts';
 
 // Issue 17's acceptance for the exports: the worked example of spec section 13, with typed
 // accounts, gives the same balance sheet and income statement from the API (.../reports), from
-// the XLSX exports (opened with exceljs) and from the Beancount export (summed by the real
-// bean-query, root by root), at the five (R, E) pairs of its table. Dated in 2099, so that every
+// the XLSX exports (opened with exceljs), from the Beancount export (summed by the real
+// bean-query, root by root) and from the star schema (docs/reporting.md: folded by the projector's
+// steps, read through its functions as the read-only role ledger_reporting, as a BI tool does),
+// at the five (R, E) pairs of its table. Dated in 2099, so that every
 // entry is recorded before it takes effect, as the service records at its own clock.
 
 const run = promisify(execFile);
@@ -47,6 +50,7 @@ const body = ([id, debit, credit, amount, at]: readonly string[]) => ({
 });
 
 describeOnEachDatabase('the worked example through the exports', (api) => {
+  let ledgerId: string;
   let path: string;
   let knownFirst: number;
   let knownLast: number;
@@ -63,7 +67,8 @@ describeOnEachDatabase('the worked example through the exports', (api) => {
   };
 
   beforeAll(async () => {
-    path = `/v1/ledgers/${await api.seedLedger({ timezone: 'UTC', accounts: CHART })}`;
+    ledgerId = await api.seedLedger({ timezone: 'UTC', accounts: CHART });
+    path = `/v1/ledgers/${ledgerId}`;
     await ok('POST', '/transactions', { ...body(['card-1', 'alice', 'merchant', '300.00', '03-02T09:00']), status: 'pending', expiresAt: `${Y}-03-09T00:00:00Z` });
     for (const entry of ENTRIES) await ok('POST', '/transactions', body(entry));
     knownFirst = (await ok('GET', '')).head;
@@ -139,6 +144,79 @@ describeOnEachDatabase('the worked example through the exports', (api) => {
           assets: sheet!.assets, liabilities: sheet!.liabilities, equity: sheet!.equity, currentEarnings: sheet!.currentEarnings, unclassified: sheet!.unclassified,
           income: statement!.income, expenses: statement!.expenses,
         });
+      }
+    });
+  });
+
+  describe('the star schema, read as ledger_reporting', () => {
+    beforeAll(async () => {
+      // The projector's steps for this ledger (ledger_project folds the same events into the
+      // schema with reporting_fold) until its head; null: another session holds the ledger's step.
+      const store = createLedgerStore(api.database.db);
+      for (let reached = 0; reached < knownLast;) {
+        const step = await store.project(ledgerId, 1_000);
+        if (step === null) await new Promise((resolve) => setTimeout(resolve, 20));
+        else reached = step;
+      }
+    });
+
+    /** Rows of `sql` read as the BI tools' read-only role, with the role it ran as. */
+    const asReporting = (sql: string, parameters: readonly unknown[]) => api.database.asOwner(async (run) => {
+      await run('set role ledger_reporting');
+      try {
+        return await run(sql, parameters);
+      } finally {
+        await run('reset role');
+      }
+    });
+    /** Per currency, each type's sum of `column` in `rows` (exact, from numeric text). */
+    const byType = (rows: Record<string, unknown>[], column: string) => {
+      const sums = new Map<string, Map<string, Decimal>>();
+      for (const row of rows) {
+        expect(row.reader).toBe('ledger_reporting');
+        const currency = String(row.currency);
+        sums.set(currency, (sums.get(currency) ?? new Map()).set(String(row.type), new Decimal(String(row[column]))));
+      }
+      return (currency: string, type: string) => sums.get(currency)?.get(type) ?? new Decimal(0);
+    };
+    /** Figures as values: equal to the last digit whatever the scale a side writes them with. */
+    const exact = (figures: Json) => Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, k === 'currency' ? v : new Decimal(String(v)).toFixed()]));
+
+    // Each account's balance at (R, E), grouped by type: as docs/reporting.md's balance sheet.
+    const BALANCES = `
+      select current_user::text as reader, currency, type, sum(ledger_balance)::text as balance, sum(posted_debits - posted_credits)::text as net_debit
+        from reporting.balances_as_of($1, effective_as_of => $2::timestamptz, recorded_as_of_position => $3::bigint)
+       group by currency, type order by currency, type`;
+    // The income and expense facts known at R, effective in [from, E]: the period's change by type.
+    const PERIOD = `
+      select current_user::text as reader, p.currency, a.type, sum(p.signed_amount)::text as change
+        from reporting.postings_as_of($1, effective_as_of => $3::timestamptz, recorded_as_of_position => $4::bigint) p
+        join reporting.accounts a on a.ledger_id = p.ledger_id and a.account_id = p.account_id
+       where p.status = 'posted' and p.effective_at >= $2::timestamptz and a.type in ('income', 'expense')
+       group by p.currency, a.type`;
+
+    it('gives the API\'s balance sheet and income statements at the five (R, E) pairs', async () => {
+      for (const [position, day] of PAIRS()) {
+        const effectiveAsOf = `${Y}-${day}T00:00:00Z`;
+        const sheets = (await ok('GET', `/reports/balance-sheet?${query(position, day)}`)).totals as Json[];
+        const balances = await asReporting(BALANCES, [ledgerId, effectiveAsOf, position]);
+        const balance = byType(balances, 'balance');
+        const netDebit = byType(balances, 'net_debit');
+        expect([...new Set(balances.map((row) => row.currency))], `${position} ${day}`).toEqual(sheets.map((t) => t.currency));
+        expect(sheets.map((t) => exact({
+          currency: t.currency, assets: balance(t.currency, 'asset'), liabilities: balance(t.currency, 'liability'), equity: balance(t.currency, 'equity'),
+          currentEarnings: balance(t.currency, 'income').minus(balance(t.currency, 'expense')), unclassified: netDebit(t.currency, 'unclassified'),
+        })), `balance sheet ${position} ${day}`).toEqual(sheets.map(exact));
+
+        // March, and a period from the fee's effective time (inclusive) that leaves out the charge of 03-02.
+        for (const from of ['03-01', '03-03']) {
+          const statements = (await ok('GET', `/reports/income-statement?recordedAsOfPosition=${position}&effectiveFrom=${Y}-${from}&effectiveTo=${effectiveAsOf}`)).totals as Json[];
+          const change = byType(await asReporting(PERIOD, [ledgerId, `${Y}-${from}T00:00:00Z`, effectiveAsOf, position]), 'change');
+          expect(statements.map((t) => exact({
+            currency: t.currency, income: change(t.currency, 'income'), expenses: change(t.currency, 'expense'),
+            netIncome: change(t.currency, 'income').minus(change(t.currency, 'expense')),
+          })), `income statement from ${from}, ${position} ${day}`).toEqual(statements.map(exact));
+        }
       }
     });
   });
