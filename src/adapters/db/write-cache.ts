@@ -43,7 +43,7 @@ export class WriteCache {
   /** What the batch's decisions need, if all of it is known; else null. */
   stateFor(ledgerId: string, needs: StateNeeds): { known: KnownLedger; state: LedgerState } | null {
     const known = this.ledgers.get(ledgerId);
-    if (!known || needs.mirrors || needs.namesTransactions) return null;
+    if (!known || needs.namesTransactions) return null;
     const accounts = new Map<string, AccountState>();
     for (const accountId of needs.accountIds) {
       const account = known.accounts.get(accountId);
