@@ -1,4 +1,4 @@
-import type { Instant } from '../domain/time.ts';
+import { parseTimestamp, type Instant } from '../domain/time.ts';
 import type { LedgerStore, TransactionRow } from './ports.ts';
 
 /** The most entries a restatement lists. */
@@ -14,10 +14,48 @@ export interface RestatementWindow {
   readonly effectiveTo: Instant;
 }
 
+/** The entries a restatement lists and the accounts they posted to. */
+export interface RestatedEntries {
+  /** In log order of what they posted (a captured hold at its capture), at most `limit`. */
+  readonly rows: TransactionRow[];
+  /** The accounts of their postings recorded in the window, sorted. */
+  readonly accountIds: string[];
+}
+
+/** Postings read per query while looking for the restated entries. */
+const POSTINGS_PER_PAGE = 5000;
+
 /**
- * The transactions recorded in the window's positions and effective in its effective range, in
- * log order, at most `limit`: what changed the balances there between the two knowledge times.
+ * What moved the ledger balances at the window's effective time between its two knowledge times:
+ * the posted postings recorded in its positions (transactions, reversals, corrections and holds'
+ * captures: a capture is posted at its own position, under the hold's id) effective at or before
+ * `effectiveTo`, walked in log order from the window's start, so the cost follows the window, not
+ * the history. A hold placed, voided or expiring moves no ledger balance and is not among them.
+ * At most `limit` entries (ask for one more than you list to know whether there were more).
  */
-export function restatedEntries(store: LedgerStore, ledgerId: string, window: RestatementWindow, limit: number): Promise<TransactionRow[]> {
-  return store.transactions(ledgerId, window.toPosition, { effectiveFrom: window.effectiveFrom, effectiveTo: window.effectiveTo }, window.fromPosition, limit);
+export async function restatedEntries(store: LedgerStore, ledgerId: string, window: RestatementWindow, limit: number): Promise<RestatedEntries> {
+  const accountsOf = new Map<string, Set<string>>();
+  // The key after which the walk starts: (fromPosition + 1, -1) is before the first posting recorded after fromPosition.
+  let after = { position: window.fromPosition + 1, seq: -1 };
+  for (;;) {
+    const page = await store.journalPostings(ledgerId, window.toPosition, window.effectiveTo, after, POSTINGS_PER_PAGE);
+    for (const p of page) {
+      if (window.effectiveFrom !== undefined && parseTimestamp(p.effectiveAt)! < window.effectiveFrom) continue;
+      const accounts = accountsOf.get(p.transactionId);
+      if (accounts) accounts.add(p.accountId);
+      else if (accountsOf.size < limit) accountsOf.set(p.transactionId, new Set([p.accountId]));
+      else return restated(store, ledgerId, window.toPosition, accountsOf);
+    }
+    if (page.length < POSTINGS_PER_PAGE) return restated(store, ledgerId, window.toPosition, accountsOf);
+    after = page[page.length - 1]!;
+  }
+}
+
+/** The transactions, as known at `position`, in the order of `accountsOf`, with their accounts. */
+async function restated(store: LedgerStore, ledgerId: string, position: number, accountsOf: ReadonlyMap<string, ReadonlySet<string>>): Promise<RestatedEntries> {
+  const ids = [...accountsOf.keys()];
+  const accountIds = [...new Set([...accountsOf.values()].flatMap((accounts) => [...accounts]))].sort();
+  if (ids.length === 0) return { rows: [], accountIds };
+  const byId = new Map((await store.transactions(ledgerId, position, { ids }, 0, ids.length)).map((row) => [row.data.id, row]));
+  return { rows: ids.map((id) => byId.get(id)!), accountIds };
 }

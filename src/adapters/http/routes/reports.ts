@@ -76,11 +76,10 @@ const restatementRoutes = new OpenAPIHono<AppEnv>().openapi(listRestatements, as
   if (from.position > to.position) {
     throw new ProblemError('VALIDATION_FAILED', 'recordedFrom must not be later than recordedTo.', [{ path: 'recordedFrom', message: 'after recordedTo' }]);
   }
-  const entries = await restatedEntries(store, ledgerId, { fromPosition: from.position, toPosition: to.position, effectiveTo: to.effectiveAt }, MAX_RESTATED_ENTRIES + 1);
+  const { rows: entries, accountIds } = await restatedEntries(store, ledgerId, { fromPosition: from.position, toPosition: to.position, effectiveTo: to.effectiveAt }, MAX_RESTATED_ENTRIES + 1);
   if (entries.length > MAX_RESTATED_ENTRIES) {
     throw new ProblemError('VALIDATION_FAILED', `More than ${MAX_RESTATED_ENTRIES} entries: narrow the recorded range.`, [{ path: 'recordedFrom', message: 'range too wide' }]);
   }
-  const accountIds = [...new Set(entries.flatMap((t) => t.data.postings.map((p) => p.accountId)))].sort();
   const accountsAt = (position: number) => Promise.all(accountIds.map((id) => store.account(ledgerId, id, position)));
   const [accountsBefore, accountsAfter] = await Promise.all([accountsAt(from.position), accountsAt(to.position)]);
   const openAfter = accountsAfter.filter((a): a is AccountRow => a !== null);
