@@ -166,6 +166,12 @@ export interface GeneralLedgerCsvPage {
   readonly last: GeneralLedgerCarry | null;
 }
 
+/** A run of the general ledger's CSV records as the database streamed them (CRLF after each), and how many it holds. */
+export interface GeneralLedgerCsvChunk {
+  readonly bytes: Uint8Array;
+  readonly rows: number;
+}
+
 /** A posted posting as a journal lists it, in log order, with its transaction's words and links. */
 export interface JournalPostingRow extends GeneralLedgerRow {
   readonly description: string;
@@ -292,6 +298,13 @@ export interface LedgerStore {
   generalLedgerCsv(
     ledgerId: string, position: number, effectiveAsOf: Instant, from: GeneralLedgerCarry | undefined, scales: ReadonlyMap<string, number>, limit: number,
   ): Promise<GeneralLedgerCsvPage>;
+  /**
+   * Every page of `generalLedgerCsv` in one stream the database makes (COPY ... TO STDOUT), where
+   * the store can: absent on PGlite; null while as many such streams run as the store allows
+   * (each holds a connection for as long as its reader takes). Iterate it at once: it gives its
+   * connection back when it ends or is stopped.
+   */
+  generalLedgerCsvStream?(ledgerId: string, position: number, effectiveAsOf: Instant, scales: ReadonlyMap<string, number>): AsyncIterable<GeneralLedgerCsvChunk> | null;
   /** The same postings in log order (position, seq), after `after`: a journal's page. */
   journalPostings(
     ledgerId: string, position: number, effectiveAsOf: Instant, after: { readonly position: number; readonly seq: number } | undefined, limit: number,
