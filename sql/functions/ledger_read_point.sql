@@ -27,3 +27,16 @@ begin
   end if;
   return query select coalesce(found_position, 0::bigint), found_recorded_at, clock_timestamp();
 end $$;
+
+-- A read's point from either of its recorded coordinates: a position (its recorded time, null
+-- when there is no event there: past the head, or 0) or a recorded time (ledger_read_point).
+create or replace function ledger_read_point_of(p_ledger_id text, p_recorded_as_of timestamptz, p_position bigint)
+returns table (read_position bigint, read_recorded_at timestamptz, read_now timestamptz)
+language plpgsql volatile as $$
+begin
+  if p_position is null then
+    return query select * from ledger_read_point(p_ledger_id, p_recorded_as_of);
+  else
+    return query select p_position, (select e.recorded_at from events e where e.ledger_id = p_ledger_id and e.position = p_position), clock_timestamp();
+  end if;
+end $$;

@@ -1,6 +1,6 @@
-import { reject, type Rejection } from '../domain/rejection.ts';
+import { isRejection, reject, type Rejection } from '../domain/rejection.ts';
 import { endOfDay, type Instant, type PlainDate } from '../domain/time.ts';
-import type { LedgerStore } from './ports.ts';
+import type { LedgerStore, ReadAt, ReadPoint } from './ports.ts';
 
 /** The coordinates of a read (spec section 3), as parsed at the edge. */
 export interface AsOfInput {
@@ -18,28 +18,43 @@ export interface AsOf {
   readonly effectiveAt: Instant;
 }
 
-/** Resolves the coordinates of a read on a ledger of the given timezone. */
-export async function resolveAsOf(store: LedgerStore, ledgerId: string, timezone: string, input: AsOfInput): Promise<AsOf | Rejection> {
+/** The recorded coordinate a read asks for (none: now), or the refusal of asking for both. */
+export function readAtOf(input: AsOfInput): ReadAt | Rejection {
   if (input.recordedAsOf !== undefined && input.recordedAsOfPosition !== undefined) {
     return reject('VALIDATION_FAILED', 'Give recordedAsOf or recordedAsOfPosition, not both.', [
       { path: 'recordedAsOfPosition', message: 'not with recordedAsOf' },
     ]);
   }
-  let point: { position: number; recordedAt: Instant | null; now: Instant };
-  if (input.recordedAsOfPosition !== undefined) {
-    const info = await store.positionInfo(ledgerId, input.recordedAsOfPosition);
-    if (input.recordedAsOfPosition > 0 && info.recordedAt === null) {
-      return reject('VALIDATION_FAILED', `Position ${input.recordedAsOfPosition} is past the ledger's head.`, [
-        { path: 'recordedAsOfPosition', message: 'past the head' },
-      ]);
-    }
-    point = { position: input.recordedAsOfPosition, ...info };
-  } else {
-    point = await store.readPoint(ledgerId, input.recordedAsOf);
-  }
+  return input.recordedAsOfPosition !== undefined ? { position: input.recordedAsOfPosition } : { recordedAsOf: input.recordedAsOf };
+}
+
+/** The effective time a read asks for, on a ledger of the given timezone; undefined: now. */
+export function effectiveInstantOf(input: AsOfInput, timezone: string): Instant | undefined {
   const e = input.effectiveAsOf;
-  const effectiveAt = e === undefined ? nowAfter(point) : typeof e === 'bigint' ? e : endOfDay(e.date, timezone);
-  return { position: point.position, recordedAt: point.recordedAt, effectiveAt };
+  return e === undefined || typeof e === 'bigint' ? e : endOfDay(e.date, timezone);
+}
+
+/**
+ * The read's resolved point, from the point the database found for `at`: refused at a position
+ * past the ledger's head; `effectiveAt` undefined reads as of now.
+ */
+export function asOfAt(at: ReadAt, point: ReadPoint, effectiveAt: Instant | undefined): AsOf | Rejection {
+  if (at.position !== undefined && at.position > 0 && point.recordedAt === null) {
+    return reject('VALIDATION_FAILED', `Position ${at.position} is past the ledger's head.`, [
+      { path: 'recordedAsOfPosition', message: 'past the head' },
+    ]);
+  }
+  return { position: point.position, recordedAt: point.recordedAt, effectiveAt: effectiveAt ?? nowAfter(point) };
+}
+
+/** Resolves the coordinates of a read on a ledger of the given timezone. */
+export async function resolveAsOf(store: LedgerStore, ledgerId: string, timezone: string, input: AsOfInput): Promise<AsOf | Rejection> {
+  const at = readAtOf(input);
+  if (isRejection(at)) return at;
+  const point = at.position !== undefined
+    ? { position: at.position, ...(await store.positionInfo(ledgerId, at.position)) }
+    : await store.readPoint(ledgerId, at.recordedAsOf);
+  return asOfAt(at, point, effectiveInstantOf(input, timezone));
 }
 
 /**
@@ -47,6 +62,6 @@ export async function resolveAsOf(store: LedgerStore, ledgerId: string, timezone
  * later (an append's recorded time may lead the clock by a few milliseconds while it commits:
  * src/adapters/db/recorded-clock.ts), so that a read as of now counts everything it sees.
  */
-function nowAfter(point: { recordedAt: Instant | null; now: Instant }): Instant {
+function nowAfter(point: ReadPoint): Instant {
   return point.recordedAt !== null && point.recordedAt > point.now ? point.recordedAt : point.now;
 }

@@ -1,9 +1,10 @@
-import type { Asset } from '../domain/assets.ts';
+import { isoCurrency, type Asset } from '../domain/assets.ts';
 import { balanceOf, type Balance, type BalanceParts } from '../domain/balance.ts';
 import { assetOf } from '../domain/decide.ts';
 import { Decimal, ZERO } from '../domain/money.ts';
+import { isRejection, type Rejection } from '../domain/rejection.ts';
 import { initialState } from '../domain/state.ts';
-import type { AsOf } from './as-of.ts';
+import { asOfAt, effectiveInstantOf, readAtOf, type AsOf, type AsOfInput } from './as-of.ts';
 import type { AccountFilter, AccountRow, BalanceSums, LedgerStore } from './ports.ts';
 
 export interface AccountBalance {
@@ -67,18 +68,28 @@ export async function everyBalanceAt(store: LedgerStore, ledgerId: string, asOf:
   }
 }
 
+/** A balance read's answer: null when the ledger does not exist; `balance` null when the account does not exist at the point. */
+export type AccountBalanceRead = null | Rejection | { readonly asOf: AsOf; readonly balance: AccountBalance | null };
+
 /**
- * One account's balance at a resolved point, or null when the account does not exist there: the
- * account, its sums and the ledger's assets are read at once (a balance read's last round trip).
+ * One account's balance at the coordinates asked, in one round trip: the read point, the
+ * account, its asset and its sums come from one statement. The ledger's timezone (kept by the
+ * store once read) is asked first only when it is needed: for a plain date, or to answer a
+ * missing ledger before refused coordinates.
  */
-export async function accountBalanceAt(store: LedgerStore, ledgerId: string, accountId: string, asOf: AsOf): Promise<AccountBalance | null> {
-  const [account, sums, assets] = await Promise.all([
-    store.account(ledgerId, accountId, asOf.position),
-    store.balanceSums(ledgerId, [accountId], asOf.position, asOf.effectiveAt),
-    store.assets(ledgerId),
-  ]);
-  if (!account) return null;
-  return { account, asset: assetOf({ ...initialState, assets }, account.currency)!, balance: balanceFromSums(sums.get(accountId)!, account) };
+export async function readAccountBalance(store: LedgerStore, ledgerId: string, accountId: string, input: AsOfInput): Promise<AccountBalanceRead> {
+  const at = readAtOf(input);
+  const e = input.effectiveAsOf;
+  const timezone = isRejection(at) || (e !== undefined && typeof e !== 'bigint') ? await store.ledgerTimezone(ledgerId) : 'UTC';
+  if (timezone === null) return null;
+  if (isRejection(at)) return at;
+  const read = await store.balanceRead(ledgerId, accountId, at, effectiveInstantOf(input, timezone));
+  if (!read) return null;
+  const asOf = asOfAt(at, read.point, read.found?.effectiveAt);
+  if (isRejection(asOf) || !read.found) return isRejection(asOf) ? asOf : { asOf, balance: null };
+  const { account, assetScale, sums } = read.found;
+  const asset = assetScale === null ? isoCurrency(account.currency)! : { code: account.currency, scale: assetScale };
+  return { asOf, balance: { account, asset, balance: balanceFromSums(sums, account) } };
 }
 
 /** The trial balance: per currency, posted debits and credits over all the accounts given. */

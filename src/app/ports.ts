@@ -89,6 +89,33 @@ export interface ReadPoint {
   readonly now: Instant;
 }
 
+/** Where a read stands on the recorded axis, as asked: a position, a recorded time, or neither (now). */
+export interface ReadAt {
+  readonly recordedAsOf?: Instant | undefined;
+  readonly position?: number | undefined;
+}
+
+/**
+ * A point read's answer from its one statement: null when the ledger does not exist; else the
+ * read point (no recorded time at a position past the head, and then nothing found) and what
+ * was found there.
+ */
+export type PointRead<T> = null | {
+  readonly point: ReadPoint;
+  readonly found: T | null;
+};
+
+/**
+ * An account and its sums at a point, at the effective time read (the one asked, or now);
+ * `assetScale` when its asset is one the ledger declared.
+ */
+export interface AccountSums {
+  readonly account: AccountRow;
+  readonly effectiveAt: Instant;
+  readonly assetScale: number | null;
+  readonly sums: BalanceSums;
+}
+
 export interface LedgerInfo {
   readonly ledgerId: string;
   readonly name: string;
@@ -275,6 +302,12 @@ export interface LedgerStore {
   readPoint(ledgerId: string, recordedAsOf: Instant | undefined): Promise<ReadPoint>;
   positionInfo(ledgerId: string, position: number): Promise<{ recordedAt: Instant | null; now: Instant }>;
   ledger(ledgerId: string, position?: number): Promise<LedgerInfo | null>;
+  /** A ledger's timezone (fixed at its creation: kept by the store once read), or null if there is no such ledger. */
+  ledgerTimezone(ledgerId: string): Promise<string | null>;
+  /** The ledger at a point, with the point, in one round trip. */
+  ledgerRead(ledgerId: string, at: ReadAt): Promise<PointRead<LedgerInfo>>;
+  /** One account's balance sums at (R, E), with the point and the account, in one round trip. */
+  balanceRead(ledgerId: string, accountId: string, at: ReadAt, effectiveAt: Instant | undefined): Promise<PointRead<AccountSums>>;
   account(ledgerId: string, accountId: string, position: number): Promise<AccountRow | null>;
   accounts(ledgerId: string, position: number, filter: AccountFilter, after: string | undefined, limit: number): Promise<AccountRow[]>;
   transaction(ledgerId: string, transactionId: string, position: number): Promise<TransactionRow | null>;

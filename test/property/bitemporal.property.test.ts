@@ -4,7 +4,7 @@ import { createLedgerStore } from '../../src/adapters/db/ledger-store.ts';
 import { balanceOf, foldBalanceParts, postingFacts, type PostingFact } from '../../src/domain/balance.ts';
 import type { NormalBalance } from '../../src/domain/events.ts';
 import { formatAmount } from '../../src/domain/money.ts';
-import { dateOf, formatInstant, parseTimestamp, type Instant } from '../../src/domain/time.ts';
+import { dateOf, endOfDay, formatInstant, parseTimestamp, type Instant } from '../../src/domain/time.ts';
 import { describeOnEachDatabase, type Json, type TestApi } from '../support/http.ts';
 
 // Spec sections 2 to 4 as properties over random histories: backdated and future-dated entries,
@@ -173,6 +173,19 @@ async function holdOverHistories(api: TestApi, runs: number, projector?: { proje
       const one = await api.call('GET', `/v1/ledgers/${ledgerId}/accounts/${ACCOUNTS[n % ACCOUNTS.length]!.id}/balance?${query}`);
       expect(one.status, one.text).toBe(200);
       expect(one.body, `one balance at ${query}`).toMatchObject(expectedBalance(facts, ACCOUNTS[n % ACCOUNTS.length]!, position, effectiveAsOf));
+      // The same read with R as a recorded time (the event's at `position`: R inside a commit reads the whole
+      // commit) and E as a plain date (the end of that day in the ledger's timezone), and the ledger at that R.
+      const recordedAsOf = events[position - 1]!.recordedAt;
+      const readPosition = events.filter((e) => e.recordedAt <= recordedAsOf).at(-1)!.position;
+      const date = dateOf(effectiveAsOf, 'UTC');
+      const byTime = await api.call('GET', `/v1/ledgers/${ledgerId}/accounts/${ACCOUNTS[n % ACCOUNTS.length]!.id}/balance?recordedAsOf=${encodeURIComponent(formatInstant(recordedAsOf))}&effectiveAsOf=${date}`);
+      expect(byTime.status, byTime.text).toBe(200);
+      expect(byTime.body, `one balance at ${byTime.body.asOf?.position}, ${date}`).toMatchObject({
+        ...expectedBalance(facts, ACCOUNTS[n % ACCOUNTS.length]!, readPosition, endOfDay(date, 'UTC')), asOf: { position: readPosition, effectiveAt: formatInstant(endOfDay(date, 'UTC')) },
+      });
+      const ledger = await api.call('GET', `/v1/ledgers/${ledgerId}?recordedAsOf=${encodeURIComponent(formatInstant(recordedAsOf))}`);
+      const closes = events.filter((e) => e.position <= readPosition && e.event.type === 'PeriodClosed').map((e) => (e.event.data as { through: string }).through);
+      expect(ledger.body, 'the ledger at R').toMatchObject({ head: readPosition, closedThrough: closes.at(-1) ?? null, asOf: { position: readPosition } });
       const window = `effectiveFrom=${encodeURIComponent(formatInstant(effectiveAsOf - DAY_MICROS + 1n))}&effectiveTo=${encodeURIComponent(formatInstant(effectiveAsOf))}`;
       const statement = await api.call('GET', `/v1/ledgers/${ledgerId}/accounts/${ACCOUNTS[n % ACCOUNTS.length]!.id}/entries?${window}&recordedAsOfPosition=${position}`);
       expect(statement.status, statement.text).toBe(200);

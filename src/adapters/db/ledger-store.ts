@@ -19,6 +19,7 @@ import { insertRowsStatement, type RowsByTable } from './append-sql.ts';
 import { OneTripAppender } from './one-trip-append.ts';
 import { generalLedgerCsvPage, generalLedgerPage, generalLedgerSize, journalPostingsPage } from './general-ledger-query.ts';
 import { metadataContains } from './metadata-filter.ts';
+import { balanceRead, ledgerRead, timezoneCache } from './point-reads.ts';
 import { THEN_COMMIT } from './postgres-js-dialect.ts';
 import type { Tables } from './schema.ts';
 
@@ -278,6 +279,12 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
       const at = position === undefined ? head : Math.min(position, head);
       return { ledgerId: row.ledger_id, name: row.name, timezone: row.timezone, head: at, closedThrough: row.closed_through ?? null };
     },
+
+    ledgerTimezone: timezoneCache(async (ledgerId) => (await db.selectFrom('ledgers').select('timezone').where('ledger_id', '=', ledgerId).executeTakeFirst())?.timezone ?? null),
+
+    ledgerRead: (ledgerId, at) => ledgerRead(db, ledgerId, at),
+
+    balanceRead: (ledgerId, accountId, at, effectiveAt) => balanceRead(db, ledgerId, accountId, at, effectiveAt, buildOnReadEvery),
 
     async account(ledgerId, accountId, position) {
       const row = await accountRows(db, ledgerId, position).where('a.account_id', '=', accountId).executeTakeFirst();

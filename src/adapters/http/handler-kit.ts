@@ -43,7 +43,7 @@ export function problemOfWrite(ledgerId: string, rejection: Rejection): ProblemE
   return rejection === NO_LEDGER ? missingLedger(ledgerId) : ProblemError.of(rejection);
 }
 
-const missingLedger = (ledgerId: string) => new ProblemError('NOT_FOUND', `Ledger ${ledgerId} does not exist.`);
+export const missingLedger = (ledgerId: string) => new ProblemError('NOT_FOUND', `Ledger ${ledgerId} does not exist.`);
 
 /** A write as the use cases take it, from the calling key and request: idempotent by the command's natural id and `extraClaims`. */
 export function writeRequest(c: Ctx, command: Command, request: unknown, extraClaims: readonly IdempotencyClaim[] = []): WriteRequest {

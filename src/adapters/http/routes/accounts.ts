@@ -1,8 +1,9 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { accountBalanceAt } from '../../../app/balances.ts';
+import { readAccountBalance } from '../../../app/balances.ts';
+import { isRejection } from '../../../domain/rejection.ts';
 import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
-import { asOfInput, asOfOr400, ledgerOr404, accountIdKey, readPage, runWrite, written } from '../handler-kit.ts';
+import { asOfInput, asOfOr400, ledgerOr404, accountIdKey, missingLedger, readPage, runWrite, written } from '../handler-kit.ts';
 import { metadataFilterOf, withMetadataFilter } from '../metadata-query.ts';
 import { body, IDEMPOTENCY_KEY_HEADER, json, ledgerTag, NO_BODY, PROBLEMS } from '../openapi-kit.ts';
 import { presentAccount, presentAsOf, presentBalance } from '../presenters.ts';
@@ -84,10 +85,9 @@ export const accountRoutes = new OpenAPIHono<AppEnv>()
   })
   .openapi(getBalance, async (c) => {
     const { ledgerId, accountId } = c.req.valid('param');
-    const { store } = c.get('deps');
-    const ledger = await ledgerOr404(c, ledgerId);
-    const asOf = await asOfOr400(c, ledger, asOfInput(c.req.valid('query')));
-    const accountBalance = await accountBalanceAt(store, ledgerId, accountId, asOf);
-    if (!accountBalance) throw new ProblemError('NOT_FOUND', `Account ${accountId} does not exist as of position ${asOf.position}.`);
-    return c.json(presentBalance(accountBalance, asOf), 200);
+    const read = await readAccountBalance(c.get('deps').store, ledgerId, accountId, asOfInput(c.req.valid('query')));
+    if (read === null) throw missingLedger(ledgerId);
+    if (isRejection(read)) throw ProblemError.of(read);
+    if (!read.balance) throw new ProblemError('NOT_FOUND', `Account ${accountId} does not exist as of position ${read.asOf.position}.`);
+    return c.json(presentBalance(read.balance, read.asOf), 200);
   });

@@ -1,9 +1,12 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
-import { asOfInput, ledgerOr404, runWrite, written, asOfOr400 } from '../handler-kit.ts';
+import { readLedger } from '../../../app/ledger-read.ts';
+import { isRejection } from '../../../domain/rejection.ts';
+import { asOfInput, missingLedger, runWrite, written } from '../handler-kit.ts';
 import { body, IDEMPOTENCY_KEY_HEADER, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
 import { presentAsOf, presentCreatedLedger, presentLedger } from '../presenters.ts';
+import { ProblemError } from '../problem.ts';
 import { AsOf, AsOfQuery, CreateLedgerBody, Ledger, LedgerId } from '../schemas.ts';
 
 const createLedger = route({
@@ -27,9 +30,8 @@ export const ledgerRoutes = new OpenAPIHono<AppEnv>()
   })
   .openapi(getLedger, async (c) => {
     const { ledgerId } = c.req.valid('param');
-    const ledger = await ledgerOr404(c, ledgerId);
-    const asOf = await asOfOr400(c, ledger, asOfInput(c.req.valid('query')));
-    // At the head it was read at (the usual read, of now), the ledger read first is the answer.
-    const info = asOf.position === ledger.head ? ledger : await c.get('deps').store.ledger(ledgerId, asOf.position);
-    return c.json({ ...presentLedger(info ?? ledger), asOf: presentAsOf(asOf) }, 200);
+    const read = await readLedger(c.get('deps').store, ledgerId, asOfInput(c.req.valid('query')));
+    if (read === null) throw missingLedger(ledgerId);
+    if (isRejection(read)) throw ProblemError.of(read);
+    return c.json({ ...presentLedger(read.ledger), asOf: presentAsOf(read.asOf) }, 200);
   });

@@ -1,0 +1,78 @@
+// A quick look at point reads, for before/after comparisons while working on them (the full
+// figures are `BENCH_ONLY=reads npm run bench`'s): the service as `npm start` runs it, on
+// PROBE_DATABASE_URL (a PostgreSQL) or on a new PGlite directory when it is unset; a ledger
+// whose wallet has PROBE_POSTINGS postings (1000) over the past year; then balance reads at
+// random (R, E) one at a time, `GET /v1/ledgers/{id}` one at a time, and balance reads from
+// PROBE_CLIENTS clients (16) for PROBE_SECONDS (5). PROBE_CPU_PROF: a directory for the
+// service's CPU profile (node --cpu-prof), written when it stops.
+//
+//   node scripts/bench/read-probe.ts
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from '../../test/support/server.ts';
+import { runLoad, type HttpRequest } from './http-load.ts';
+
+const DAY_MS = 86_400_000;
+const env = process.env;
+const postings = Number(env.PROBE_POSTINGS ?? 1000);
+const clients = Number(env.PROBE_CLIENTS ?? 16);
+const seconds = Number(env.PROBE_SECONDS ?? 5);
+const reads = Number(env.PROBE_READS ?? 500);
+const randomBelow = (n: number) => Math.floor(Math.random() * n);
+
+function percentiles(samples: readonly number[]): string {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (share: number) => sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)]!;
+  return `p50 ${at(0.5).toFixed(2)} ms, p99 ${at(0.99).toFixed(2)} ms`;
+}
+
+const dir = env.PROBE_DATABASE_URL ? undefined : await mkdtemp(join(tmpdir(), 'read-probe-'));
+const key = `lk_probe_${randomBytes(18).toString('base64url')}`;
+const server = await startServer({
+  ...(dir ? { DATA_DIR: join(dir, 'data') } : { DATABASE_URL: env.PROBE_DATABASE_URL! }),
+  LEDGER_BOOTSTRAP_ADMIN_KEY: key,
+  ...(env.PROBE_CPU_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${env.PROBE_CPU_PROF}` } : {}),
+});
+const headers = { Authorization: `Bearer ${key}` };
+async function call(method: string, path: string, body?: unknown) {
+  const response = await fetch(`http://127.0.0.1:${server.port}${path}`, {
+    method, headers: { ...headers, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const answer = (await response.json()) as Record<string, unknown>;
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(answer)}`);
+  return answer;
+}
+const oneAtATime = async (count: number, request: (i: number) => HttpRequest) => (await runLoad(server.port, headers, 1, (i) => (i < count ? request(i) : null))).samplesMs;
+
+try {
+  const ledgerId = `probe-${randomBytes(3).toString('hex')}`;
+  await call('POST', '/v1/ledgers', { id: ledgerId, name: 'probe' });
+  await call('POST', `/v1/ledgers/${ledgerId}/accounts`, { id: 'funding', normalBalance: 'debit', currency: 'USD' });
+  await call('POST', `/v1/ledgers/${ledgerId}/accounts`, { id: 'wallet', normalBalance: 'credit', currency: 'USD', noOverdraft: true });
+  const opened = Date.parse((await call('GET', `/v1/ledgers/${ledgerId}/accounts/wallet`)).recordedAt as string) + 1;
+  const nowMs = Date.now();
+  for (let done = 0; done < postings; done += 1000) {
+    const transactions = Array.from({ length: Math.min(1000, postings - done) }, () => {
+      const amount = `${1 + randomBelow(9999)}.${String(randomBelow(100)).padStart(2, '0')}`;
+      return { effectiveAt: new Date(nowMs - 365 * DAY_MS + randomBelow(364 * DAY_MS)).toISOString(), postings: [{ accountId: 'funding', direction: 'debit', amount }, { accountId: 'wallet', direction: 'credit', amount }] };
+    });
+    await call('POST', `/v1/ledgers/${ledgerId}/transactions/batch`, { transactions });
+  }
+  await new Promise((resolve) => setTimeout(resolve, 2000)); // the projector catches up
+  const asOf = () => {
+    const now = Date.now();
+    return `recordedAsOf=${new Date(opened + randomBelow(now - opened)).toISOString()}&effectiveAsOf=${new Date(now - 365 * DAY_MS + randomBelow(366 * DAY_MS)).toISOString()}`;
+  };
+  const balance = (): HttpRequest => ({ method: 'GET', path: `/v1/ledgers/${ledgerId}/accounts/wallet/balance?${asOf()}` });
+  await oneAtATime(200, balance); // warm-up
+  console.log(`balance, one at a time: ${percentiles(await oneAtATime(reads, balance))}`);
+  console.log(`GET ledger, one at a time: ${percentiles(await oneAtATime(reads, () => ({ method: 'GET', path: `/v1/ledgers/${ledgerId}` })))}`);
+  const endMs = performance.now() + seconds * 1000;
+  const load = await runLoad(server.port, headers, clients, balance, () => performance.now() >= endMs);
+  console.log(`balance, ${clients} clients: ${Math.round(load.answered / load.seconds)} reads/s, ${percentiles(load.samplesMs)}`);
+} finally {
+  await server.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+}
