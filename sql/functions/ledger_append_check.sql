@@ -12,6 +12,8 @@
 -- same process ahead of this one has not committed yet); LA002: someone else appended; LA003:
 -- the recorded time is past, the detail is the database's clock; LA004: a claim is taken.
 -- Answers the database's clock once the lock was granted (what the process learns its lead from).
+-- With p_recorded_at null (a large batch, decided after the lock: one-trip-append.ts), the time
+-- is not checked and the answer is the commit's recorded time, as ledger_lock_head gives it.
 create or replace function ledger_append_check(
   p_ledger_id text, p_expected_position bigint, p_expected_hash text, p_recorded_at timestamptz, p_claims jsonb
 ) returns timestamptz
@@ -30,7 +32,7 @@ begin
     raise exception 'ledger % moved past the expected head %', p_ledger_id, p_expected_position using errcode = 'LA002';
   end if;
   -- The earliest recorded time the lock allows now: after the clock and the head's.
-  if p_recorded_at <= head.commit_recorded_at then
+  if p_recorded_at is not null and p_recorded_at <= head.commit_recorded_at then
     raise exception 'the recorded time % is past', p_recorded_at using errcode = 'LA003', detail = locked_at::text;
   end if;
   -- Probes of the primary key (= any), as in ledger_lock_and_load, never a join with the claims.
@@ -41,5 +43,5 @@ begin
                 and exists (select 1 from jsonb_array_elements(p_claims) c where c ->> 'scope' = k.scope and c ->> 'key' = k.key)) then
     raise exception 'an idempotency key of the batch is taken' using errcode = 'LA004';
   end if;
-  return locked_at;
+  return case when p_recorded_at is null then head.commit_recorded_at else locked_at end;
 end $$;

@@ -7,6 +7,7 @@ import type { LogLine } from '../../src/adapters/http/env.ts';
 import { DEFAULT_LIMITS, type Limits } from '../../src/adapters/http/limits.ts';
 import { createApiKey } from '../../src/app/api-keys.ts';
 import { GroupCommitter } from '../../src/app/group-commit.ts';
+import type { LedgerStore } from '../../src/app/ports.ts';
 import type { NoteSigner } from '../../src/app/signed-note.ts';
 import { DATABASES, uniqueLedgerId } from './databases.ts';
 
@@ -15,6 +16,7 @@ export type Json = Record<string, any>; // eslint-disable-line @typescript-eslin
 export interface TestApi {
   readonly database: Database;
   readonly app: ReturnType<typeof createApp>;
+  readonly store: LedgerStore;
   readonly adminKey: string;
   /** Sends a request in-process (`app.request`) and parses a JSON answer. */
   call(method: string, path: string, options?: { body?: unknown; rawBody?: string; key?: string | null; headers?: Record<string, string> }): Promise<Answer>;
@@ -43,7 +45,8 @@ export interface TestApiOptions {
 }
 
 export async function testApi(database: Database, options: TestApiOptions = {}): Promise<TestApi> {
-  const store = createLedgerStore(database.db, { checkpointEvery: options.checkpointEvery, checkpointsBuiltBy: options.checkpointsBuiltBy, oneTripAppends: options.oneTripAppends });
+  const store = createLedgerStore(database.db, { checkpointEvery: options.checkpointEvery, checkpointsBuiltBy: options.checkpointsBuiltBy, oneTripAppends: options.oneTripAppends,
+    copyAppends: database.kind === 'postgres' });
   const limits = { ...DEFAULT_LIMITS, ratePerSecond: 0, ...options.limits };
   const app = createApp({ store, committer: new GroupCommitter(store, { overlapCommits: database.kind === 'postgres' }), limits, tree: createTreeStore(database.db),
     ...(options.signer ? { signer: options.signer } : {}), ...(options.log ? { logger: { info: options.log, warn: options.log, error: (line: LogLine) => console.error(JSON.stringify(line)) } } : {}) });
@@ -51,6 +54,7 @@ export async function testApi(database: Database, options: TestApiOptions = {}):
   const api: TestApi = {
     database,
     app,
+    store,
     adminKey,
     async call(method, path, options = {}) {
       const headers: Record<string, string> = { ...(options.headers ?? {}) };
@@ -142,6 +146,7 @@ export function describeOnEachDatabase(title: string, suite: (api: TestApi) => v
     suite({
       get database() { return ready().database; },
       get app() { return ready().app; },
+      get store() { return ready().store; },
       get adminKey() { return ready().adminKey; },
       call: (...args) => ready().call(...args),
       head: (ledgerId) => ready().head(ledgerId),

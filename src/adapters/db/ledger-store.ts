@@ -15,12 +15,11 @@ import type { Db } from './database.ts';
 import { partsFromSums } from '../../app/balances.ts';
 import { commandFromJson } from '../../app/command-json.ts';
 import { appendRows, chain } from './append-rows.ts';
-import { insertRowsStatement, type RowsByTable } from './append-sql.ts';
+import { writeRows } from './append-sql.ts';
 import { OneTripAppender } from './one-trip-append.ts';
 import { generalLedgerCsvPage, generalLedgerPage, generalLedgerSize, journalPostingsPage } from './general-ledger-query.ts';
 import { metadataContains } from './metadata-filter.ts';
 import { balanceRead, ledgerRead, timezoneCache } from './point-reads.ts';
-import { THEN_COMMIT } from './postgres-js-dialect.ts';
 import type { Tables } from './schema.ts';
 
 type Trx = Transaction<Tables>;
@@ -42,12 +41,6 @@ function toSums(r: SumsRow): BalanceSums {
     postedDebits: r.posted_debits, postedCredits: r.posted_credits, pendingDebits: r.pending_debits,
     pendingCredits: r.pending_credits, scheduledDebits: r.scheduled_debits, scheduledCredits: r.scheduled_credits,
   };
-}
-
-/** The whole append in one statement, the last of its transaction (the driver sends the COMMIT with it). */
-async function insertBatch(trx: Trx, rows: RowsByTable) {
-  const statement = insertRowsStatement(rows);
-  if (statement) await sql`${sql.raw(THEN_COMMIT)} ${statement}`.execute(trx);
 }
 
 /** An `events` row (timestamps and bigints as text) as the domain sees it. */
@@ -186,13 +179,16 @@ export interface LedgerStoreOptions {
    * see `OneTripAppender`. Off, every append loads its state under the lock first.
    */
   readonly oneTripAppends?: boolean;
+  /** Large appends as COPY FROM STDIN: only on PostgreSQL through this project's dialect (postgres-js-dialect.ts). */
+  readonly copyAppends?: boolean;
 }
 
 export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): LedgerStore {
   const checkpointEvery = options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
   // What reads and writes pass as the tail that calls for a build: 0 builds none.
   const buildOnReadEvery = options.checkpointsBuiltBy === 'projector' ? 0 : checkpointEvery;
-  const oneTrip = options.oneTripAppends === false ? null : new OneTripAppender(db);
+  const copy = options.copyAppends ?? false;
+  const oneTrip = options.oneTripAppends === false ? null : new OneTripAppender(db, { copy });
   /** An append the slow way: the ledger's lock, then what the batch needs, loaded; then decide and insert. */
   const appendLoaded = <T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>, onDecided?: () => void) =>
     db.transaction().execute(async (trx) => {
@@ -214,7 +210,7 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
       const recordedAt = toInstant(loaded.recordedAt);
       const recorded = chain(ledgerId, headPosition, loaded.headHash, recordedAt, output.events);
       onDecided?.();
-      await insertBatch(trx, appendRows(ledgerId, recordedAt, recorded, output.records, output.rejections));
+      await writeRows(trx, appendRows(ledgerId, recordedAt, recorded, output.records, output.rejections), copy);
       const last = recorded.at(-1);
       oneTrip?.cache.loaded(ledgerId, { position: headPosition, hash: loaded.headHash }, state, output.events.map((e) => e.event),
         last ? { position: last.position, hash: last.hash, recordedAt } : { position: headPosition, hash: loaded.headHash, recordedAt });

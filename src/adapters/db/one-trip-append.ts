@@ -3,7 +3,7 @@ import type { BatchInput, BatchOutput, StateNeeds } from '../../app/ports.ts';
 import type { RecordedEvent } from '../../domain/events.ts';
 import { formatInstant, parseDbTimestamp } from '../../domain/time.ts';
 import { appendRows, chain } from './append-rows.ts';
-import { insertRowsStatement } from './append-sql.ts';
+import { insertRowsStatement, writeRows } from './append-sql.ts';
 import type { Db } from './database.ts';
 import { RecordedClock } from './recorded-clock.ts';
 import { WriteCache, type Head } from './write-cache.ts';
@@ -14,6 +14,14 @@ const CLAIMED = 'LA004';
 const NOT_CURRENT = new Set(['LA001', 'LA002', 'LA003', 'LA004', '23505']);
 /** Tries of one batch whose recorded time was past when the lock came, before it goes the slow way. */
 const TRIES = 3;
+/**
+ * Batches naming this many transactions or more take the lock first (`appendLocked`): deciding,
+ * hashing and sending a thousand of them takes longer than any lead a recorded time chosen
+ * beforehand should have.
+ */
+export const LOCK_FIRST_FROM = 64;
+
+class NotPlain extends Error {}
 
 const errorField = (error: unknown, field: 'code' | 'detail'): string | undefined =>
   typeof error === 'object' && error !== null && typeof (error as Record<string, unknown>)[field] === 'string' ? (error as Record<string, string>)[field] : undefined;
@@ -39,8 +47,12 @@ export class OneTripAppender {
   private readonly db: Db;
   private readonly turns = new Map<string, Promise<unknown>>();
 
-  constructor(db: Db) {
+  private readonly copy: boolean;
+
+  /** `copy`: large appends go as COPY FROM STDIN (the PostgreSQL dialect only). */
+  constructor(db: Db, options: { copy: boolean }) {
     this.db = db;
+    this.copy = options.copy;
   }
 
   /** Runs `append` once the ledger's appends before it in this process are done. */
@@ -56,6 +68,7 @@ export class OneTripAppender {
   }
 
   async append<T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>): Promise<Appended<T> | null> {
+    if (needs.transactionIds.length >= LOCK_FIRST_FROM) return this.appendLocked(ledgerId, needs, decideBatch);
     for (let tries = 1; ; tries++) {
       const found = this.cache.stateFor(ledgerId, needs);
       if (!found) return this.count('unknown', null);
@@ -80,21 +93,61 @@ export class OneTripAppender {
         this.cache.committed(known, state, output.events.map((e) => e.event), head);
         return this.count('oneTrip', { result: output.result, recorded });
       } catch (error) {
-        const code = errorField(error, 'code');
-        if (code === undefined || !NOT_CURRENT.has(code)) {
-          this.cache.forget(ledgerId); // it may have committed (a connection lost at the wrong time)
-          throw error;
-        }
-        this.count(code, null);
+        const code = this.failed(ledgerId, error);
         if (code === TOO_LATE) {
           this.clock.observe(chosenAt, parseDbTimestamp(errorField(error, 'detail')!), true);
           if (tries < TRIES) continue; // nothing was recorded and the ledger is as known: decide again, later
         }
-        // A claim taken is a retry to replay, the slow way; else the ledger moved under what is known.
-        if (code !== CLAIMED) this.cache.forget(ledgerId);
         return null;
       }
     }
+  }
+
+  /**
+   * A large batch whose decisions need only what is known: the lock and the check first (the
+   * recorded time is then the database's), then the decisions, and the rows in the same
+   * transaction (as COPY when it may). Its lock is held while the process decides; for a
+   * batch this large that costs less than a recorded time chosen too early and decided again.
+   */
+  private async appendLocked<T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>): Promise<Appended<T> | null> {
+    const found = this.cache.stateFor(ledgerId, needs);
+    if (!found) return this.count('unknown', null);
+    const { known, state } = found;
+    const before = known.head;
+    try {
+      const appended = await this.db.transaction().execute(async (trx) => {
+        const { rows } = await sql<{ checked: string }>`select ledger_append_check(${ledgerId}, ${before.position}::bigint, ${before.hash},
+          null, ${JSON.stringify(needs.claims)}::text::jsonb)::text as checked`.execute(trx);
+        const recordedAt = parseDbTimestamp(rows[0]!.checked);
+        const output = decideBatch({ state, headPosition: before.position, recordedAt, records: [] });
+        if (output.events.some((e) => e.event.type !== 'TransactionRecorded')) throw new NotPlain();
+        const recorded = chain(ledgerId, before.position, before.hash, recordedAt, output.events);
+        await writeRows(trx, appendRows(ledgerId, recordedAt, recorded, output.records, output.rejections), this.copy);
+        return { output, recorded, recordedAt };
+      });
+      const { output, recorded, recordedAt } = appended;
+      const last = recorded.at(-1);
+      this.cache.committed(known, state, output.events.map((e) => e.event), last ? { position: last.position, hash: last.hash, recordedAt } : before);
+      return this.count('locked', { result: output.result, recorded });
+    } catch (error) {
+      if (error instanceof NotPlain) return this.count('unknown', null);
+      this.failed(ledgerId, error);
+      return null;
+    }
+  }
+
+  /** After a failed append: its SQLSTATE, counted, if it recorded nothing (else it is thrown). */
+  private failed(ledgerId: string, error: unknown): string {
+    const code = errorField(error, 'code');
+    if (code === undefined || !NOT_CURRENT.has(code)) {
+      this.cache.forget(ledgerId); // it may have committed (a connection lost at the wrong time)
+      throw error;
+    }
+    this.count(code, null);
+    // A claim taken is a retry to replay, the slow way; nothing was recorded and the ledger is as
+    // known when the recorded time was too late; else the ledger moved under what is known.
+    if (code !== CLAIMED && code !== TOO_LATE) this.cache.forget(ledgerId);
+    return code;
   }
 
   private count<R>(outcome: string, result: R): R {

@@ -12,6 +12,12 @@ import type { ReservedSql, Sql } from 'postgres';
 export const THEN_COMMIT = '/* then commit */';
 
 /**
+ * A statement that begins with this comment is a `copy ... from stdin` whose one parameter is its
+ * data, in COPY's text format: the driver streams it to PostgreSQL. Only this dialect runs it.
+ */
+export const COPY_FROM_STDIN = '/* copy from stdin */';
+
+/**
  * Kysely over the `postgres` driver: Kysely's one seam to a driver. Each Kysely connection is a
  * connection reserved from the driver's pool, and every statement is prepared (the driver keeps
  * it per connection). A transaction costs no round trip of its own: its BEGIN goes out with its
@@ -164,6 +170,7 @@ class PostgresJsConnection implements DatabaseConnection {
   }
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    if (compiled.sql.startsWith(COPY_FROM_STDIN)) return this.copyIn(compiled);
     const begun = this.takeBegun();
     const query = this.reserved.unsafe(compiled.sql, compiled.parameters as never[], { prepare: true }).execute();
     const commit = compiled.sql.startsWith(THEN_COMMIT) ? this.send('commit') : null;
@@ -175,6 +182,19 @@ class PostgresJsConnection implements DatabaseConnection {
     const result = (queryAnswer as PromiseFulfilledResult<Awaited<typeof query>>).value;
     const changes = result.command === 'INSERT' || result.command === 'UPDATE' || result.command === 'DELETE' || result.command === 'MERGE';
     return { rows: [...result] as R[], ...(changes ? { numAffectedRows: BigInt(result.count) } : {}) };
+  }
+
+  /** A COPY FROM STDIN (COPY_FROM_STDIN): its data written, and PostgreSQL's answer awaited. */
+  private async copyIn<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    await this.takeBegun();
+    const stream = await this.reserved.unsafe(compiled.sql).writable();
+    // 'error' when PostgreSQL refused the rows (see the driver's patch) or the connection closed.
+    await new Promise<void>((resolve, reject) => {
+      stream.on('error', reject);
+      stream.on('finish', resolve);
+      stream.end(compiled.parameters[0] as string);
+    });
+    return { rows: [] };
   }
 
   // eslint-disable-next-line require-yield
