@@ -3,7 +3,7 @@ import { expect, it } from 'vitest';
 import { createLedgerStore } from '../../src/adapters/db/ledger-store.ts';
 import { balanceOf, foldBalanceParts, postingFacts, type PostingFact } from '../../src/domain/balance.ts';
 import type { NormalBalance } from '../../src/domain/events.ts';
-import { formatAmount } from '../../src/domain/money.ts';
+import { formatAmount, ZERO } from '../../src/domain/money.ts';
 import { dateOf, endOfDay, formatInstant, parseTimestamp, type Instant } from '../../src/domain/time.ts';
 import { describeOnEachDatabase, type Json, type TestApi } from '../support/http.ts';
 
@@ -125,6 +125,35 @@ function expectedBalance(facts: readonly PostingFact[], account: (typeof ACCOUNT
 }
 
 /**
+ * An account's statement as the fold answers it: its posted postings at positions <= P effective
+ * in [from, to], in (effective time, position, posting) order, each with the signed sum of the
+ * account's postings through it (those before `from` included).
+ */
+function expectedStatement(facts: readonly PostingFact[], account: (typeof ACCOUNTS)[number], position: number, from: Instant | undefined, to: Instant) {
+  const posted = facts.filter((f) => f.accountId === account.id && f.status === 'posted' && f.position <= position && f.effectiveAt <= to);
+  // A stable sort: postings of one position keep their order in the transaction.
+  posted.sort((a, b) => (a.effectiveAt < b.effectiveAt ? -1 : a.effectiveAt > b.effectiveAt ? 1 : a.position - b.position));
+  let running = ZERO;
+  const items = posted.map((f) => {
+    running = f.direction === account.normalBalance ? running.plus(f.amount) : running.minus(f.amount);
+    return { effectiveAt: f.effectiveAt, transactionId: f.transactionId, amount: formatAmount(f.amount, account.scale), runningBalance: formatAmount(running, account.scale) };
+  });
+  return items.filter((i) => from === undefined || i.effectiveAt >= from).map(({ effectiveAt: _, ...item }) => item);
+}
+
+/** Every page of an account's statement, `limit` items at a time, following the cursor. */
+async function statementPages(api: TestApi, path: string, limit: number): Promise<Json[]> {
+  const items: Json[] = [];
+  for (let query = `limit=${limit}`; ;) {
+    const page = await api.call('GET', `${path}&${query}`);
+    expect(page.status, page.text).toBe(200);
+    items.push(...(page.body.items as Json[]));
+    if (page.body.nextCursor === null) return items;
+    query = `limit=${limit}&cursor=${encodeURIComponent(page.body.nextCursor as string)}`;
+  }
+}
+
+/**
  * The properties over `runs` random histories. With `projector`, the balance checkpoints are
  * built only by projector steps of a random number of events before each check (the reads build
  * none), so the checks read while the projector is behind, catching up, and, for the last one,
@@ -193,6 +222,16 @@ async function holdOverHistories(api: TestApi, runs: number, projector?: { proje
         expectedBalance(facts, ACCOUNTS[n % ACCOUNTS.length]!, position, effectiveAsOf - DAY_MICROS).ledgerBalance,
         expectedBalance(facts, ACCOUNTS[n % ACCOUNTS.length]!, position, effectiveAsOf).ledgerBalance,
       ]);
+      // The statement's items page by page, one a page (each page after the first starts at a cursor): each
+      // running balance as the fold answers it, at this R and (the first check) at the head.
+      {
+        const walkAt = n === 0 ? head : position;
+        const from = check.onEntry ? effectiveAsOf - 5n * DAY_MICROS : undefined;
+        const range = `${from === undefined ? '' : `effectiveFrom=${encodeURIComponent(formatInstant(from))}&`}effectiveTo=${encodeURIComponent(formatInstant(effectiveAsOf))}`;
+        const items = await statementPages(api, `/v1/ledgers/${ledgerId}/accounts/${ACCOUNTS[n % ACCOUNTS.length]!.id}/entries?${range}&recordedAsOfPosition=${walkAt}`, 1);
+        expect(items.map(({ transactionId, amount, runningBalance }) => ({ transactionId, amount, runningBalance })), `statement items at ${range}, position ${walkAt}`)
+          .toEqual(expectedStatement(facts, ACCOUNTS[n % ACCOUNTS.length]!, walkAt, from, effectiveAsOf));
+      }
       // A week of daily balance history around E, at the same R: each day's end as the fold answers it.
       const historyAccount = ACCOUNTS[n % ACCOUNTS.length]!;
       const days = `effectiveFrom=${dateOf(effectiveAsOf - 3n * DAY_MICROS, 'UTC')}&effectiveTo=${dateOf(effectiveAsOf + 3n * DAY_MICROS, 'UTC')}`;

@@ -391,26 +391,17 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
     },
 
     async statement(ledgerId, accountId, position, normalBalance, window) {
-      const from = window.effectiveFrom === undefined ? null : toTimestamp(window.effectiveFrom);
       const after = window.after;
+      // sql/functions/ledger_statement_page.sql: the running balance at the page's start from the checkpoints.
       const { rows } = await sql<{
         position: string; seq: number; transaction_id: string; recorded_at: string; effective_at: string; direction: 'debit' | 'credit';
         amount: string; running: string; reverses: string | null; corrects: string | null; reversed_by: string | null;
       }>`
-        select p.position, p.seq, p.transaction_id, p.recorded_at, p.effective_at, p.direction, p.amount::text, p.running::text,
-               t.reverses, t.corrects,
-               (select r.transaction_id from transactions r
-                 where r.ledger_id = p.ledger_id and r.reverses = p.transaction_id and r.position <= ${position}) as reversed_by
-        from (select q.*, sum(case when q.direction = ${normalBalance} then q.amount else -q.amount end)
-                            over (order by q.effective_at, q.position, q.seq) as running
-                from postings q
-               where q.ledger_id = ${ledgerId} and q.account_id = ${accountId} and q.status = 'posted'
-                 and q.position <= ${position} and q.effective_at <= ${toTimestamp(window.effectiveTo)}::timestamptz) p
-        join transactions t on t.ledger_id = p.ledger_id and t.transaction_id = p.transaction_id
-        where (${from}::timestamptz is null or p.effective_at >= ${from}::timestamptz)
-          and ${after === undefined ? sql`true` : sql`(p.effective_at, p.position, p.seq) > (${toTimestamp(after.effectiveAt)}::timestamptz, ${after.position}, ${after.seq})`}
-        order by p.effective_at, p.position, p.seq
-        limit ${window.limit}`.execute(db);
+        select position, seq, transaction_id, recorded_at, effective_at, direction, amount::text, running::text, reverses, corrects, reversed_by
+        from ledger_statement_page(${ledgerId}, ${accountId}, ${position}, ${normalBalance},
+               ${window.effectiveFrom === undefined ? null : toTimestamp(window.effectiveFrom)}::timestamptz, ${toTimestamp(window.effectiveTo)}::timestamptz,
+               ${after === undefined ? null : toTimestamp(after.effectiveAt)}::timestamptz, ${after?.position ?? null}::bigint, ${after?.seq ?? null}::integer,
+               ${window.limit}::integer, ${buildOnReadEvery}::integer)`.execute(db);
       return rows.map((r) => ({
         position: Number(r.position), seq: r.seq, transactionId: r.transaction_id, recordedAt: toInstant(r.recorded_at),
         effectiveAt: toInstant(r.effective_at), direction: r.direction, amount: r.amount, runningBalance: r.running,
