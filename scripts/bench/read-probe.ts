@@ -72,6 +72,9 @@ try {
   const endMs = performance.now() + seconds * 1000;
   const load = await runLoad(server.port, headers, clients, balance, () => performance.now() >= endMs);
   console.log(`balance, ${clients} clients: ${Math.round(load.answered / load.seconds)} reads/s, ${percentiles(load.samplesMs)}`);
+} catch (error) {
+  console.error(`the service's stderr:\n${server.stderr()}\nits last lines:\n${server.lines.slice(-5).join('\n')}`);
+  throw error;
 } finally {
   await server.stop();
   if (dir) await rm(dir, { recursive: true, force: true });

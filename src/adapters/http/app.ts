@@ -10,7 +10,7 @@ import { DEFAULT_LIMITS } from './limits.ts';
 import { RequestCounters } from './metrics.ts';
 import { problemResponse, ProblemError } from './problem.ts';
 import { pinnedReadsToReplica } from './replica-reads.ts';
-import { requestIdOf, requestServed } from './request-log.ts';
+import { answerWithRequestId, requestIdOf, requestServed } from './request-log.ts';
 import { requestGuards } from './request-guards.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { assetRoutes } from './routes/assets.ts';
@@ -98,7 +98,7 @@ export function createApp(deps: AppDeps) {
     c.set('readFrom', 'primary');
     c.set('bodyText', undefined);
     await next();
-    c.header('X-Request-Id', c.get('requestId'));
+    answerWithRequestId(c);
     counters.count(c.res.status, c.get('problem'), c.get('readFrom'));
     requestServed(c, started);
   });

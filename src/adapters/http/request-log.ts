@@ -11,6 +11,19 @@ export function requestIdOf(given: string | undefined): string {
 }
 
 /**
+ * Puts the request id on the answer made. On the answer's own headers: `c.header()` on an answer
+ * already made makes it again, its body turned into a stream, which cost a small read more than
+ * the rest of its HTTP work.
+ */
+export function answerWithRequestId(c: Context<AppEnv>): void {
+  try {
+    c.res.headers.set('X-Request-Id', c.get('requestId'));
+  } catch {
+    c.header('X-Request-Id', c.get('requestId')); // an answer whose headers cannot change
+  }
+}
+
+/**
  * After the answer: the request's one log line and its sample for the metrics, both by the
  * route's pattern (`/v1/ledgers/:ledgerId/transactions`), never the path or the query, which may
  * hold ids. The line never holds a header or a body: no key can reach the log through it. A 5xx
