@@ -63,7 +63,7 @@ async function write(chunks: AsyncIterable<string | Uint8Array>): Promise<void> 
 const { format, ledgerId, what, coordinates } = argumentsOf(process.argv.slice(2));
 const database = await openDatabase(configFrom(process.env));
 try {
-  const store = createLedgerStore(database.db);
+  const store = createLedgerStore(database.db, { copyExports: database.kind === 'postgres' });
   const ledger = await store.ledger(ledgerId);
   if (!ledger) throw new Error(`ledger ${ledgerId} does not exist`);
   const asOf = await resolveAsOf(store, ledgerId, ledger.timezone, asOfInput(coordinates));

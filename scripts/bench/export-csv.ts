@@ -2,6 +2,7 @@
 // target: 1,000,000 postings at 100,000 a second or more, with flat memory).
 //   DATABASE_URL=postgres://... node scripts/bench/export-csv.ts
 //   BENCH_EXPORT_POSTINGS   postings of the ledger (two per transaction)   1000000
+//   BENCH_EXPORT_PAGED      1: a page at a time, as on PGlite, instead of one COPY stream
 // The ledger (`bench-export-csv-<postings>`) is loaded once, in-process through the app's batch route
 // (1,000 transactions a batch, two in flight), and reused by later runs. The export then runs in a
 // child process, as `npm run export:csv` would, so its peak RSS is the export's alone: it prints
@@ -26,7 +27,8 @@ const BATCH = 1000;
 const postings = Number(process.env.BENCH_EXPORT_POSTINGS ?? 1_000_000);
 const ledgerId = `bench-export-csv-${postings}`;
 const database = await openDatabase(configFrom(process.env));
-const store = createLedgerStore(database.db);
+// The export as the service makes it: one COPY stream on PostgreSQL; BENCH_EXPORT_PAGED=1 measures the pages instead.
+const store = createLedgerStore(database.db, { copyExports: database.kind === 'postgres' && process.env.BENCH_EXPORT_PAGED !== '1' });
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 
 /** The child's part: export the ledger's general ledger as CSV, counting bytes, sampling RSS. */

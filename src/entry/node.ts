@@ -40,7 +40,7 @@ const availability = config.databaseUrl
   })
   : undefined;
 // Balance checkpoints are built by the projector below, in the background; reads never build.
-const store = createLedgerStore(database.db, { checkpointsBuiltBy: 'projector', copyAppends: database.kind === 'postgres' });
+const store = createLedgerStore(database.db, { checkpointsBuiltBy: 'projector', copyAppends: database.kind === 'postgres', copyExports: database.kind === 'postgres' });
 const readReplica = config.replicaUrl ? await openReadReplica(config.replicaUrl, { statementTimeoutMs: config.statementTimeoutMs }) : undefined;
 const firstKey = await bootstrapAdminKey(store, config.bootstrapAdminKey);
 if (firstKey) {

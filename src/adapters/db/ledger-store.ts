@@ -17,7 +17,7 @@ import { commandFromJson } from '../../app/command-json.ts';
 import { appendRows, chain } from './append-rows.ts';
 import { writeRows } from './append-sql.ts';
 import { OneTripAppender } from './one-trip-append.ts';
-import { generalLedgerCsvPage, generalLedgerPage, generalLedgerSize, journalPostingsPage } from './general-ledger-query.ts';
+import { generalLedgerCsvPage, generalLedgerCsvStream, generalLedgerPage, generalLedgerSize, journalPostingsPage } from './general-ledger-query.ts';
 import { metadataContains } from './metadata-filter.ts';
 import { balanceRead, ledgerRead, timezoneCache } from './point-reads.ts';
 import type { Tables } from './schema.ts';
@@ -179,6 +179,8 @@ export interface LedgerStoreOptions {
    * see `OneTripAppender`. Off, every append loads its state under the lock first.
    */
   readonly oneTripAppends?: boolean;
+  /** The general ledger's CSV as one COPY TO STDOUT (`generalLedgerCsvStream`): only on PostgreSQL through this project's dialect. */
+  readonly copyExports?: boolean;
   /** Large appends as COPY FROM STDIN: only on PostgreSQL through this project's dialect (postgres-js-dialect.ts). */
   readonly copyAppends?: boolean;
 }
@@ -412,6 +414,7 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
     generalLedger: (ledgerId, position, effectiveAsOf, after, limit) => generalLedgerPage(db, ledgerId, position, effectiveAsOf, after, limit),
     generalLedgerSize: (ledgerId, position, effectiveAsOf) => generalLedgerSize(db, ledgerId, position, effectiveAsOf),
     generalLedgerCsv: (ledgerId, position, effectiveAsOf, from, scales, limit) => generalLedgerCsvPage(db, ledgerId, position, effectiveAsOf, from, scales, limit),
+    generalLedgerCsvStream: options.copyExports ? (ledgerId, position, effectiveAsOf, scales) => generalLedgerCsvStream(db, ledgerId, position, effectiveAsOf, scales) : undefined,
     journalPostings: (ledgerId, position, effectiveAsOf, after, limit) => journalPostingsPage(db, ledgerId, position, effectiveAsOf, after, limit),
 
     async createApiKey(key, keyHash) {

@@ -2,6 +2,7 @@ import {
   CompiledQuery, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler,
   type DatabaseConnection, type Dialect, type Driver, type Kysely, type QueryResult, type TransactionSettings,
 } from 'kysely';
+import { finished } from 'node:stream/promises';
 import type { ReservedSql, Sql } from 'postgres';
 
 /**
@@ -16,6 +17,12 @@ export const THEN_COMMIT = '/* then commit */';
  * data, in COPY's text format: the driver streams it to PostgreSQL. Only this dialect runs it.
  */
 export const COPY_FROM_STDIN = '/* copy from stdin */';
+
+/**
+ * A statement that begins with this comment is a `copy ... to stdout` with no parameters: Kysely's
+ * `stream` runs it, each result one run of its data as sent (`rows: [a Buffer]`). Only this dialect runs it.
+ */
+export const COPY_TO_STDOUT = '/* copy to stdout */';
 
 /**
  * Kysely over the `postgres` driver: Kysely's one seam to a driver. Each Kysely connection is a
@@ -197,9 +204,25 @@ class PostgresJsConnection implements DatabaseConnection {
     return { rows: [] };
   }
 
-  // eslint-disable-next-line require-yield
-  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
-    throw new Error('streaming queries is not supported: page instead');
+  /**
+   * A COPY TO STDOUT (COPY_TO_STDOUT), read only as fast as the caller takes it. Stopped before
+   * its end, the statement is cancelled and the rest of its answer read, so that the connection
+   * is idle again when it goes back. Nothing else streams: page instead.
+   */
+  async *streamQuery<R>(compiled: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    if (!compiled.sql.startsWith(COPY_TO_STDOUT)) throw new Error('streaming queries is not supported: page instead');
+    await this.takeBegun();
+    const query = this.reserved.unsafe(compiled.sql);
+    const stream = await query.readable();
+    try {
+      for await (const chunk of stream.iterator({ destroyOnReturn: false })) yield { rows: [chunk as R] };
+    } finally {
+      if (!stream.readableEnded && !stream.destroyed) {
+        await query.cancel();
+        stream.resume();
+        await finished(stream).catch(() => {});
+      }
+    }
   }
 
   /** Sends a statement of no parameters now; its command tag. */

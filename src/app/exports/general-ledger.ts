@@ -95,16 +95,25 @@ export async function generalLedgerTable(store: LedgerStore, ledgerId: string, a
 }
 
 /**
- * The general ledger at `asOf` as CSV text, the header first, then a page of records at a time,
- * each made by the database (`LedgerStore.generalLedgerCsv`: the same cells as
- * `generalLedgerTable`'s, without a row object per posting), the next page read while one is written.
+ * The general ledger at `asOf` as CSV, the header first, then the records, made by the database
+ * (the same cells as `generalLedgerTable`'s, without a row object per posting): in one stream
+ * where the store has one free (`LedgerStore.generalLedgerCsvStream`), else a page at a time
+ * (`LedgerStore.generalLedgerCsv`), the next page read while one is written.
  */
 export async function* generalLedgerCsv(
   store: LedgerStore, ledgerId: string, asOf: AsOf, onRows?: (rows: number) => void, pageSize = GENERAL_LEDGER_PAGE,
-): AsyncGenerator<string> {
+): AsyncGenerator<string | Uint8Array> {
   const accounts = await accountsAt(store, ledgerId, asOf.position);
   const scales = new Map([...accounts.values()].map(({ asset }) => [asset.code, asset.scale]));
   yield csvRecord(GENERAL_LEDGER_COLUMNS.map((c) => c.name));
+  const stream = store.generalLedgerCsvStream?.(ledgerId, asOf.position, asOf.effectiveAt, scales);
+  if (stream) {
+    for await (const { bytes, rows } of stream) {
+      onRows?.(rows);
+      yield bytes;
+    }
+    return;
+  }
   const read = (from: GeneralLedgerCarry | undefined) => store.generalLedgerCsv(ledgerId, asOf.position, asOf.effectiveAt, from, scales, pageSize);
   let reading = read(undefined);
   for (;;) {
