@@ -64,6 +64,7 @@ async function project(database: Database, head: number): Promise<number> {
   await database.asOwner((run) => run(`
     alter table balance_checkpoints disable trigger user; truncate balance_checkpoints; alter table balance_checkpoints enable trigger user;
     alter table projector_progress disable trigger user; truncate projector_progress; alter table projector_progress enable trigger user;
+    truncate balance_tails;
     truncate reporting.postings, reporting.accounts, reporting.dates, reporting.ledgers, reporting_progress`));
   const started = performance.now();
   for (let reached = 0; reached < head;) {

@@ -29,9 +29,6 @@ returns bigint language plpgsql volatile set enable_seqscan = off as $$
 declare
   projected bigint;
   upto bigint;
-  account text;
-  built bigint;
-  previous bigint;
 begin
   if pg_is_in_recovery() or not pg_try_advisory_xact_lock(7400003, hashtext(p_ledger_id)) then
     return null;
@@ -45,31 +42,60 @@ begin
     return projected;
   end if;
   if p_every > 0 then
-    -- Of the accounts the events post to, those whose tail after their latest checkpoint is now
-    -- longer than p_every (most accounts of a ledger never have one): in one statement.
-    for account in
-      select touched.account_id
-        from (select distinct p.account_id from postings p
-               where p.ledger_id = p_ledger_id and p.position > projected and p.position <= upto and p.status = 'posted') touched
-       where exists (
-         select 1 from postings p
-          where p.ledger_id = p_ledger_id and p.account_id = touched.account_id and p.status = 'posted' and p.position <= upto
-            and p.position > coalesce((select b.position from balance_checkpoints b
-                                        where b.ledger_id = p_ledger_id and b.account_id = touched.account_id
-                                        order by b.position desc limit 1), 0)
-          order by p.position offset p_every)
-    loop
-      -- ledger_checkpoint_for builds at most 100 a call: again until it answers the same.
-      previous := -1;
-      loop
-        built := ledger_checkpoint_for(p_ledger_id, account, upto, p_every);
-        exit when built = previous;
-        previous := built;
-      end loop;
-    end loop;
+    perform ledger_project_checkpoints(p_ledger_id, projected, upto, p_every);
   end if;
   -- The reporting schema's facts of the same events (sql/functions/reporting.sql), from its own progress.
   perform reporting_fold(p_ledger_id, upto);
   insert into projector_progress (ledger_id, position) values (p_ledger_id, upto);
   return upto;
+end $$;
+
+-- The checkpoints that the posted postings at positions in (p_after, p_upto] call for: through
+-- each account's tally of its tail (balance_tails, sql/021), which the step adds its postings to
+-- (one pass over them), so that only an account whose tally passes p_every is looked at (most
+-- accounts of a ledger never are), built up to p_upto and counted again exactly. An account the
+-- tally has not met yet is counted first, from its latest checkpoint through p_after.
+create or replace function ledger_project_checkpoints(p_ledger_id text, p_after bigint, p_upto bigint, p_every integer)
+returns void language plpgsql volatile as $$
+declare
+  due text[];
+  account text;
+  built bigint;
+  previous bigint;
+begin
+  insert into balance_tails (ledger_id, account_id, posted)
+  select p_ledger_id, touched.account_id, (
+           select count(*) from postings p
+            where p.ledger_id = p_ledger_id and p.account_id = touched.account_id and p.status = 'posted' and p.position <= p_after
+              and p.position > coalesce((select b.position from balance_checkpoints b
+                                          where b.ledger_id = p_ledger_id and b.account_id = touched.account_id and b.position <= p_after
+                                          order by b.position desc limit 1), 0))
+    from (select distinct p.account_id from postings p
+           where p.ledger_id = p_ledger_id and p.position > p_after and p.position <= p_upto and p.status = 'posted') touched
+   where not exists (select 1 from balance_tails t where t.ledger_id = p_ledger_id and t.account_id = touched.account_id);
+  with step as (
+    select p.account_id, count(*) as n from postings p
+     where p.ledger_id = p_ledger_id and p.position > p_after and p.position <= p_upto and p.status = 'posted'
+     group by p.account_id
+  ), tallied as (
+    update balance_tails t set posted = t.posted + step.n
+      from step
+     where t.ledger_id = p_ledger_id and t.account_id = step.account_id
+    returning t.account_id, t.posted
+  )
+  select coalesce(array_agg(tallied.account_id) filter (where tallied.posted > p_every), '{}') into due from tallied;
+  foreach account in array due loop
+    -- ledger_checkpoint_for builds at most 100 a call: again until it answers the same.
+    previous := -1;
+    loop
+      built := ledger_checkpoint_for(p_ledger_id, account, p_upto, p_every);
+      exit when built = previous;
+      previous := built;
+    end loop;
+    update balance_tails t
+       set posted = (select count(*) from postings p
+                      where p.ledger_id = p_ledger_id and p.account_id = account and p.status = 'posted'
+                        and p.position > built and p.position <= p_upto)
+     where t.ledger_id = p_ledger_id and t.account_id = account;
+  end loop;
 end $$;

@@ -30,6 +30,7 @@ declare
   closed text[];
   resolved text[];
   links record;
+  positions bigint[];
 begin
   if to_regclass('reporting.postings') is null then
     return null;
@@ -72,27 +73,33 @@ begin
   -- The facts; and what they tell of earlier ones: the transactions they reverse and correct.
   select * into links from reporting_fold_postings(p_ledger_id, done, p_upto, tz);
   -- The other's facts are found by position (the facts' key, their only index): the position it
-  -- was recorded at and, for a captured hold, the capture's.
+  -- was recorded at and, for a captured hold, the capture's. The positions go into the update as
+  -- an array, so that its plan probes the key whatever the table looked like when it was made (a
+  -- join on them scanned every fact of the ledger once the facts had grown past the plan's
+  -- estimate, as in a rebuild, whose first steps see a table almost empty).
   if cardinality(links.reversals) > 0 then
+    select array_agg(o.position) into positions from unnest(links.reversals) r, reporting_positions_of(p_ledger_id, r.target) o;
     update reporting.postings f
        set reversed_by = r.id, reversed_by_position = r.position, reversed_by_recorded_at = r.recorded_at
-      from unnest(links.reversals) r, reporting_positions_of(p_ledger_id, r.target) o
-     where f.ledger_id = p_ledger_id and f.position = o.position and f.transaction_id = r.target;
+      from unnest(links.reversals) r
+     where f.ledger_id = p_ledger_id and f.position = any(positions) and f.transaction_id = r.target;
   end if;
   if cardinality(links.corrections) > 0 then
+    select array_agg(o.position) into positions from unnest(links.corrections) r, reporting_positions_of(p_ledger_id, r.target) o;
     update reporting.postings f
        set corrected_by = r.id, corrected_by_position = r.position, corrected_by_recorded_at = r.recorded_at
-      from unnest(links.corrections) r, reporting_positions_of(p_ledger_id, r.target) o
-     where f.ledger_id = p_ledger_id and f.position = o.position and f.transaction_id = r.target;
+      from unnest(links.corrections) r
+     where f.ledger_id = p_ledger_id and f.position = any(positions) and f.transaction_id = r.target;
   end if;
   if cardinality(resolved) > 0 then
+    select array_agg(t.position) into positions from transactions t where t.ledger_id = p_ledger_id and t.transaction_id = any(resolved);
     update reporting.postings f
        set hold_resolution = h.type, hold_resolved_position = h.position, hold_resolved_recorded_at = h.recorded_at,
            hold_resolved_effective_at = h.effective_at
       from hold_resolutions h
       join transactions t on t.ledger_id = h.ledger_id and t.transaction_id = h.hold_id
      where h.ledger_id = p_ledger_id and h.hold_id = any(resolved)
-       and f.ledger_id = p_ledger_id and f.position = t.position and f.status = 'pending';
+       and f.ledger_id = p_ledger_id and f.position = any(positions) and f.position = t.position and f.status = 'pending';
   end if;
   insert into reporting_progress (ledger_id, position) values (p_ledger_id, p_upto)
   on conflict (ledger_id) do update set position = excluded.position, recorded_at = clock_timestamp();
