@@ -94,6 +94,23 @@ describe.skipIf(!url)('a connection cut right after COMMIT, on PostgreSQL', () =
     expect(events.map((e) => [e.data.id, e.position])).toEqual(again.results.map((r: Json) => [r.transaction.id, r.transaction.position]));
   });
 
+  it('replays every item of a large batch, which went as COPY under the lock', async () => {
+    const appends = async () => {
+      const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`, { headers: { Authorization: `Bearer ${key}` } })).text();
+      const way = (name: string) => Number(new RegExp(`^ledger_appends_total\\{way="${name}"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
+      return { error: way('error'), unknown: way('unknown') };
+    };
+    const before = await appends();
+    const items = Array.from({ length: 100 }, (_, i) => move(`big${i}`, 'bank', 'merchant', `${i + 1}.00`));
+    const { again, positions } = await cutThenRetry(`${path}/transactions/batch`, { transactions: items });
+    // The cut append failed in the appender, under the lock (not the slow way); its retry went the slow way.
+    expect(await appends()).toEqual({ error: before.error + 1, unknown: before.unknown + 1 });
+    expect(again.results.map((r: Json) => r.status)).toEqual(items.map(() => 200));
+    expect(positions[1] - positions[0] + 1).toBe(100);
+    const events = await eventsBetween(positions[0], positions[1]);
+    expect(events.map((e) => [e.data.id, e.position])).toEqual(again.results.map((r: Json) => [r.transaction.id, r.transaction.position]));
+  });
+
   it('replays a reversal by its Idempotency-Key, instead of ALREADY_REVERSED', async () => {
     expect((await send('POST', `${path}/transactions`, move('oops', 'bank', 'merchant', '7.00'))).status).toBe(201);
     const { again, replayed } = await cutThenRetry(`${path}/transactions/oops/reverse`, { reason: 'entered twice' }, { 'Idempotency-Key': 'reverse-oops' });

@@ -15,6 +15,8 @@ const GIVE_UP_MS = 120_000;
 /** The pause before trying again, 25 to 75 ms: short, to press on the service while it recovers. */
 const retryPauseMs = () => 25 + Math.random() * 50;
 const BATCH_SIZE = 10;
+/** Every fourth batch is large: it takes the ledger's lock first and goes as COPY on PostgreSQL. */
+const LARGE_BATCH_SIZE = 80;
 
 /** The accounts the load writes to: `wallet` is noOverdraft, spent by some writers, funded by others. */
 export const FAULT_ACCOUNTS: readonly Json[] = [
@@ -118,7 +120,7 @@ export class FaultLoad {
     const role = roleOf(w);
     while (!this.stopping) {
       const n = this.counters[w]!++;
-      if (role === 'batch') await this.batch(`b${w}-${n}`, n % 2 === 0);
+      if (role === 'batch') await this.batch(`b${w}-${n}`, n % 2 === 0, n % 4 === 1 ? LARGE_BATCH_SIZE : BATCH_SIZE);
       else if (role === 'spend') await this.single(transfer(`s${w}-${n}`, 'wallet', 'merchant', amount(1, 20, w + n)));
       else if (role === 'fund') await this.single(transfer(`f${w}-${n}`, 'bank', 'wallet', amount(5, 40, w + n)));
       else await this.single(transfer(`t${w}-${n}`, 'bank', 'payees', amount(1, 100, w + n)));
@@ -136,8 +138,8 @@ export class FaultLoad {
     this.ack(tx.id as string, answer.body.position as number);
   }
 
-  private async batch(id: string, atomic: boolean): Promise<void> {
-    const items = Array.from({ length: BATCH_SIZE }, (_, i) => transfer(`${id}-${i}`, 'bank', 'payees', amount(1, 50, i)));
+  private async batch(id: string, atomic: boolean, size: number): Promise<void> {
+    const items = Array.from({ length: size }, (_, i) => transfer(`${id}-${i}`, 'bank', 'payees', amount(1, 50, i)));
     const answer = await this.untilFinal('/transactions/batch', { atomic, transactions: items });
     (answer.body.results as Json[]).forEach((result, i) => {
       expect([201, 200], JSON.stringify(result)).toContain(result.status);

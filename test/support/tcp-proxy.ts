@@ -5,8 +5,9 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
  * COMMIT: the COMMIT reaches PostgreSQL, which commits, and the answer never comes back; then
  * both sides are closed. The client's side of the wire protocol is read to find the COMMIT: a
  * simple query, a Parse of it, or (as the driver prepares statements) a Bind of a statement
- * prepared earlier on that connection as COMMIT. An append in one round trip (a statement that
- * calls `ledger_append_check`, which commits on its own) counts as a COMMIT.
+ * prepared earlier on that connection as COMMIT. An append in one round trip (the autocommit
+ * statement that begins with the `ledger_check` CTE, which commits on its own) counts as a
+ * COMMIT; a large batch's `select ledger_append_check(...)`, in a transaction, does not.
  */
 export interface CommitCutter {
   readonly port: number;
@@ -17,7 +18,7 @@ export interface CommitCutter {
 
 /** How long after the COMMIT the connection is closed: PostgreSQL has committed well before. */
 const CUT_AFTER_MS = 100;
-const COMMIT = /^\s*commit\s*;?\s*$|ledger_append_check\(/i;
+const COMMIT = /^\s*commit\s*;?\s*$|^\s*with ledger_check as /i;
 
 export async function commitCutter(targetPort: number): Promise<CommitCutter> {
   let armed: (() => void) | null = null;

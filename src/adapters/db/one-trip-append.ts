@@ -41,7 +41,10 @@ type Appended<T> = { result: T; recorded: RecordedEvent[] };
  */
 export class OneTripAppender {
   readonly cache = new WriteCache();
-  /** Appends by outcome: `oneTrip`, `unknown` (something to load), or the SQLSTATE of a failed check. */
+  /**
+   * Appends by outcome: `oneTrip`, `locked` (a large batch), `unknown` (something to load), the
+   * SQLSTATE of a failed check, or `error` (the database failed or was lost: it may have committed).
+   */
   readonly outcomes: Record<string, number> = {};
   private readonly clock = new RecordedClock();
   private readonly db: Db;
@@ -141,6 +144,7 @@ export class OneTripAppender {
     const code = errorField(error, 'code');
     if (code === undefined || !NOT_CURRENT.has(code)) {
       this.cache.forget(ledgerId); // it may have committed (a connection lost at the wrong time)
+      this.count('error', null);
       throw error;
     }
     this.count(code, null);

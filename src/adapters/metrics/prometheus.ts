@@ -105,7 +105,7 @@ function projectorGauges(read: () => ProjectorLagReading, registers: Registry[])
 function appendCounter(read: () => Readonly<Record<string, number>>, registers: Registry[]): void {
   new Counter({
     name: 'ledger_appends_total',
-    help: 'Appends of this process: oneTrip (decided before the lock, one round trip), locked (a large batch decided under the lock on what the process knew), unknown (something to load first), or the SQLSTATE of the check that sent it the slow way (LA001 to LA004, 23505)',
+    help: 'Appends of this process: oneTrip (decided before the lock, one round trip), locked (a large batch decided under the lock on what the process knew), unknown (something to load first), the SQLSTATE of the check that sent it the slow way (LA001 to LA004, 23505), or error (the database failed or the connection was lost, the outcome unknown to the process)',
     labelNames: ['way'], registers,
     collect() {
       this.reset();
