@@ -76,16 +76,26 @@ export function copyRowsStatements(rowsByTable: RowsByTable): CompiledQuery[] {
     .filter(([, rows]) => rows.length > 0)
     .map(([table, rows]) => {
       const columns = COLUMNS[table].split(', ').map((column) => column.split(' ') as [string, string]);
-      const lines = rows.map((row) => columns.map(([name, type]) => copyField(row[name], type)).join('\t'));
-      return CompiledQuery.raw(`${COPY_FROM_STDIN} copy ${table} (${columns.map(([name]) => name).join(', ')}) from stdin`, [`${lines.join('\n')}\n`]);
+      let data = '';
+      for (const row of rows) {
+        for (const [index, [name, type]] of columns.entries()) data += (index === 0 ? '' : '\t') + copyField(row[name], type);
+        data += '\n';
+      }
+      return CompiledQuery.raw(`${COPY_FROM_STDIN} copy ${table} (${columns.map(([name]) => name).join(', ')}) from stdin`, [data]);
     });
 }
+
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
 /** A value in COPY's text format: as `jsonb_to_recordset` reads the same row's field (a jsonb column takes any JSON). */
 function copyField(value: unknown, type: string): string {
   if (value === null || value === undefined) return '\\N';
-  const text = type === 'jsonb' || typeof value === 'object' ? JSON.stringify(value) : String(value);
-  return text.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!);
+  if (type === 'jsonb' || typeof value === 'object') {
+    // JSON text has no raw tab or line break (JSON.stringify escapes them, with a backslash).
+    const json = JSON.stringify(value);
+    return json.includes('\\') ? json.replaceAll('\\', '\\\\') : json;
+  }
+  const text = String(value);
+  return COPY_SPECIAL.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!) : text;
 }
-
-const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
