@@ -1,8 +1,14 @@
 import { Worker } from 'node:worker_threads';
 import { Kysely, sql, PostgresDialect, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
 import { APP_ROLE, SESSION_SETTINGS, type Database } from './database.ts';
-import type { ThreadAnswer, ThreadRequest } from './pglite-thread.ts';
 import type { Tables } from './schema.ts';
+
+/** What pglite-thread.js is asked: a query with its parameters, a script without, or to close. */
+type ThreadRequest = { readonly id: number; readonly sql: string; readonly params?: readonly unknown[] } | { readonly id: number; readonly close: true };
+/** What it answers: the rows, or the error's message and its own plain fields (PostgreSQL's `code`, `detail`, ...). */
+type ThreadAnswer =
+  | { readonly id: number; readonly rows: Record<string, unknown>[]; readonly affectedRows?: number | undefined }
+  | { readonly id: number; readonly error: { readonly message: string } & Record<string, string | number | boolean> };
 
 type Command = PostgresQueryResult<unknown>['command'];
 type Rows = Record<string, unknown>[];
@@ -13,7 +19,7 @@ function commandOf(sqlText: string): Command {
 }
 
 /**
- * PGlite on its own thread (pglite-thread.ts): its WebAssembly would otherwise block this
+ * PGlite on its own thread (pglite-thread.js): its WebAssembly would otherwise block this
  * thread's event loop for as long as each statement runs, HTTP included. Requests go in order;
  * the thread keeps the process alive only while one is unanswered, as PGlite in-process would.
  */
@@ -25,7 +31,7 @@ class PgliteThread {
   readonly opened: Promise<void>;
 
   constructor(dataDir: string | undefined) {
-    this.worker = new Worker(new URL('./pglite-thread.ts', import.meta.url), { workerData: { dataDir } });
+    this.worker = new Worker(new URL('./pglite-thread.js', import.meta.url), { workerData: { dataDir } });
     this.opened = new Promise((resolve, reject) => this.waiting.set(0, { resolve: () => resolve(), reject }));
     this.worker.on('message', (answer: ThreadAnswer) => {
       const waiter = this.waiting.get(answer.id);
