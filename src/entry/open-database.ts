@@ -45,12 +45,12 @@ async function openEmbedded(
 ): Promise<{ database: Database; keepAsTemplate: (() => Promise<void>) | undefined; upToDate: boolean }> {
   const path = dataDir !== undefined && !isDataDir(dataDir) ? await templatePath(migrations, functions) : undefined;
   const fromTemplate = path !== undefined && isDataDir(path);
-  if (fromTemplate) copyDataDir(path, dataDir!);
-  const database = await openPglite(dataDir);
+  // PGlite's thread starts (loads PGlite) while the template is copied.
+  const database = await openPglite(dataDir, fromTemplate ? copyDataDir(path, dataDir!) : undefined);
   const keepAsTemplate = path !== undefined && !fromTemplate
     ? () => database.asOwner(async (run) => {
       await run('checkpoint'); // the files hold everything, and nothing writes while they are copied
-      keepTemplate(path, dataDir!);
+      await keepTemplate(path, dataDir!);
     }).catch(() => {})
     : undefined;
   return { database, keepAsTemplate, upToDate: fromTemplate };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { copyFile, cp, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FunctionFile, Migration } from './migrate.ts';
@@ -35,13 +35,14 @@ export function isDataDir(dir: string): boolean {
 
 /**
  * Copies the data directory `from` into `to` (made if missing), its mark last: a copy cut short
- * (the process killed) has none, and the next start copies again over it.
+ * (the process killed) has none, and the next start copies again over it. Asynchronous: a start
+ * loads its modules and PGlite meanwhile.
  */
-export function copyDataDir(from: string, to: string): void {
+export async function copyDataDir(from: string, to: string): Promise<void> {
   const mark = join(from, MARK);
   const lock = join(from, LOCK_FILE);
-  cpSync(from, to, { recursive: true, filter: (source) => source !== mark && source !== lock });
-  copyFileSync(mark, join(to, MARK));
+  await cp(from, to, { recursive: true, filter: (source) => source !== mark && source !== lock });
+  await copyFile(mark, join(to, MARK));
 }
 
 /** Templates for other migrations are removed once this old: by then no start still copies one. */
@@ -53,12 +54,12 @@ const STALE_MS = 3_600_000;
  * as another start may be copying it. Templates for other migrations made over an hour ago are
  * removed. `dataDir` must not change meanwhile: closed, or checkpointed and idle.
  */
-export function keepTemplate(path: string, dataDir: string): void {
+export async function keepTemplate(path: string, dataDir: string): Promise<void> {
   if (isDataDir(path)) return;
   mkdirSync(TEMPLATE_DIR, { recursive: true });
   const partial = `${path}.${process.pid}.partial`;
   try {
-    copyDataDir(dataDir, partial);
+    await copyDataDir(dataDir, partial);
     rmSync(path, { recursive: true, force: true }); // whatever else is at its name, not a template
     renameSync(partial, path);
   } finally {

@@ -2,7 +2,9 @@
 // here, while the main thread goes on serving HTTP. It answers each request of the port in turn:
 // { id, sql, params? } runs a query (with parameters) or a script (without), { id, close: true }
 // closes the database. Answers are { id, rows, affectedRows? } or { id, error }, plain values
-// (their types: ThreadRequest and ThreadAnswer in pglite.ts).
+// (their types: ThreadRequest and ThreadAnswer in pglite.ts). The database is opened at once, or,
+// when `openWhenAsked`, on { open: true }: PGlite loads while the data directory is made ready;
+// id 0 answers when it is open.
 //
 // This module is JavaScript, not TypeScript, so that the thread does without Node's type
 // stripper: loading it costs each start 0.1 to 0.15 s of CPU, on the thread that opens the
@@ -47,9 +49,11 @@ function plainError(error) {
   return { ...Object.fromEntries(fields), message: error instanceof Error ? error.message : String(error) };
 }
 
-const { dataDir } = workerData;
+const { dataDir, openWhenAsked } = workerData;
 const port = parentPort;
-const opening = PGlite.create({ ...(dataDir ? { dataDir } : {}), parsers: TEXT_PARSERS, startParams: [...PGlite.defaultStartParams, ...START_SETTINGS] });
+let ask = () => {};
+const asked = openWhenAsked ? new Promise((resolve) => (ask = resolve)) : Promise.resolve();
+const opening = asked.then(() => PGlite.create({ ...(dataDir ? { dataDir } : {}), parsers: TEXT_PARSERS, startParams: [...PGlite.defaultStartParams, ...START_SETTINGS] }));
 opening.then(() => port.postMessage({ id: 0, rows: [] }), (error) => port.postMessage({ id: 0, error: plainError(error) }));
 
 async function answer(pglite, request) {
@@ -63,6 +67,7 @@ async function answer(pglite, request) {
 }
 
 port.on('message', (request) => {
+  if ('open' in request) return ask();
   void opening.then((pglite) => answer(pglite, request)).then(
     (reply) => port.postMessage(reply),
     (error) => port.postMessage({ id: request.id, error: plainError(error) }),

@@ -3,8 +3,11 @@ import { Kysely, sql, PostgresDialect, type PostgresPool, type PostgresPoolClien
 import { APP_ROLE, SESSION_SETTINGS, type Database } from './database.ts';
 import type { Tables } from './schema.ts';
 
-/** What pglite-thread.js is asked: a query with its parameters, a script without, or to close. */
-type ThreadRequest = { readonly id: number; readonly sql: string; readonly params?: readonly unknown[] } | { readonly id: number; readonly close: true };
+/** What pglite-thread.js is asked: a query with its parameters, a script without, to close, or to open (no answer but id 0's). */
+type ThreadRequest =
+  | { readonly id: number; readonly sql: string; readonly params?: readonly unknown[] }
+  | { readonly id: number; readonly close: true }
+  | { readonly open: true };
 /** What it answers: the rows, or the error's message and its own plain fields (PostgreSQL's `code`, `detail`, ...). */
 type ThreadAnswer =
   | { readonly id: number; readonly rows: Record<string, unknown>[]; readonly affectedRows?: number | undefined }
@@ -29,9 +32,13 @@ class PgliteThread {
   private nextId = 1;
   private gone: Error | undefined;
   readonly opened: Promise<void>;
+  /** Whether the thread was told to open the database (at once, or by `open`). */
+  private asked: boolean;
 
-  constructor(dataDir: string | undefined) {
-    this.worker = new Worker(new URL('./pglite-thread.js', import.meta.url), { workerData: { dataDir } });
+  /** `openWhenAsked`: the thread loads PGlite, then waits for `open` to open the data directory. */
+  constructor(dataDir: string | undefined, openWhenAsked: boolean) {
+    this.worker = new Worker(new URL('./pglite-thread.js', import.meta.url), { workerData: { dataDir, openWhenAsked } });
+    this.asked = !openWhenAsked;
     this.opened = new Promise((resolve, reject) => this.waiting.set(0, { resolve: () => resolve(), reject }));
     this.worker.on('message', (answer: ThreadAnswer) => {
       const waiter = this.waiting.get(answer.id);
@@ -54,16 +61,21 @@ class PgliteThread {
     return this.send({ id: this.nextId++, sql: sqlText, ...(params ? { params } : {}) });
   }
 
+  open(): void {
+    this.asked = true;
+    this.worker.postMessage({ open: true } satisfies ThreadRequest);
+  }
+
   /** Closes the database (a clean shutdown of PostgreSQL), then ends the thread. */
   async close(): Promise<void> {
     try {
-      if (!this.gone) await this.send({ id: this.nextId++, close: true });
+      if (!this.gone && this.asked) await this.send({ id: this.nextId++, close: true });
     } finally {
       await this.worker.terminate();
     }
   }
 
-  private send(request: ThreadRequest): Promise<{ rows: Rows; affectedRows?: number | undefined }> {
+  private send(request: ThreadRequest & { readonly id: number }): Promise<{ rows: Rows; affectedRows?: number | undefined }> {
     if (this.gone) return Promise.reject(this.gone);
     return new Promise((resolve, reject) => {
       this.waiting.set(request.id, { resolve, reject });
@@ -117,10 +129,16 @@ class PgliteOneClientPool implements PostgresPool {
 /**
  * The embedded database: PGlite persisted under `dataDir` (a data directory without a database
  * is made by initdb: see pglite-template.ts for the faster way), or in memory when it is undefined.
+ * With `prepared`, the thread starts (loads PGlite) meanwhile and opens `dataDir` once it has
+ * resolved: the template copied into it, say.
  */
-export async function openPglite(dataDir: string | undefined): Promise<Database> {
-  const pglite = new PgliteThread(dataDir);
+export async function openPglite(dataDir: string | undefined, prepared?: Promise<void>): Promise<Database> {
+  const pglite = new PgliteThread(dataDir, prepared !== undefined);
   try {
+    if (prepared) {
+      await prepared;
+      pglite.open();
+    }
     await pglite.opened;
   } catch (error) {
     await pglite.close().catch(() => {});
