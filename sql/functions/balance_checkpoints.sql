@@ -75,10 +75,12 @@ begin
 end $$;
 
 -- Posted debits and credits of the account at positions <= p_position effective by
--- p_effective_at, through `checkpoint`: ledger_checkpoint_for's answer for p_position. Of E's
--- day, the shorter side is read: before noon (UTC), the checkpoint's row for the day before plus
--- the postings from midnight to E; from noon on, its row for E's day less the postings after E
--- to midnight. An end of day (balance-history, statements) reads no posting of its day at all.
+-- p_effective_at, through `checkpoint`: ledger_checkpoint_for's answer for p_position, or a
+-- checkpoint after it (ledger_nearest_checkpoint), whose sums then lose the postings in
+-- (p_position, checkpoint] instead of gaining a tail. Of E's day, the shorter side is read:
+-- before noon (UTC), the checkpoint's row for the day before plus the postings from midnight to
+-- E; from noon on, its row for E's day less the postings after E to midnight. An end of day
+-- (balance-history, statements) reads no posting of its day at all.
 create or replace function ledger_posted_sums(p_ledger_id text, p_account_id text, p_position bigint, checkpoint bigint, p_effective_at timestamptz)
 returns table (debits numeric, credits numeric) language plpgsql stable as $$
 declare
@@ -89,6 +91,10 @@ declare
   -- The checkpoint's cumulative row: through the day before E's day, or through E's day.
   last_day bigint := case when late then day_of_e else day_of_e - 1 end;
   side numeric := case when late then -1 else 1 end;
+  -- The positions between the checkpoint and P: added after a checkpoint before P, taken off before one after it.
+  tail_after bigint := least(checkpoint, p_position);
+  tail_through bigint := greatest(checkpoint, p_position);
+  tail_side numeric := case when checkpoint <= p_position then 1 else -1 end;
 begin
   return query
   with base as (
@@ -109,12 +115,32 @@ begin
        and p.position + 0 <= checkpoint and late
        and p.effective_at > p_effective_at and p.effective_at < day_end
     union all
-    select p.direction, p.amount from postings p
+    select p.direction, tail_side * p.amount from postings p
      where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status = 'posted'
-       and p.position > checkpoint and p.position <= p_position and p.effective_at + interval '0' <= p_effective_at
+       and p.position > tail_after and p.position <= tail_through and p.effective_at + interval '0' <= p_effective_at
   )
   select coalesce((select base.debits from base), 0) + coalesce((select sum(rest.amount) from rest where rest.direction = 'debit'), 0),
          coalesce((select base.credits from base), 0) + coalesce((select sum(rest.amount) from rest where rest.direction = 'credit'), 0);
+end $$;
+
+-- The checkpoint of the account nearest to p_position (a read's tail is the postings between
+-- them): the latest at or before it, or the first after it when that is nearer; null when there
+-- is none, or when reading from the log's start is shorter than from either (positions stand in
+-- for the account's postings between).
+create or replace function ledger_nearest_checkpoint(p_ledger_id text, p_account_id text, p_position bigint)
+returns bigint language plpgsql stable as $$
+declare
+  before_p bigint;
+  after_p bigint;
+begin
+  -- Probes of the primary key either way (plpgsql keeps their plans; a SQL function planned them at every call).
+  select b.position into before_p from balance_checkpoints b
+   where b.ledger_id = p_ledger_id and b.account_id = p_account_id and b.position <= p_position
+   order by b.position desc limit 1;
+  select b.position into after_p from balance_checkpoints b
+   where b.ledger_id = p_ledger_id and b.account_id = p_account_id and b.position > p_position
+   order by b.position limit 1;
+  return case when after_p - p_position < p_position - coalesce(before_p, 0) then after_p else before_p end;
 end $$;
 
 -- Whether a pending posting's hold counts at (p_position, p_effective_at): known and in force by E,
@@ -144,25 +170,30 @@ declare
   checkpoint bigint;
   posted record;
   scheduled record;
-  plain text[] := '{}';
-  checkpointed text[] := p_account_ids;
+  plain text[];
+  checkpointed text[];
+  checkpoints bigint[];
 begin
   -- A probe of events_by_recorded_at (positions follow recorded times), not a max over the log.
   select e.position into known from events e where e.ledger_id = p_ledger_id and e.recorded_at <= p_effective_at
    order by e.recorded_at desc, e.position desc limit 1;
   known := least(coalesce(known, 0), p_position);
-  if p_tail_max <= 0 or pg_is_in_recovery() then
-    -- Nothing to build (the projector builds): the accounts with no checkpoint at or before P
-    -- (most of a ledger's, whose histories are short) are summed in one pass over their postings
-    -- below, a trial balance's thousands at once; the others one by one through their checkpoints.
-    select coalesce(array_agg(c.account_id) filter (where c.checkpoint is null), '{}'),
-           coalesce(array_agg(c.account_id) filter (where c.checkpoint is not null), '{}')
-      into plain, checkpointed
-      from (select a.account_id,
-                   (select b.position from balance_checkpoints b
-                     where b.ledger_id = p_ledger_id and b.account_id = a.account_id and b.position <= p_position
-                     order by b.position desc limit 1) as checkpoint
-              from unnest(p_account_ids) as a(account_id)) c;
+  if p_tail_max > 0 and not pg_is_in_recovery() then
+    -- Reads build (the projector does not): the checkpoints the tails before P call for.
+    foreach account in array p_account_ids loop
+      perform ledger_checkpoint_for(p_ledger_id, account, p_position, p_tail_max);
+    end loop;
+  end if;
+  -- The accounts with no checkpoint near P (most of a ledger's, whose histories are short) are
+  -- summed in one pass over their postings below, a trial balance's thousands at once; the
+  -- others one by one through their nearest checkpoint.
+  select coalesce(array_agg(c.account_id) filter (where c.checkpoint is null), '{}'),
+         coalesce(array_agg(c.account_id) filter (where c.checkpoint is not null), '{}'),
+         coalesce(array_agg(c.checkpoint) filter (where c.checkpoint is not null), '{}')
+    into plain, checkpointed, checkpoints
+    from (select a.account_id, ledger_nearest_checkpoint(p_ledger_id, a.account_id, p_position) as checkpoint
+            from unnest(p_account_ids) as a(account_id)) c;
+  if cardinality(plain) > 0 then
     return query
     select a.account_id,
            coalesce(sum(p.amount) filter (where p.status = 'posted' and p.effective_at <= p_effective_at and p.direction = 'debit'), 0),
@@ -175,8 +206,9 @@ begin
       left join postings p on p.ledger_id = p_ledger_id and p.account_id = a.account_id and p.position <= p_position
      group by a.account_id;
   end if;
-  foreach account in array checkpointed loop
-    checkpoint := ledger_checkpoint_for(p_ledger_id, account, p_position, p_tail_max);
+  for i in 1 .. cardinality(checkpointed) loop
+    account := checkpointed[i];
+    checkpoint := checkpoints[i];
     select * into posted from ledger_posted_sums(p_ledger_id, account, p_position, checkpoint, p_effective_at);
     -- Scheduled: recorded by E (so at positions <= Q), effective after it, through postings_scheduled (sql/016).
     select coalesce(sum(p.amount) filter (where p.direction = 'debit'), 0) as debits,
