@@ -29,6 +29,7 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { baselineDir, openBaseline, type Baseline } from './bench/baseline.ts';
+import { cpuMeter, cpuPer, postmasterPid, type CpuSample } from './bench/cpu.ts';
 import { runLoad, type HttpRequest } from './bench/http-load.ts';
 import { watchProjector, type ProjectorWatch } from './bench/projector-watch.ts';
 import { streamDelivery } from './bench/stream-delivery.ts';
@@ -160,23 +161,25 @@ function transfer(id: string, ids: readonly string[], extra: Json = {}): Json {
   return { id, ...extra, postings: [{ accountId: ids[from], direction: 'debit', amount }, { accountId: ids[to], direction: 'credit', amount }] };
 }
 
-/** Writes for `seconds` from `connections` clients; tx/s from the head's growth. */
-async function writeFor(service: Service, ledgerId: string, connections: number, seconds: number, body: (i: number) => Json) {
+/** Writes for `seconds` from `connections` clients; tx/s from the head's growth, and the CPU a write cost each process when `cpu` samples it. */
+async function writeFor(service: Service, ledgerId: string, connections: number, seconds: number, body: (i: number) => Json, cpu?: () => CpuSample) {
   const before = await service.head(ledgerId);
+  const cpuBefore = cpu?.();
   const endMs = performance.now() + seconds * 1000;
   const load = await runLoad(service.server.port, authorization(service), connections,
     (i) => ({ method: 'POST', path: `/v1/ledgers/${ledgerId}/transactions`, body: JSON.stringify(body(i)) }), () => performance.now() >= endMs);
+  const cpuAfter = cpu?.();
   const recorded = (await service.head(ledgerId)) - before;
-  return { txPerSecond: recorded / load.seconds, recorded, ...latencies(load.samplesMs) };
+  return { txPerSecond: recorded / load.seconds, recorded, ...latencies(load.samplesMs), cpuMsPerWrite: cpuBefore && cpuAfter ? cpuPer(cpuBefore, cpuAfter, recorded) : null };
 }
 
 // ---- the figures ----
 
-async function singleWrites(service: Service, settings: Settings) {
+async function singleWrites(service: Service, settings: Settings, cpu: () => CpuSample) {
   const ids = await openLedger(service, 'bench-writes', settings.accounts);
   progress(`single writes: ${settings.concurrency} clients for ${settings.seconds} s (after 3 s of warm-up)`);
   await writeFor(service, 'bench-writes', settings.concurrency, 3, (i) => transfer(`warm-${i}`, ids));
-  return writeFor(service, 'bench-writes', settings.concurrency, settings.seconds, (i) => transfer(`w-${i}`, ids));
+  return writeFor(service, 'bench-writes', settings.concurrency, settings.seconds, (i) => transfer(`w-${i}`, ids), cpu);
 }
 
 async function serialWrites(service: Service, settings: Settings) {
@@ -203,13 +206,17 @@ async function sendBatches(service: Service, ledgerId: string, count: number, it
 }
 
 /** Batches of 1000, and the balance projector meanwhile: the most it fell behind, and how soon after the last batch it caught up. */
-async function batches(service: Service, settings: Settings, projector: ProjectorWatch) {
+async function batches(service: Service, settings: Settings, projector: ProjectorWatch, cpu: () => CpuSample) {
   const ids = await openLedger(service, 'bench-batches', settings.accounts);
   await sendBatches(service, 'bench-batches', 2, (b, i) => transfer(`warm-${b}-${i}`, ids), 'batches, warm-up');
   await projector.caughtUpMs();
+  const cpuBefore = cpu();
   const { result, maxLagEvents } = await projector.maxLagWhile(
     sendBatches(service, 'bench-batches', settings.batches, (b, i) => transfer(`b-${b}-${i}`, ids), `batches of ${BATCH_SIZE}`));
-  return { ...result, projectorMaxLagEvents: maxLagEvents, projectorCaughtUpMs: await projector.caughtUpMs() };
+  const projectorCaughtUpMs = await projector.caughtUpMs();
+  // With the projector's work on them, up to its catching up.
+  const cpuMsPerTx = cpuPer(cpuBefore, cpu(), result.recorded);
+  return { ...result, projectorMaxLagEvents: maxLagEvents, projectorCaughtUpMs, cpuMsPerTx };
 }
 
 /** A ledger whose noOverdraft `wallet` has `postings` postings, funded over the past year. */
@@ -388,7 +395,7 @@ async function embedded(settings: Settings) {
 // ---- the run ----
 
 interface Results {
-  baseline?: { before: number; after: number; mean: number };
+  baseline?: { before: number; after: number; mean: number; cpuMsPerTx?: CpuSample };
   writes?: Awaited<ReturnType<typeof singleWrites>>;
   serial?: Latencies;
   batches?: Awaited<ReturnType<typeof batches>>;
@@ -407,24 +414,29 @@ async function measure(settings: Settings): Promise<Results> {
   const cluster = await privateCluster({ PG_TEST_DURABLE: '1' });
   try {
     const databaseUrl = await cluster.script('start');
+    const postmaster = postmasterPid(cluster.env.PG_TEST_DIR!);
     let baseline: Baseline | undefined;
     if (wants('baseline')) {
       baseline = await openBaseline(databaseUrl, baselineDir(ROOT, process.env), (name) => cluster.script('sql', `create database ${name} owner ledger`).then(() => {}));
       progress(`baseline: pgbench, ${settings.concurrency} clients, ${settings.seconds} s`);
+      // pgbench is this process's child: its CPU is in the client's, once reaped.
+      const cpu = cpuMeter(process.pid, postmaster);
+      const cpuBefore = cpu();
       const before = await baseline.run(settings.seconds, settings.concurrency);
-      results.baseline = { before, after: NaN, mean: before };
+      const cpuMsPerTx = cpuPer(cpuBefore, cpu(), before * settings.seconds);
+      results.baseline = { before, after: NaN, mean: before, cpuMsPerTx: { ...cpuMsPerTx, api: 0 } };
     }
     const service = await startService({ DATABASE_URL: databaseUrl });
     const projector = watchProjector(databaseUrl);
     try {
-      if (wants('writes')) results.writes = await singleWrites(service, settings);
+      if (wants('writes')) results.writes = await singleWrites(service, settings, cpuMeter(service.server.pid, postmaster));
       if (baseline && results.baseline) {
         progress('baseline again');
         const after = await baseline.run(settings.seconds, settings.concurrency);
-        results.baseline = { before: results.baseline.before, after, mean: (results.baseline.before + after) / 2 };
+        results.baseline = { ...results.baseline, after, mean: (results.baseline.before + after) / 2 };
       }
       if (wants('serial')) results.serial = await serialWrites(service, settings);
-      if (wants('batches')) results.batches = await batches(service, settings, projector);
+      if (wants('batches')) results.batches = await batches(service, settings, projector, cpuMeter(service.server.pid, postmaster));
       if (wants('wallet')) results.wallets = await wallets(service, settings);
       results.peakRssMiB = await peakRssMiB(service.server.pid);
       if (wants('reads')) results.reads = await reads(service, settings, wants('wallet'), projector);
@@ -453,6 +465,11 @@ const tx = (n: number) => `${Math.round(n).toLocaleString('en-US')} tx/s`;
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 const times = (n: number) => `${n.toFixed(2)}x`;
 const yes = (ok: boolean) => (ok ? 'yes' : 'no');
+/** CPU ms an operation by process, and the rate the machine's cores would allow at that cost. */
+const cpuRow = (c: CpuSample) => {
+  const parts = c.api > 0 ? [c.client, c.api, c.postgres] : [c.client, c.postgres];
+  return `${parts.map((p) => p.toFixed(2)).join(' / ')} ms (${tx((cpus().length * 1000) / (c.client + c.api + c.postgres))})`;
+};
 
 function rows(r: Results, settings: Settings): Row[] {
   const out: Row[] = [];
@@ -462,10 +479,13 @@ function rows(r: Results, settings: Settings): Row[] {
     const ratio = r.baseline ? r.writes.txPerSecond / r.baseline.mean : NaN;
     row(`single writes, ${settings.concurrency} clients, ratio to the baseline`, `${tx(r.writes.txPerSecond)}, ${times(ratio)}`, '>= 1.2x', yes(ratio >= 1.2));
     row('  latency p50 / p99', `${ms(r.writes.p50Ms)} / ${ms(r.writes.p99Ms)}`);
+    if (r.baseline?.cpuMsPerTx) row('  CPU a transfer, baseline: pgbench / PostgreSQL (all cores: at most)', cpuRow(r.baseline.cpuMsPerTx));
+    if (r.writes.cpuMsPerWrite) row('  CPU a write: load client / API / PostgreSQL (all cores: at most)', cpuRow(r.writes.cpuMsPerWrite));
   }
   if (r.serial) row('one write at a time: p50 / p99', `${ms(r.serial.p50Ms)} / ${ms(r.serial.p99Ms)}`, 'p50 <= 2 ms', yes(r.serial.p50Ms <= 2));
   if (r.batches) {
     row('batches of 1000, 2 in flight', tx(r.batches.txPerSecond), '>= 20,000 tx/s', yes(r.batches.txPerSecond >= 20_000));
+    row('  CPU a transaction, the projector\'s included: load client / API / PostgreSQL (all cores: at most)', cpuRow(r.batches.cpuMsPerTx));
     const behindS = r.batches.projectorMaxLagEvents / r.batches.txPerSecond;
     row('  balance projector: most behind during them; caught up after the last', `${r.batches.projectorMaxLagEvents.toLocaleString('en-US')} events (${behindS.toFixed(2)} s of them); ${ms(r.batches.projectorCaughtUpMs)}`, 'lag < 1 s', yes(behindS < 1 && r.batches.projectorCaughtUpMs < 1000));
   }
