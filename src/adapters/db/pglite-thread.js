@@ -9,6 +9,9 @@
 // This module is JavaScript, not TypeScript, so that the thread does without Node's type
 // stripper: loading it costs each start 0.1 to 0.15 s of CPU, on the thread that opens the
 // database.
+/* global WebAssembly */
+import { Blob } from 'node:buffer';
+import { readFile } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { setFlagsFromString } from 'node:v8';
 import { PGlite, types } from '@electric-sql/pglite';
@@ -49,11 +52,29 @@ function plainError(error) {
   return { ...Object.fromEntries(fields), message: error instanceof Error ? error.message : String(error) };
 }
 
+/**
+ * What PGlite would read and compile once asked to open, read and compiled beforehand: its
+ * WebAssembly module and its file system bundle (PostgreSQL's share directory), from its package.
+ */
+async function prepareArtifacts() {
+  const dist = new URL('./', import.meta.resolve('@electric-sql/pglite'));
+  const [pgliteWasmModule, bundle] = await Promise.all([
+    readFile(new URL('pglite.wasm', dist)).then((bytes) => WebAssembly.compile(bytes)),
+    readFile(new URL('pglite.data', dist)),
+  ]);
+  return { pgliteWasmModule, fsBundle: new Blob([bundle]) };
+}
+
 const { dataDir, openWhenAsked } = workerData;
 const port = parentPort;
 let ask = () => {};
-const asked = openWhenAsked ? new Promise((resolve) => (ask = resolve)) : Promise.resolve();
-const opening = asked.then(() => PGlite.create({ ...(dataDir ? { dataDir } : {}), parsers: TEXT_PARSERS, startParams: [...PGlite.defaultStartParams, ...START_SETTINGS] }));
+// Asked to wait, the thread prepares meanwhile (a missing artifact is left to PGlite to report).
+const asked = openWhenAsked
+  ? Promise.all([new Promise((resolve) => (ask = resolve)), prepareArtifacts().catch(() => ({}))]).then(([, artifacts]) => artifacts)
+  : Promise.resolve({});
+const opening = asked.then((artifacts) => PGlite.create({
+  ...(dataDir ? { dataDir } : {}), ...artifacts, parsers: TEXT_PARSERS, startParams: [...PGlite.defaultStartParams, ...START_SETTINGS],
+}));
 opening.then(() => port.postMessage({ id: 0, rows: [] }), (error) => port.postMessage({ id: 0, error: plainError(error) }));
 
 async function answer(pglite, request) {
