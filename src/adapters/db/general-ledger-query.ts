@@ -180,7 +180,8 @@ async function* copyChunks(db: Db, copy: CompiledQuery): AsyncGenerator<GeneralL
   try {
     const trx = await db.startTransaction().execute();
     try {
-      await sql`set local statement_timeout = 0`.execute(trx);
+      await sql`set local statement_timeout = 0`.execute(trx); // the reader sets the pace
+      // Stopped early, the dialect cancels the COPY and reads what is left of its answer.
       for await (const { rows } of trx.getExecutor().stream<Uint8Array>(copy, 1)) yield withCrBeforeLf(rows[0]!);
     } finally {
       // Read only: a rollback ends it as a commit would, and gives the connection back even when it is lost.

@@ -206,8 +206,9 @@ class PostgresJsConnection implements DatabaseConnection {
 
   /**
    * A COPY TO STDOUT (COPY_TO_STDOUT), read only as fast as the caller takes it. Stopped before
-   * its end, the statement is cancelled and the rest of its answer read, so that the connection
-   * is idle again when it goes back. Nothing else streams: page instead.
+   * its end, the statement is cancelled (the protocol's cancel request: no role needed; the
+   * driver's patch keeps a COPY cancellable) and the rest of its answer read, so that the
+   * connection is idle again when it goes back. Nothing else streams: page instead.
    */
   async *streamQuery<R>(compiled: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
     if (!compiled.sql.startsWith(COPY_TO_STDOUT)) throw new Error('streaming queries is not supported: page instead');
