@@ -26,11 +26,11 @@ const opening = openDatabaseWhenReachable(config, log).catch((error: unknown) =>
 // The rest of the service's modules load while the database opens (PGlite on its own thread).
 const [
   { serve }, { bootstrapAdminKey }, { DatabaseAvailability }, { GroupCommitter }, { Projector }, { signerFromKey }, { TreeKeeper },
-  { isDatabaseGone }, { createLedgerStore }, { openReadReplica }, { createTreeStore }, { createApp }, { docsAssetsFromDisk }, { operationsFor },
+  { isDatabaseGone }, { createLedgerStore }, { createTreeStore }, { createApp }, { docsAssetsFromDisk }, { operationsFor },
 ] = await Promise.all([
   import('@hono/node-server'), import('../app/api-keys.ts'), import('../app/database-availability.ts'), import('../app/group-commit.ts'),
   import('../app/projector.ts'), import('../app/signed-note.ts'), import('../app/tree-keeper.ts'), import('../adapters/db/errors.ts'),
-  import('../adapters/db/ledger-store.ts'), import('../adapters/db/read-replica.ts'), import('../adapters/db/tree-store.ts'),
+  import('../adapters/db/ledger-store.ts'), import('../adapters/db/tree-store.ts'),
   import('../adapters/http/app.ts'), import('./docs-assets.ts'), import('./operations.ts'),
 ]);
 const database = await opening;
@@ -41,7 +41,10 @@ const availability = config.databaseUrl
   : undefined;
 // Balance checkpoints are built by the projector below, in the background; reads never build.
 const store = createLedgerStore(database.db, { checkpointsBuiltBy: 'projector', copyAppends: database.kind === 'postgres', copyExports: database.kind === 'postgres' });
-const readReplica = config.replicaUrl ? await openReadReplica(config.replicaUrl, { statementTimeoutMs: config.statementTimeoutMs }) : undefined;
+// The replica's module (and with it the PostgreSQL driver) is loaded only when there is one.
+const readReplica = config.replicaUrl
+  ? await (await import('../adapters/db/read-replica.ts')).openReadReplica(config.replicaUrl, { statementTimeoutMs: config.statementTimeoutMs })
+  : undefined;
 const firstKey = await bootstrapAdminKey(store, config.bootstrapAdminKey);
 if (firstKey) {
   console.log(`First start: an admin API key was created. It is shown only this once; keep it safe:\n\n  ${firstKey}\n`);
