@@ -136,7 +136,14 @@ returns table (reversals reporting_link[], corrections reporting_link[]) languag
            p.expires_at, t.reverses, t.corrects
       from postings p
       join accounts a on a.ledger_id = p.ledger_id and a.account_id = p.account_id
-      join transactions t on t.ledger_id = p.ledger_id and t.transaction_id = p.transaction_id
+      -- A posting's transaction is the one recorded at its position (one pass over the range, in
+      -- position order, rather than a probe by id per posting), but a captured hold's: found by id.
+      left join transactions tp on tp.ledger_id = p.ledger_id and tp.position = p.position and tp.position > p_after and tp.position <= p_upto
+      cross join lateral (
+        select tp.position, tp.status, tp.reverses, tp.corrects, tp.data where tp.position is not null
+        union all
+        select h.position, h.status, h.reverses, h.corrects, h.data from transactions h
+         where tp.position is null and h.ledger_id = p.ledger_id and h.transaction_id = p.transaction_id) t
      where p.ledger_id = p_ledger_id and p.position > p_after and p.position <= p_upto
     returning transaction_id, position, recorded_at, effective_date, recorded_date, reverses, corrects
   ), dated as (
