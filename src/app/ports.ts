@@ -355,6 +355,14 @@ export interface LedgerStore {
     ledgerId: string, accountIds: readonly string[], afterPosition: number, position: number,
     effective: { readonly effectiveFrom?: Instant | undefined; readonly effectiveTo: Instant }, limit: number,
   ): Promise<PostingTouch[]>;
+  /**
+   * The posted postings recorded after the key `after` (position, seq) up to `position`, effective
+   * at or before `effectiveTo`, in log order, at most `limit`: what moved any ledger balance at
+   * that effective time between two knowledge times (a hold's capture under the hold's id).
+   */
+  postingsRecorded(
+    ledgerId: string, after: { readonly position: number; readonly seq: number }, position: number, effectiveTo: Instant, limit: number,
+  ): Promise<(PostingTouch & { readonly seq: number })[]>;
   /** The rejection log, in the order the refusals were judged, judged at positions up to `position`. */
   rejections(ledgerId: string, position: number, filter: { readonly code?: string | undefined }, afterSeq: number, limit: number): Promise<RejectionRow[]>;
   assets(ledgerId: string): Promise<ReadonlyMap<string, Asset>>;

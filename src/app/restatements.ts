@@ -1,4 +1,4 @@
-import { parseTimestamp, type Instant } from '../domain/time.ts';
+import type { Instant } from '../domain/time.ts';
 import type { LedgerStore, TransactionRow } from './ports.ts';
 
 /** The most entries a restatement lists. */
@@ -33,29 +33,39 @@ const POSTINGS_PER_PAGE = 5000;
  * the history. A hold placed, voided or expiring moves no ledger balance and is not among them.
  * At most `limit` entries (ask for one more than you list to know whether there were more).
  */
-export async function restatedEntries(store: LedgerStore, ledgerId: string, window: RestatementWindow, limit: number): Promise<RestatedEntries> {
+export async function restatedEntries(store: LedgerStore, ledgerId: string, window: Omit<RestatementWindow, 'effectiveFrom'>, limit: number): Promise<RestatedEntries> {
+  // Most entries are transactions recorded in the window: read them by position meanwhile.
+  const recorded = store.transactions(ledgerId, window.toPosition, { effectiveTo: window.effectiveTo }, window.fromPosition, limit);
+  recorded.catch(() => {}); // awaited below, or dropped if the walk fails first
   const accountsOf = new Map<string, Set<string>>();
-  // The key after which the walk starts: (fromPosition + 1, -1) is before the first posting recorded after fromPosition.
+  // (fromPosition + 1, -1) is just before the first posting recorded after fromPosition.
   let after = { position: window.fromPosition + 1, seq: -1 };
-  for (;;) {
-    const page = await store.journalPostings(ledgerId, window.toPosition, window.effectiveTo, after, POSTINGS_PER_PAGE);
+  for (let full = false; !full;) {
+    const page = await store.postingsRecorded(ledgerId, after, window.toPosition, window.effectiveTo, POSTINGS_PER_PAGE);
     for (const p of page) {
-      if (window.effectiveFrom !== undefined && parseTimestamp(p.effectiveAt)! < window.effectiveFrom) continue;
       const accounts = accountsOf.get(p.transactionId);
       if (accounts) accounts.add(p.accountId);
       else if (accountsOf.size < limit) accountsOf.set(p.transactionId, new Set([p.accountId]));
-      else return restated(store, ledgerId, window.toPosition, accountsOf);
+      else full = true;
+      if (full) break;
     }
-    if (page.length < POSTINGS_PER_PAGE) return restated(store, ledgerId, window.toPosition, accountsOf);
+    if (page.length < POSTINGS_PER_PAGE) break;
     after = page[page.length - 1]!;
   }
+  return restated(store, ledgerId, window.toPosition, accountsOf, await recorded);
 }
 
-/** The transactions, as known at `position`, in the order of `accountsOf`, with their accounts. */
-async function restated(store: LedgerStore, ledgerId: string, position: number, accountsOf: ReadonlyMap<string, ReadonlySet<string>>): Promise<RestatedEntries> {
+/**
+ * The transactions, as known at `position`, in the order of `accountsOf`, with their accounts:
+ * from `recorded` when there, the others (holds captured in the window but placed before it) by id.
+ */
+async function restated(
+  store: LedgerStore, ledgerId: string, position: number, accountsOf: ReadonlyMap<string, ReadonlySet<string>>, recorded: readonly TransactionRow[],
+): Promise<RestatedEntries> {
   const ids = [...accountsOf.keys()];
   const accountIds = [...new Set([...accountsOf.values()].flatMap((accounts) => [...accounts]))].sort();
-  if (ids.length === 0) return { rows: [], accountIds };
-  const byId = new Map((await store.transactions(ledgerId, position, { ids }, 0, ids.length)).map((row) => [row.data.id, row]));
+  const byId = new Map(recorded.map((row) => [row.data.id, row]));
+  const missing = ids.filter((id) => !byId.has(id));
+  if (missing.length > 0) for (const row of await store.transactions(ledgerId, position, { ids: missing }, 0, missing.length)) byId.set(row.data.id, row);
   return { rows: ids.map((id) => byId.get(id)!), accountIds };
 }

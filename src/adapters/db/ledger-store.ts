@@ -19,6 +19,7 @@ import { writeRows } from './append-sql.ts';
 import { OneTripAppender } from './one-trip-append.ts';
 import { generalLedgerCsvPage, generalLedgerCsvStream, generalLedgerPage, generalLedgerSize, journalPostingsPage } from './general-ledger-query.ts';
 import { metadataContains } from './metadata-filter.ts';
+import { postingsRecordedPage } from './postings-recorded-query.ts';
 import { balanceRead, ledgerRead, timezoneCache } from './point-reads.ts';
 import type { Tables } from './schema.ts';
 
@@ -416,6 +417,7 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
     generalLedgerCsv: (ledgerId, position, effectiveAsOf, from, scales, limit) => generalLedgerCsvPage(db, ledgerId, position, effectiveAsOf, from, scales, limit),
     generalLedgerCsvStream: options.copyExports ? (ledgerId, position, effectiveAsOf, scales) => generalLedgerCsvStream(db, ledgerId, position, effectiveAsOf, scales) : undefined,
     journalPostings: (ledgerId, position, effectiveAsOf, after, limit) => journalPostingsPage(db, ledgerId, position, effectiveAsOf, after, limit),
+    postingsRecorded: (ledgerId, after, position, effectiveTo, limit) => postingsRecordedPage(db, ledgerId, after, position, effectiveTo, limit),
 
     async createApiKey(key, keyHash) {
       await db.insertInto('api_keys').values({
