@@ -15,7 +15,8 @@ export interface AccountBalance {
 
 /** The database's sums (text) as the domain's balance parts. */
 export function partsFromSums(sums: BalanceSums): BalanceParts {
-  const d = (text: string) => new Decimal(text);
+  // Most sums of a trial balance are zero (no holds, nothing scheduled): one shared ZERO, no parse.
+  const d = (text: string) => (text === '0' ? ZERO : new Decimal(text));
   return {
     posted: { debits: d(sums.postedDebits), credits: d(sums.postedCredits) },
     pending: { debits: d(sums.pendingDebits), credits: d(sums.pendingCredits) },
@@ -48,23 +49,25 @@ export async function balancesAt(store: LedgerStore, ledgerId: string, accounts:
 }
 
 /** How many accounts one read of a whole chart of accounts asks the database for at once. */
-export const ACCOUNTS_PER_QUERY = 1000;
+export const ACCOUNTS_PER_QUERY = 2500;
 
 /**
- * The balances of every account (within `filter`) at a resolved point, in account id order: the
- * accounts are paged at the one pinned position, and each page's sums read at once (the
- * projector's checkpoints bound each read, not the ledger's postings).
+ * The balances of every account (within `filter`) at a resolved point, in account id order: a
+ * page of accounts with their sums per round trip (sql/functions/ledger_trial_balance.sql: the
+ * projector's checkpoints bound each account's read, not the ledger's postings), the next page
+ * asked for before this one is turned into balances.
  */
 export async function everyBalanceAt(store: LedgerStore, ledgerId: string, asOf: AsOf, filter: AccountFilter = {}): Promise<AccountBalance[]> {
-  // A page's sums are read while the next page of accounts is: one round trip overlaps the other.
-  const pages: Promise<AccountBalance[]>[] = [];
-  for (let after: string | undefined; ;) {
-    const accounts = await store.accounts(ledgerId, asOf.position, filter, after, ACCOUNTS_PER_QUERY);
-    const page = balancesAt(store, ledgerId, accounts, asOf);
-    page.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
-    pages.push(page);
-    if (accounts.length < ACCOUNTS_PER_QUERY) return (await Promise.all(pages)).flat();
-    after = accounts.at(-1)!.accountId;
+  const pageAfter = (after: string | undefined) => store.accountsWithSums(ledgerId, asOf.position, asOf.effectiveAt, filter, after, ACCOUNTS_PER_QUERY);
+  const [assets, first] = await Promise.all([store.assets(ledgerId), pageAfter(undefined)]);
+  const state = { ...initialState, assets };
+  const balances: AccountBalance[] = [];
+  for (let page = first; ;) {
+    const next = page.length < ACCOUNTS_PER_QUERY ? undefined : pageAfter(page.at(-1)!.account.accountId);
+    next?.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
+    for (const { account, sums } of page) balances.push({ account, asset: assetOf(state, account.currency)!, balance: balanceFromSums(sums, account) });
+    if (!next) return balances;
+    page = await next;
   }
 }
 

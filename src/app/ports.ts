@@ -289,6 +289,8 @@ export interface LedgerStore {
     ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>, onDecided?: () => void,
   ): Promise<{ result: T; recorded: RecordedEvent[] }>;
   eventsBetween(ledgerId: string, firstPosition: number, lastPosition: number): Promise<RecordedEvent[]>;
+  /** The same events as the feed writes them: JSON objects joined by commas (the inside of an array), how many, and the last position. */
+  eventsJson(ledgerId: string, firstPosition: number, lastPosition: number): Promise<{ readonly json: string; readonly count: number; readonly lastPosition: number | null }>;
   /** Each ledger's head and how far the projector has folded it into the balance checkpoints. */
   projectorLag(): Promise<ProjectorLag[]>;
   /** Appends of this store by the way they went (`ledger_appends_total`); absent where it does not count them. */
@@ -310,6 +312,10 @@ export interface LedgerStore {
   balanceRead(ledgerId: string, accountId: string, at: ReadAt, effectiveAt: Instant | undefined): Promise<PointRead<AccountSums>>;
   account(ledgerId: string, accountId: string, position: number): Promise<AccountRow | null>;
   accounts(ledgerId: string, position: number, filter: AccountFilter, after: string | undefined, limit: number): Promise<AccountRow[]>;
+  /** The same page of accounts, each with its sums at (position, effectiveAsOf), in one statement. */
+  accountsWithSums(
+    ledgerId: string, position: number, effectiveAsOf: Instant, filter: AccountFilter, after: string | undefined, limit: number,
+  ): Promise<{ readonly account: AccountRow; readonly sums: BalanceSums }[]>;
   transaction(ledgerId: string, transactionId: string, position: number): Promise<TransactionRow | null>;
   transactions(ledgerId: string, position: number, filter: TransactionFilter, afterPosition: number, limit: number): Promise<TransactionRow[]>;
   /** One account's sums at each of several effective times, in that order. */

@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type {
-  AccountRow, ApiKeyRow, BalanceSums, BatchInput, BatchOutput, IdempotencyRecord, LedgerInfo,
+  AccountFilter, AccountRow, ApiKeyRow, BalanceSums, BatchInput, BatchOutput, IdempotencyRecord, LedgerInfo,
   LedgerStore, ReadPoint, RejectionRow, StateNeeds, TransactionFilter, TransactionRow,
 } from '../../app/ports.ts';
 import type { Asset } from '../../domain/assets.ts';
@@ -121,6 +121,16 @@ function accountRows(db: Db | Trx, ledgerId: string, position: number) {
 }
 
 type AccountSelection = Awaited<ReturnType<ReturnType<typeof accountRows>['executeTakeFirstOrThrow']>>;
+
+/** A page of the accounts at `position` within `filter`, in id order, after `after`. */
+function accountsPage(db: Db, ledgerId: string, position: number, { prefix, type, metadata }: AccountFilter, after: string | undefined, limit: number) {
+  let query = accountRows(db, ledgerId, position).orderBy('a.account_id').limit(limit);
+  if (type !== undefined) query = query.where('a.type', '=', type);
+  if (metadata?.size) query = query.where(metadataContains(sql.ref('a.metadata'), metadata));
+  if (prefix) query = query.where('a.account_id', '>=', prefix).where('a.account_id', '<', `${prefix}\u{10FFFF}`);
+  if (after !== undefined) query = query.where('a.account_id', '>', after);
+  return query;
+}
 
 function toAccountRow(a: AccountSelection): AccountRow {
   return {
@@ -246,6 +256,14 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
       return rows.map(fromEventRow);
     },
 
+    async eventsJson(ledgerId, firstPosition, lastPosition) {
+      // sql/functions/ledger_events_json.sql: the page's JSON written by the database, passed through as text.
+      const { rows } = await sql<{ events: string; count: number; last_position: string | null }>`
+        select * from ledger_events_json(${ledgerId}, ${firstPosition}, ${lastPosition})`.execute(db);
+      const row = rows[0]!;
+      return { json: row.events, count: row.count, lastPosition: row.last_position === null ? null : Number(row.last_position) };
+    },
+
     async readPoint(ledgerId, recordedAsOf): Promise<ReadPoint> {
       const { rows } = await sql<{ read_position: string; read_recorded_at: string | null; read_now: string }>`
         select * from ledger_read_point(${ledgerId}, ${recordedAsOf === undefined ? null : toTimestamp(recordedAsOf)}::timestamptz)`.execute(db);
@@ -290,13 +308,20 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
       return row ? toAccountRow(row) : null;
     },
 
-    async accounts(ledgerId, position, { prefix, type, metadata }, after, limit) {
-      let query = accountRows(db, ledgerId, position).orderBy('a.account_id').limit(limit);
-      if (type !== undefined) query = query.where('a.type', '=', type);
-      if (metadata?.size) query = query.where(metadataContains(sql.ref('a.metadata'), metadata));
-      if (prefix) query = query.where('a.account_id', '>=', prefix).where('a.account_id', '<', `${prefix}\u{10FFFF}`);
-      if (after !== undefined) query = query.where('a.account_id', '>', after);
-      return (await query.execute()).map(toAccountRow);
+    async accounts(ledgerId, position, filter, after, limit) {
+      return (await accountsPage(db, ledgerId, position, filter, after, limit).execute()).map(toAccountRow);
+    },
+
+    async accountsWithSums(ledgerId, position, effectiveAsOf, filter, after, limit) {
+      // sql/functions/ledger_trial_balance.sql over the page's accounts, in the same round trip.
+      const { rows } = await sql<AccountSelection & SumsRow>`
+        with page as (${accountsPage(db, ledgerId, position, filter, after, limit)})
+        select page.*, ${SUMS_COLUMNS}
+          from page
+          join ledger_trial_balance(${ledgerId}, array(select account_id from page), ${position}, ${toTimestamp(effectiveAsOf)}::timestamptz,
+                                    ${buildOnReadEvery}::integer) s using (account_id)
+         order by page.account_id`.execute(db);
+      return rows.map((r) => ({ account: toAccountRow(r), sums: toSums(r) }));
     },
 
     async transaction(ledgerId, transactionId, position) {

@@ -97,8 +97,11 @@ export function presentRecordedTransaction(event: RecordedEvent) {
 }
 
 /** A balance's amounts, each with exactly the asset's scale. */
+/** Zero at each scale, written once: most sums of a trial balance are zero. */
+const zeroAt: string[] = [];
+
 function presentBalanceAmounts(balance: Balance, scale: number) {
-  const amount = (value: Balance['ledgerBalance']) => formatAmount(value, scale);
+  const amount = (value: Balance['ledgerBalance']) => (value.isZero() ? (zeroAt[scale] ??= formatAmount(value, scale)) : formatAmount(value, scale));
   const sides = (s: Balance['posted']) => ({ debits: amount(s.debits), credits: amount(s.credits) });
   return {
     ledgerBalance: amount(balance.ledgerBalance), availableBalance: amount(balance.availableBalance),
@@ -106,12 +109,22 @@ function presentBalanceAmounts(balance: Balance, scale: number) {
   };
 }
 
-export function presentBalance({ account, asset, balance }: AccountBalance, asOf: AsOf) {
+export function presentBalance(balance: AccountBalance, asOf: AsOf) {
+  return presentBalanceAt(balance, presentAsOf(asOf));
+}
+
+function presentBalanceAt({ account, asset, balance }: AccountBalance, shownAsOf: ReturnType<typeof presentAsOf>) {
   return {
     accountId: account.accountId, currency: account.currency, normalBalance: account.normalBalance,
     ...presentBalanceAmounts(balance, asset.scale),
-    asOf: presentAsOf(asOf),
+    asOf: shownAsOf,
   };
+}
+
+/** Balances at one point (a trial balance): the point written once and shared by every item. */
+export function presentBalances(balances: readonly AccountBalance[], asOf: AsOf) {
+  const shownAsOf = presentAsOf(asOf);
+  return balances.map((b) => presentBalanceAt(b, shownAsOf));
 }
 
 export function presentRollup({ path, depth, asset, accounts, normalBalance, mixedNormalBalances, balance }: Rollup) {

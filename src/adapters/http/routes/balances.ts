@@ -6,7 +6,7 @@ import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { asOfInput, asOfOr400, ledgerOr404 } from '../handler-kit.ts';
 import { json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
-import { presentAsOf, presentBalance, presentRollup } from '../presenters.ts';
+import { presentAsOf, presentBalances, presentRollup } from '../presenters.ts';
 import { AccountPrefix, AsOf, AsOfQuery, Balance, LedgerId, Sides } from '../schemas.ts';
 
 // An account id has at most 128 characters, so at most 64 segments.
@@ -52,5 +52,5 @@ export const balanceRoutes = new OpenAPIHono<AppEnv>().openapi(trialBalance, asy
   }));
   const depth = query.depth === undefined ? undefined : Number(query.depth);
   const rollups = depth === undefined && query.prefix === undefined ? undefined : rollUp(balances, { prefix: query.prefix, depth }).map(presentRollup);
-  return c.json({ asOf: presentAsOf(asOf), accounts: balances.map((b) => presentBalance(b, asOf)), totals, ...(rollups ? { rollups } : {}) }, 200);
+  return c.json({ asOf: presentAsOf(asOf), accounts: presentBalances(balances, asOf), totals, ...(rollups ? { rollups } : {}) }, 200);
 });
