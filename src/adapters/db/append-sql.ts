@@ -3,7 +3,7 @@ import { COPY_FROM_STDIN, THEN_COMMIT } from './postgres-js-dialect.ts';
 import type { Tables } from './schema.ts';
 
 /**
- * Every table an append writes, with its columns as `jsonb_to_recordset` reads them from the
+ * Every table an append writes, with its columns as `json_to_recordset` reads them from the
  * rows the store sends: one JSON parameter per table, whatever the number of rows.
  */
 const COLUMNS = {
@@ -37,10 +37,12 @@ export function insertRowsStatement(rowsByTable: RowsByTable, check?: RawBuilder
     .map(([table, rows]) => {
       const columns = COLUMNS[table];
       const names = sql.raw(columns.split(', ').map((column) => column.split(' ')[0]).join(', '));
-      // ::text first: the postgres driver would JSON-encode a string bound straight to jsonb.
+      // ::text first: the postgres driver would JSON-encode a string bound straight to json. json,
+      // not jsonb: json_to_recordset took a fifth of the time jsonb_to_recordset did over a
+      // group's seven rows (psql: 0.33 against 1.54 ms a document), with the same rows.
       return sql`${sql.raw(`new_${table}`)} as (
         insert into ${sql.raw(table)} (${names})
-        select ${names} from jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) as r(${sql.raw(columns)})${guard}
+        select ${names} from json_to_recordset(${JSON.stringify(rows)}::text::json) as r(${sql.raw(columns)})${guard}
         returning 1)`;
     });
   if (inserts.length === 0) return null;
@@ -88,7 +90,7 @@ export function copyRowsStatements(rowsByTable: RowsByTable): CompiledQuery[] {
 const COPY_SPECIAL = /[\\\t\n\r]/;
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
-/** A value in COPY's text format: as `jsonb_to_recordset` reads the same row's field (a jsonb column takes any JSON). */
+/** A value in COPY's text format: as `json_to_recordset` reads the same row's field (a jsonb column takes any JSON). */
 function copyField(value: unknown, type: string): string {
   if (value === null || value === undefined) return '\\N';
   if (type === 'jsonb' || typeof value === 'object') {
