@@ -70,13 +70,10 @@ begin
               and p.position > coalesce((select b.position from balance_checkpoints b
                                           where b.ledger_id = p_ledger_id and b.account_id = touched.account_id and b.position <= p_after
                                           order by b.position desc limit 1), 0))
-    from (select distinct p.account_id from postings p
-           where p.ledger_id = p_ledger_id and p.position > p_after and p.position <= p_upto and p.status = 'posted') touched
+    from (select distinct step.account_id from ledger_posted_in(p_ledger_id, p_after, p_upto) step) touched
    where not exists (select 1 from balance_tails t where t.ledger_id = p_ledger_id and t.account_id = touched.account_id);
   with step as (
-    select p.account_id, count(*) as n from postings p
-     where p.ledger_id = p_ledger_id and p.position > p_after and p.position <= p_upto and p.status = 'posted'
-     group by p.account_id
+    select step.account_id, count(*) as n from ledger_posted_in(p_ledger_id, p_after, p_upto) step group by step.account_id
   ), tallied as (
     update balance_tails t set posted = t.posted + step.n
       from step
@@ -99,3 +96,14 @@ begin
      where t.ledger_id = p_ledger_id and t.account_id = account;
   end loop;
 end $$;
+
+-- The accounts of the posted postings at positions in (p_after, p_upto], one row a posting, read
+-- by the postings' key in its order: a plan made while the tables looked small (plpgsql keeps it)
+-- could read them through postings_by_account_status instead, which is in account order but
+-- holds the ledger's every posting.
+create or replace function ledger_posted_in(p_ledger_id text, p_after bigint, p_upto bigint)
+returns table (account_id text) language sql stable as $$
+  select p.account_id from postings p
+   where p.ledger_id = p_ledger_id and p.position > p_after and p.position <= p_upto and p.status = 'posted'
+   order by p.position, p.seq
+$$;

@@ -134,17 +134,16 @@ returns table (reversals reporting_link[], corrections reporting_link[]) languag
            p.currency, p.status, coalesce(t.data ->> 'description', ''), coalesce(t.data -> 'metadata', '{}'),
            p.effective_at, (p.effective_at at time zone p_tz)::date, p.recorded_at, (p.recorded_at at time zone p_tz)::date,
            p.expires_at, t.reverses, t.corrects
-      from postings p
-      join accounts a on a.ledger_id = p.ledger_id and a.account_id = p.account_id
-      -- A posting's transaction is the one recorded at its position (one pass over the range, in
-      -- position order, rather than a probe by id per posting), but a captured hold's: found by id.
-      left join transactions tp on tp.ledger_id = p.ledger_id and tp.position = p.position and tp.position > p_after and tp.position <= p_upto
-      cross join lateral (
-        select tp.position, tp.status, tp.reverses, tp.corrects, tp.data where tp.position is not null
-        union all
-        select h.position, h.status, h.reverses, h.corrects, h.data from transactions h
-         where tp.position is null and h.ledger_id = p.ledger_id and h.transaction_id = p.transaction_id) t
-     where p.ledger_id = p_ledger_id and p.position > p_after and p.position <= p_upto
+      -- The range's postings first, by their key, then a probe each of their account and
+      -- transaction: a plan made while the tables looked small (plpgsql keeps it) went the other
+      -- way, over every account of the ledger with a probe of its postings each, so that every
+      -- step cost as much as the ledger had accounts (35 ms a step at 1,000).
+      from (select * from postings p
+             where p.ledger_id = p_ledger_id and p.position > p_after and p.position <= p_upto
+             order by p.position, p.seq) p
+      cross join lateral (select a.normal_balance from accounts a where a.ledger_id = p.ledger_id and a.account_id = p.account_id) a
+      cross join lateral (select t.position, t.status, t.reverses, t.corrects, t.data from transactions t
+                           where t.ledger_id = p.ledger_id and t.transaction_id = p.transaction_id) t
     returning transaction_id, position, recorded_at, effective_date, recorded_date, reverses, corrects
   ), dated as (
     insert into reporting.dates (date, year, quarter, month, day, year_quarter, year_month, month_name, iso_year, iso_week, day_of_week, day_name)

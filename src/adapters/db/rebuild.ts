@@ -12,12 +12,11 @@ const REPORTING_TABLES = ['reporting.postings', 'reporting.accounts', 'reporting
 const DERIVED_TABLES = [...PROJECTION_TABLES, 'balance_checkpoints', 'balance_tails', 'projector_progress', ...REPORTING_TABLES];
 
 /**
- * The read models' indexes that the projector's step reads through (an account's posted postings
- * by position, ledger_project.sql; the transactions of a range, reporting.sql); the others are
- * dropped while the tables fill and made again at the end, in one sorted pass each rather than
- * one insertion per row.
+ * The read models' indexes that the projector's step reads through (ledger_project.sql: an
+ * account's posted postings by position); the others are dropped while the tables fill and made
+ * again at the end, in one sorted pass each rather than one insertion per row.
  */
-const INDEXES_THE_FOLD_READS = ['postings_by_account_status', 'transactions_by_position'];
+const INDEXES_THE_FOLD_READS = ['postings_by_account_status'];
 
 /**
  * Drops the contents of every derived table (the read models, the balance checkpoints, the
