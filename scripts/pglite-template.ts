@@ -21,7 +21,7 @@ async function makeTemplate(): Promise<{ path: string; made: boolean }> {
     const database = await openPglite(dataDir);
     await migrate(database, migrations, functions);
     await database.close();
-    await keepTemplate(path, dataDir);
+    keepTemplate(path, dataDir);
     return { path, made: true };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { describeError } from '../app/database-availability.ts';
 import type { Database } from '../adapters/db/database.ts';
 import { isDatabaseUnavailable } from '../adapters/db/errors.ts';
 import { migrate, type FunctionFile, type Migration } from '../adapters/db/migrate.ts';
-import { copyDataDir, isDataDir, keepTemplate, templatePath } from '../adapters/db/pglite-template.ts';
+import { dataDirCopy, isDataDir, keepTemplate, templatePath } from '../adapters/db/pglite-template.ts';
 import { readFunctionFiles, readMigrations } from '../adapters/db/migrations-dir.ts';
 import { openPglite } from '../adapters/db/pglite.ts';
 
@@ -45,12 +45,12 @@ async function openEmbedded(
 ): Promise<{ database: Database; keepAsTemplate: (() => Promise<void>) | undefined; upToDate: boolean }> {
   const path = dataDir !== undefined && !isDataDir(dataDir) ? await templatePath(migrations, functions) : undefined;
   const fromTemplate = path !== undefined && isDataDir(path);
-  // PGlite's thread starts (loads PGlite) while the template is copied.
-  const database = await openPglite(dataDir, fromTemplate ? copyDataDir(path, dataDir!) : undefined);
+  // PGlite's thread copies the template, while this thread loads the service's modules.
+  const database = await openPglite(dataDir, fromTemplate ? dataDirCopy(path, dataDir!) : undefined);
   const keepAsTemplate = path !== undefined && !fromTemplate
     ? () => database.asOwner(async (run) => {
       await run('checkpoint'); // the files hold everything, and nothing writes while they are copied
-      await keepTemplate(path, dataDir!);
+      keepTemplate(path, dataDir!);
     }).catch(() => {})
     : undefined;
   return { database, keepAsTemplate, upToDate: fromTemplate };

@@ -42,7 +42,7 @@ describe('the embedded database template', () => {
     expect(isDataDir(path)).toBe(true);
 
     const cut = await freshDir();
-    await copyDataDir(path, cut);
+    copyDataDir(path, cut);
     await unlink(join(cut, 'PG_VERSION'));
     await writeFile(join(cut, 'global', 'pg_control'), 'cut short');
     expect(await opened(cut)).toBe(migrations.length);

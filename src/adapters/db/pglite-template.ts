@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { copyFile, cp, readFile } from 'node:fs/promises';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FunctionFile, Migration } from './migrate.ts';
@@ -34,15 +34,33 @@ export function isDataDir(dir: string): boolean {
 }
 
 /**
- * Copies the data directory `from` into `to` (made if missing), its mark last: a copy cut short
- * (the process killed) has none, and the next start copies again over it. Asynchronous: a start
- * loads its modules and PGlite meanwhile.
+ * How the data directory `from` is copied into `to` (made if missing): every file but the lock
+ * and the mark, then the mark, so that a copy cut short (the process killed) has none and the
+ * next start copies again over it. A plain value: PGlite's thread (pglite-thread.js) carries out
+ * a start's copy the same way, while the main thread loads the service's modules.
  */
-export async function copyDataDir(from: string, to: string): Promise<void> {
-  const mark = join(from, MARK);
-  const lock = join(from, LOCK_FILE);
-  await cp(from, to, { recursive: true, filter: (source) => source !== mark && source !== lock });
-  await copyFile(mark, join(to, MARK));
+export interface DataDirCopy {
+  readonly from: string;
+  readonly to: string;
+  /** Files of `from` not copied with the rest. */
+  readonly skipped: readonly string[];
+  /** The file copied last, alone, once the rest is. */
+  readonly last: string;
+}
+
+export function dataDirCopy(from: string, to: string): DataDirCopy {
+  return { from, to, skipped: [join(from, MARK), join(from, LOCK_FILE)], last: MARK };
+}
+
+/**
+ * Copies the data directory `from` into `to` as `dataDirCopy` says. Synchronously, on purpose:
+ * `fs.promises.cp` took three to four times the CPU (about 1 s against 0.15 to 0.35 s here for
+ * the template's 1,075 files).
+ */
+export function copyDataDir(from: string, to: string): void {
+  const copy = dataDirCopy(from, to);
+  cpSync(copy.from, copy.to, { recursive: true, filter: (source) => !copy.skipped.includes(source) });
+  copyFileSync(join(copy.from, copy.last), join(copy.to, copy.last));
 }
 
 /** Templates for other migrations are removed once this old: by then no start still copies one. */
@@ -54,12 +72,12 @@ const STALE_MS = 3_600_000;
  * as another start may be copying it. Templates for other migrations made over an hour ago are
  * removed. `dataDir` must not change meanwhile: closed, or checkpointed and idle.
  */
-export async function keepTemplate(path: string, dataDir: string): Promise<void> {
+export function keepTemplate(path: string, dataDir: string): void {
   if (isDataDir(path)) return;
   mkdirSync(TEMPLATE_DIR, { recursive: true });
   const partial = `${path}.${process.pid}.partial`;
   try {
-    await copyDataDir(dataDir, partial);
+    copyDataDir(dataDir, partial);
     rmSync(path, { recursive: true, force: true }); // whatever else is at its name, not a template
     renameSync(partial, path);
   } finally {

@@ -2,16 +2,17 @@
 // here, while the main thread goes on serving HTTP. It answers each request of the port in turn:
 // { id, sql, params? } runs a query (with parameters) or a script (without), { id, close: true }
 // closes the database. Answers are { id, rows, affectedRows? } or { id, error }, plain values
-// (their types: ThreadRequest and ThreadAnswer in pglite.ts). The database is opened at once, or,
-// when `openWhenAsked`, on { open: true }: PGlite loads while the data directory is made ready;
-// id 0 answers when it is open.
+// (their types: ThreadRequest and ThreadAnswer in pglite.ts); id 0 answers once the database is
+// open. Given a `copy` (DataDirCopy in pglite-template.ts: the template), the thread makes it
+// first, while the main thread loads the service's modules.
 //
 // This module is JavaScript, not TypeScript, so that the thread does without Node's type
 // stripper: loading it costs each start 0.1 to 0.15 s of CPU, on the thread that opens the
 // database.
 /* global WebAssembly */
 import { Blob } from 'node:buffer';
-import { readFile } from 'node:fs/promises';
+import { copyFileSync, cpSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { setFlagsFromString } from 'node:v8';
 import { PGlite, types } from '@electric-sql/pglite';
@@ -53,26 +54,40 @@ function plainError(error) {
 }
 
 /**
- * What PGlite would read and compile once asked to open, read and compiled beforehand: its
- * WebAssembly module and its file system bundle (PostgreSQL's share directory), from its package.
+ * `copy` made as pglite-template.ts's copyDataDir makes it: synchronously (`fs.promises.cp` took
+ * three to four times the CPU), every file but the skipped ones, then the last one.
  */
-async function prepareArtifacts() {
-  const dist = new URL('./', import.meta.resolve('@electric-sql/pglite'));
-  const [pgliteWasmModule, bundle] = await Promise.all([
-    readFile(new URL('pglite.wasm', dist)).then((bytes) => WebAssembly.compile(bytes)),
-    readFile(new URL('pglite.data', dist)),
-  ]);
-  return { pgliteWasmModule, fsBundle: new Blob([bundle]) };
+function copyDataDir(copy) {
+  cpSync(copy.from, copy.to, { recursive: true, filter: (source) => !copy.skipped.includes(source) });
+  copyFileSync(join(copy.from, copy.last), join(copy.to, copy.last));
 }
 
-const { dataDir, openWhenAsked } = workerData;
+/** PGlite's own file of that name, or undefined (PGlite then looks for it itself, and reports it missing). */
+function pgliteFile(name) {
+  try {
+    return readFileSync(new URL(name, import.meta.resolve('@electric-sql/pglite')));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What PGlite reads and compiles as it opens, read and compiled around the copy: its WebAssembly
+ * module (V8 compiles it on its own threads while this one copies) and its file system bundle
+ * (PostgreSQL's share directory).
+ */
+async function prepare(copy) {
+  const wasm = pgliteFile('pglite.wasm');
+  const compiling = wasm ? WebAssembly.compile(wasm).catch(() => undefined) : undefined;
+  if (copy) copyDataDir(copy);
+  const bundle = pgliteFile('pglite.data');
+  const pgliteWasmModule = await compiling;
+  return { ...(pgliteWasmModule ? { pgliteWasmModule } : {}), ...(bundle ? { fsBundle: new Blob([bundle]) } : {}) };
+}
+
+const { dataDir, copy } = workerData;
 const port = parentPort;
-let ask = () => {};
-// Asked to wait, the thread prepares meanwhile (a missing artifact is left to PGlite to report).
-const asked = openWhenAsked
-  ? Promise.all([new Promise((resolve) => (ask = resolve)), prepareArtifacts().catch(() => ({}))]).then(([, artifacts]) => artifacts)
-  : Promise.resolve({});
-const opening = asked.then((artifacts) => PGlite.create({
+const opening = prepare(copy).then((artifacts) => PGlite.create({
   ...(dataDir ? { dataDir } : {}), ...artifacts, parsers: TEXT_PARSERS, startParams: [...PGlite.defaultStartParams, ...START_SETTINGS],
 }));
 opening.then(() => port.postMessage({ id: 0, rows: [] }), (error) => port.postMessage({ id: 0, error: plainError(error) }));
@@ -88,7 +103,6 @@ async function answer(pglite, request) {
 }
 
 port.on('message', (request) => {
-  if ('open' in request) return ask();
   void opening.then((pglite) => answer(pglite, request)).then(
     (reply) => port.postMessage(reply),
     (error) => port.postMessage({ id: request.id, error: plainError(error) }),

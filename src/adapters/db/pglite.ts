@@ -1,13 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import { Kysely, sql, PostgresDialect, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
 import { APP_ROLE, SESSION_SETTINGS, type Database } from './database.ts';
+import type { DataDirCopy } from './pglite-template.ts';
 import type { Tables } from './schema.ts';
 
-/** What pglite-thread.js is asked: a query with its parameters, a script without, to close, or to open (no answer but id 0's). */
-type ThreadRequest =
-  | { readonly id: number; readonly sql: string; readonly params?: readonly unknown[] }
-  | { readonly id: number; readonly close: true }
-  | { readonly open: true };
+/** What pglite-thread.js is asked: a query with its parameters, a script without, or to close. */
+type ThreadRequest = { readonly id: number; readonly sql: string; readonly params?: readonly unknown[] } | { readonly id: number; readonly close: true };
 /** What it answers: the rows, or the error's message and its own plain fields (PostgreSQL's `code`, `detail`, ...). */
 type ThreadAnswer =
   | { readonly id: number; readonly rows: Record<string, unknown>[]; readonly affectedRows?: number | undefined }
@@ -32,13 +30,10 @@ class PgliteThread {
   private nextId = 1;
   private gone: Error | undefined;
   readonly opened: Promise<void>;
-  /** Whether the thread was told to open the database (at once, or by `open`). */
-  private asked: boolean;
 
-  /** `openWhenAsked`: the thread loads PGlite, then waits for `open` to open the data directory. */
-  constructor(dataDir: string | undefined, openWhenAsked: boolean) {
-    this.worker = new Worker(new URL('./pglite-thread.js', import.meta.url), { workerData: { dataDir, openWhenAsked } });
-    this.asked = !openWhenAsked;
+  /** `copy`: made first, by the thread (the template copied into `dataDir`). */
+  constructor(dataDir: string | undefined, copy: DataDirCopy | undefined) {
+    this.worker = new Worker(new URL('./pglite-thread.js', import.meta.url), { workerData: { dataDir, copy } });
     this.opened = new Promise((resolve, reject) => this.waiting.set(0, { resolve: () => resolve(), reject }));
     this.worker.on('message', (answer: ThreadAnswer) => {
       const waiter = this.waiting.get(answer.id);
@@ -61,21 +56,16 @@ class PgliteThread {
     return this.send({ id: this.nextId++, sql: sqlText, ...(params ? { params } : {}) });
   }
 
-  open(): void {
-    this.asked = true;
-    this.worker.postMessage({ open: true } satisfies ThreadRequest);
-  }
-
   /** Closes the database (a clean shutdown of PostgreSQL), then ends the thread. */
   async close(): Promise<void> {
     try {
-      if (!this.gone && this.asked) await this.send({ id: this.nextId++, close: true });
+      if (!this.gone) await this.send({ id: this.nextId++, close: true });
     } finally {
       await this.worker.terminate();
     }
   }
 
-  private send(request: ThreadRequest & { readonly id: number }): Promise<{ rows: Rows; affectedRows?: number | undefined }> {
+  private send(request: ThreadRequest): Promise<{ rows: Rows; affectedRows?: number | undefined }> {
     if (this.gone) return Promise.reject(this.gone);
     return new Promise((resolve, reject) => {
       this.waiting.set(request.id, { resolve, reject });
@@ -129,16 +119,11 @@ class PgliteOneClientPool implements PostgresPool {
 /**
  * The embedded database: PGlite persisted under `dataDir` (a data directory without a database
  * is made by initdb: see pglite-template.ts for the faster way), or in memory when it is undefined.
- * With `prepared`, the thread starts (loads PGlite) meanwhile and opens `dataDir` once it has
- * resolved: the template copied into it, say.
+ * With `copy`, PGlite's thread first copies a data directory (the template) into `dataDir`.
  */
-export async function openPglite(dataDir: string | undefined, prepared?: Promise<void>): Promise<Database> {
-  const pglite = new PgliteThread(dataDir, prepared !== undefined);
+export async function openPglite(dataDir: string | undefined, copy?: DataDirCopy): Promise<Database> {
+  const pglite = new PgliteThread(dataDir, copy);
   try {
-    if (prepared) {
-      await prepared;
-      pglite.open();
-    }
     await pglite.opened;
   } catch (error) {
     await pglite.close().catch(() => {});
