@@ -178,13 +178,13 @@ export function generalLedgerCsvStream(
 async function* copyChunks(db: Db, copy: CompiledQuery): AsyncGenerator<GeneralLedgerCsvChunk> {
   streamsRunning++;
   try {
-    const trx = await db.startTransaction().execute();
+    const trx = await db.startTransaction().setAccessMode('read only').execute();
     try {
       await sql`set local statement_timeout = 0`.execute(trx); // the reader sets the pace
       // Stopped early, the dialect cancels the COPY and reads what is left of its answer.
       for await (const { rows } of trx.getExecutor().stream<Uint8Array>(copy, 1)) yield withCrBeforeLf(rows[0]!);
     } finally {
-      // Read only: a rollback ends it as a commit would, and gives the connection back even when it is lost.
+      // Read only: a rollback ends it as a commit would, and gives the connection back even if it is lost.
       await trx.rollback().execute().catch(() => {});
     }
   } finally {
