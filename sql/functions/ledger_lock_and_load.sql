@@ -9,15 +9,17 @@
 -- An element of p_sides may carry `amount`, the sum of the batch's postings on that side: then
 -- an account whose funds cover it gets a floor instead of its postings (ledger_overdraft_windows).
 --
--- Every row is found through its primary key with `= any (array)`, which PostgreSQL always
--- plans as index probes. A join with the ids (even a lateral one, which the planner flattens)
+-- Every row is found through its primary key with `= any (array)`, which PostgreSQL plans as
+-- index probes. A join with the ids (even a lateral one, which the planner flattens)
 -- could be planned as a scan of every transaction and idempotency key of the ledger, under the
 -- append lock: the cost of a write then grew with the ledger (9 ms at 7,000 transactions).
+-- Sequential and bitmap scans off keep them probes when plpgsql's plan for the session was made
+-- while the tables looked small (a new database), as in ledger_append_check.
 create or replace function ledger_lock_and_load(
   p_ledger_id text, p_account_ids jsonb, p_transaction_ids jsonb, p_claims jsonb, p_earliest timestamptz,
   p_sides jsonb, p_mirrors boolean, p_tail_max integer
 ) returns jsonb
-language plpgsql volatile as $$
+language plpgsql volatile set enable_seqscan = off set enable_bitmapscan = off as $$
 declare
   head record;
   transactions jsonb;
