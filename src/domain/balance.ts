@@ -35,7 +35,9 @@ export function contraSide(sides: Sides, normal: NormalBalance): Decimal {
  */
 export function balanceOf(parts: BalanceParts, normal: NormalBalance): Balance {
   const ledgerBalance = signedTotal(parts.posted, normal);
-  const availableBalance = ledgerBalance.minus(contraSide(parts.pending, normal)).minus(contraSide(parts.scheduled, normal));
+  // Most accounts hold nothing and have nothing scheduled: no arithmetic on zeros (a trial balance has thousands).
+  const less = (value: Decimal, amount: Decimal) => (amount.isZero() ? value : value.minus(amount));
+  const availableBalance = less(less(ledgerBalance, contraSide(parts.pending, normal)), contraSide(parts.scheduled, normal));
   return { ...parts, ledgerBalance, availableBalance };
 }
 

@@ -103,8 +103,9 @@ const zeroAt: string[] = [];
 function presentBalanceAmounts(balance: Balance, scale: number) {
   const amount = (value: Balance['ledgerBalance']) => (value.isZero() ? (zeroAt[scale] ??= formatAmount(value, scale)) : formatAmount(value, scale));
   const sides = (s: Balance['posted']) => ({ debits: amount(s.debits), credits: amount(s.credits) });
+  const ledgerBalance = amount(balance.ledgerBalance);
   return {
-    ledgerBalance: amount(balance.ledgerBalance), availableBalance: amount(balance.availableBalance),
+    ledgerBalance, availableBalance: balance.availableBalance === balance.ledgerBalance ? ledgerBalance : amount(balance.availableBalance),
     posted: sides(balance.posted), pending: sides(balance.pending), scheduled: sides(balance.scheduled),
   };
 }
