@@ -289,8 +289,6 @@ export interface LedgerStore {
     ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>, onDecided?: () => void,
   ): Promise<{ result: T; recorded: RecordedEvent[] }>;
   eventsBetween(ledgerId: string, firstPosition: number, lastPosition: number): Promise<RecordedEvent[]>;
-  /** The same events as the feed writes them: JSON objects joined by commas (the inside of an array), how many, and the last position. */
-  eventsJson(ledgerId: string, firstPosition: number, lastPosition: number): Promise<{ readonly json: string; readonly count: number; readonly lastPosition: number | null }>;
   /** Each ledger's head and how far the projector has folded it into the balance checkpoints. */
   projectorLag(): Promise<ProjectorLag[]>;
   /** Appends of this store by the way they went (`ledger_appends_total`); absent where it does not count them. */

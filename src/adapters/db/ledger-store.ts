@@ -256,14 +256,6 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
       return rows.map(fromEventRow);
     },
 
-    async eventsJson(ledgerId, firstPosition, lastPosition) {
-      // sql/functions/ledger_events_json.sql: the page's JSON written by the database, passed through as text.
-      const { rows } = await sql<{ events: string; count: number; last_position: string | null }>`
-        select * from ledger_events_json(${ledgerId}, ${firstPosition}, ${lastPosition})`.execute(db);
-      const row = rows[0]!;
-      return { json: row.events, count: row.count, lastPosition: row.last_position === null ? null : Number(row.last_position) };
-    },
-
     async readPoint(ledgerId, recordedAsOf): Promise<ReadPoint> {
       const { rows } = await sql<{ read_position: string; read_recorded_at: string | null; read_now: string }>`
         select * from ledger_read_point(${ledgerId}, ${recordedAsOf === undefined ? null : toTimestamp(recordedAsOf)}::timestamptz)`.execute(db);

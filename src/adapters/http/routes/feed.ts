@@ -83,10 +83,8 @@ export const feedRoutes = new OpenAPIHono<AppEnv>()
     const ledger = await ledgerOr404(c, ledgerId);
     const after = Number(query.after ?? 0);
     const limit = pageSizeOr(query.limit, c.get('limits'));
-    // The events' JSON as the database wrote it (what presentEvent writes), passed through: no parse, no stringify.
-    const page = await c.get('deps').store.eventsJson(ledgerId, after + 1, after + limit);
-    const head = Math.max(ledger.head, page.lastPosition ?? 0);
-    return c.body(`{"events":[${page.json}],"head":${head}}`, 200, { 'Content-Type': 'application/json' });
+    const events = await c.get('deps').store.eventsBetween(ledgerId, after + 1, after + limit);
+    return c.json({ events: events.map(presentEvent), head: Math.max(ledger.head, events.at(-1)?.position ?? 0) }, 200);
   })
   .openapi(streamEvents, async (c) => {
     const { ledgerId } = c.req.valid('param');
