@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { Kysely, sql, PostgresDialect, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
 import { APP_ROLE, SESSION_SETTINGS, type Database } from './database.ts';
+import { keepStatistics } from './pglite-statistics.ts';
 import type { DataDirCopy } from './pglite-template.ts';
 import type { Tables } from './schema.ts';
 
@@ -133,18 +134,20 @@ export async function openPglite(dataDir: string | undefined, copy?: DataDirCopy
   const pool = new PgliteOneClientPool(pglite);
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   let role = 'reset role';
+  const asOwner: Database['asOwner'] = (work) =>
+    pool.exclusive(async () => {
+      await pglite.query('reset role');
+      try {
+        return await work(async (script, parameters) => (await pglite.query(script, parameters)).rows);
+      } finally {
+        await pglite.query(role);
+      }
+    });
+  const statistics = keepStatistics(asOwner);
   return {
     kind: 'pglite',
     db,
-    asOwner: (work) =>
-      pool.exclusive(async () => {
-        await pglite.query('reset role');
-        try {
-          return await work(async (script, parameters) => (await pglite.query(script, parameters)).rows);
-        } finally {
-          await pglite.query(role);
-        }
-      }),
+    asOwner,
     async actAsAppRole() {
       role = `set role ${APP_ROLE}`;
       await pool.exclusive(() => pglite.query(role));
@@ -153,6 +156,7 @@ export async function openPglite(dataDir: string | undefined, copy?: DataDirCopy
       await sql`select 1`.execute(db);
     },
     async close() {
+      await statistics.stop();
       await db.destroy();
       await pglite.close();
     },

@@ -1,0 +1,48 @@
+import type { Database } from './database.ts';
+
+// PGlite has no autovacuum, so nothing runs ANALYZE: the planner goes on taking the tables for
+// the template's empty ones, and the plans that plpgsql functions keep scan what grows. On a new
+// embedded database under 16 writers, the projector's fold cost 0.56 ms of PGlite's thread per
+// event at 2,000 events and 4 ms at 7,000; with an ANALYZE every few seconds it stayed at 0.35
+// to 0.5 ms (and the writes went 197-220 -> 337 tx/s over 30 s, same sitting).
+
+/** How often the embedded database looks for tables grown since their statistics were taken. */
+export const STATISTICS_EVERY_MS = 10_000;
+
+/**
+ * The service's tables (and partitions) whose size grew by a tenth and 8 pages since their last
+ * ANALYZE (`relpages` is as it left it; 0 before any): autovacuum's rule of thumb for analyzing.
+ */
+const GROWN_TABLES = `
+  select format('%I.%I', n.nspname, c.relname) as name
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+   where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
+     and pg_relation_size(c.oid) / current_setting('block_size')::int > c.relpages * 1.1 + 8`;
+
+/**
+ * Keeps the embedded database's statistics current, as autovacuum would: every `everyMs`, an
+ * ANALYZE of the tables grown since theirs (a few hundred milliseconds at most, taking turns with
+ * the other statements on PGlite's one connection). Best effort: a failed look is tried again at
+ * the next. `stop` waits for the one in progress.
+ */
+export function keepStatistics(asOwner: Database['asOwner'], everyMs = STATISTICS_EVERY_MS): { stop(): Promise<void> } {
+  let stopped = false;
+  let running: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout;
+  const look = () => {
+    running = asOwner(async (run) => {
+      const grown = await run(GROWN_TABLES);
+      if (grown.length > 0) await run(`analyze ${grown.map((table) => String(table.name)).join(', ')}`);
+    }).catch(() => {}).then(() => {
+      if (!stopped) timer = setTimeout(look, everyMs).unref();
+    });
+  };
+  timer = setTimeout(look, everyMs).unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
