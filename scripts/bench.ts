@@ -315,7 +315,7 @@ async function randomAsOf(service: Service, ledgerId: string, position: number):
  * BENCH_READ_ACCOUNTS accounts (5 transactions each), a statement page, 365 days of balance
  * history and feed pages of 1,000.
  */
-async function reads(service: Service, settings: Settings, walletsLoaded: boolean, projector: ProjectorWatch) {
+async function reads(service: Service, settings: Settings, walletsLoaded: boolean, projector: ProjectorWatch, cpu: () => CpuSample) {
   if (!walletsLoaded) {
     await loadWallet(service, 'bench-wallet-small', WALLET_SMALL);
     await loadWallet(service, 'bench-wallet-big', settings.walletPostings);
@@ -338,7 +338,9 @@ async function reads(service: Service, settings: Settings, walletsLoaded: boolea
   });
   progress(`balance reads: ${settings.concurrency} clients for ${settings.seconds} s`);
   const endMs = performance.now() + settings.seconds * 1000;
+  const cpuBefore = cpu();
   const concurrent = await runLoad(service.server.port, authorization(service), settings.concurrency, () => balance('small', small()), () => performance.now() >= endMs);
+  const concurrentCpuMs = cpuPer(cpuBefore, cpu(), concurrent.answered);
   const feedPages = Math.min(100, Math.floor(settings.walletPostings / 1000));
   const feed = await runLoad(service.server.port, authorization(service), 1, (i) => (i < feedPages ? { method: 'GET', path: `/v1/ledgers/bench-wallet-big/events?limit=1000&after=${i * 1000}` } : null));
   // The trial balance's ledger: BENCH_READ_ACCOUNTS accounts, five transactions each (in batches).
@@ -357,6 +359,7 @@ async function reads(service: Service, settings: Settings, walletsLoaded: boolea
     balanceSmall, balanceBig, ledger, statement, history, trial, restatements, projectorCaughtUpMs,
     streamDelivery: latencies(stream.samplesMs),
     concurrentReadsPerSecond: concurrent.answered / concurrent.seconds,
+    concurrentCpuMs,
     feedEventsPerSecond: (feedPages * 1000) / feed.seconds,
   };
 }
@@ -439,7 +442,7 @@ async function measure(settings: Settings): Promise<Results> {
       if (wants('batches')) results.batches = await batches(service, settings, projector, cpuMeter(service.server.pid, postmaster));
       if (wants('wallet')) results.wallets = await wallets(service, settings);
       results.peakRssMiB = await peakRssMiB(service.server.pid);
-      if (wants('reads')) results.reads = await reads(service, settings, wants('wallet'), projector);
+      if (wants('reads')) results.reads = await reads(service, settings, wants('wallet'), projector, cpuMeter(service.server.pid, postmaster));
     } finally {
       await projector.close();
       await service.server.stop();
@@ -509,6 +512,7 @@ function rows(r: Results, settings: Settings): Row[] {
     row(`  p99 at ${big}`, ms(d.balanceBig.p99Ms), '<= 10 ms', yes(d.balanceBig.p99Ms <= 10));
     row('GET /v1/ledgers/{id}', p50(d.ledger), '<= 1 ms', yes(d.ledger.p50Ms <= 1));
     row(`balance reads, ${settings.concurrency} clients`, `${Math.round(d.concurrentReadsPerSecond).toLocaleString('en-US')} reads/s`, '>= 5,000 reads/s', yes(d.concurrentReadsPerSecond >= 5000));
+    row('  CPU a read: load client / API / PostgreSQL (all cores: at most)', cpuRow(d.concurrentCpuMs).replace(' tx/s', ' reads/s'));
     row(`trial balance, ${settings.readAccounts.toLocaleString('en-US')} accounts, random (R, E)`, p50(d.trial), '<= 250 ms', yes(d.trial.p50Ms <= 250));
     row(`first statement page of 100, ${big} postings, random (R, E)`, p50(d.statement), '<= 20 ms', yes(d.statement.p50Ms <= 20));
     row(`balance-history, 365 days, ${big} postings`, p50(d.history), '<= 50 ms', yes(d.history.p50Ms <= 50));
