@@ -40,7 +40,7 @@ const availability = config.databaseUrl
   })
   : undefined;
 // Balance checkpoints are built by the projector below, in the background; reads never build.
-const store = createLedgerStore(database.db, { checkpointsBuiltBy: 'projector', copyAppends: database.kind === 'postgres', copyExports: database.kind === 'postgres' });
+const store = createLedgerStore(database.db, { checkpointsBuiltBy: 'projector', copyAppends: database.kind === 'postgres', decideUnderLock: database.kind === 'pglite', copyExports: database.kind === 'postgres' });
 // The replica's module (and with it the PostgreSQL driver) is loaded only when there is one.
 const readReplica = config.replicaUrl
   ? await (await import('../adapters/db/read-replica.ts')).openReadReplica(config.replicaUrl, { statementTimeoutMs: config.statementTimeoutMs })

@@ -46,7 +46,7 @@ export interface TestApiOptions {
 
 export async function testApi(database: Database, options: TestApiOptions = {}): Promise<TestApi> {
   const store = createLedgerStore(database.db, { checkpointEvery: options.checkpointEvery, checkpointsBuiltBy: options.checkpointsBuiltBy, oneTripAppends: options.oneTripAppends,
-    copyAppends: database.kind === 'postgres', copyExports: database.kind === 'postgres' });
+    copyAppends: database.kind === 'postgres', copyExports: database.kind === 'postgres', decideUnderLock: database.kind === 'pglite' });
   const limits = { ...DEFAULT_LIMITS, ratePerSecond: 0, ...options.limits };
   const app = createApp({ store, committer: new GroupCommitter(store, { overlapCommits: database.kind === 'postgres' }), limits, tree: createTreeStore(database.db),
     ...(options.signer ? { signer: options.signer } : {}), ...(options.log ? { logger: { info: options.log, warn: options.log, error: (line: LogLine) => console.error(JSON.stringify(line)) } } : {}) });

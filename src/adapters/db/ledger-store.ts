@@ -194,6 +194,12 @@ export interface LedgerStoreOptions {
   readonly copyExports?: boolean;
   /** Large appends as COPY FROM STDIN: only on PostgreSQL through this project's dialect (postgres-js-dialect.ts). */
   readonly copyAppends?: boolean;
+  /**
+   * Appends that need only what the process knows take the lock before they are decided, small
+   * ones too (`OneTripAppender`): for PGlite, whose one connection runs the statements in turn, so
+   * that a recorded time chosen beforehand often came too late behind a projector's step.
+   */
+  readonly decideUnderLock?: boolean;
 }
 
 export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): LedgerStore {
@@ -201,7 +207,7 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
   // What reads and writes pass as the tail that calls for a build: 0 builds none.
   const buildOnReadEvery = options.checkpointsBuiltBy === 'projector' ? 0 : checkpointEvery;
   const copy = options.copyAppends ?? false;
-  const oneTrip = options.oneTripAppends === false ? null : new OneTripAppender(db, { copy });
+  const oneTrip = options.oneTripAppends === false ? null : new OneTripAppender(db, { copy, decideUnderLock: options.decideUnderLock ?? false });
   /** An append the slow way: the ledger's lock, then what the batch needs, loaded; then decide and insert. */
   const appendLoaded = <T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>, onDecided?: () => void) =>
     db.transaction().execute(async (trx) => {

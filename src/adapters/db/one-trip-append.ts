@@ -51,11 +51,16 @@ export class OneTripAppender {
   private readonly turns = new Map<string, Promise<unknown>>();
 
   private readonly copy: boolean;
+  private readonly decideUnderLock: boolean;
 
-  /** `copy`: large appends go as COPY FROM STDIN (the PostgreSQL dialect only). */
-  constructor(db: Db, options: { copy: boolean }) {
+  /**
+   * `copy`: large appends go as COPY FROM STDIN (the PostgreSQL dialect only). `decideUnderLock`:
+   * every append takes the lock before it is decided (`appendLocked`), as large ones do.
+   */
+  constructor(db: Db, options: { copy: boolean; decideUnderLock: boolean }) {
     this.db = db;
     this.copy = options.copy;
+    this.decideUnderLock = options.decideUnderLock;
   }
 
   /** Runs `append` once the ledger's appends before it in this process are done. */
@@ -71,7 +76,7 @@ export class OneTripAppender {
   }
 
   async append<T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>): Promise<Appended<T> | null> {
-    if (needs.transactionIds.length >= LOCK_FIRST_FROM) return this.appendLocked(ledgerId, needs, decideBatch);
+    if (this.decideUnderLock || needs.transactionIds.length >= LOCK_FIRST_FROM) return this.appendLocked(ledgerId, needs, decideBatch);
     for (let tries = 1; ; tries++) {
       const found = this.cache.stateFor(ledgerId, needs);
       if (!found) return this.count('unknown', null);
