@@ -15,7 +15,10 @@ export interface Database {
    * statement with its parameters.
    */
   asOwner<T>(work: (run: OwnerRun) => Promise<T>): Promise<T>;
-  /** From now on, act as the run-time role, which may only read and insert (sql/002). */
+  /**
+   * From now on, act as the run-time role (sql/002): it may read and insert, and update nothing
+   * but derived state the projector keeps (balance_tails, the reporting schema), never a fact.
+   */
   actAsAppRole(): Promise<void>;
   /** A trivial query, rejecting when the database does not answer: the availability probe. */
   ping(): Promise<void>;
