@@ -58,26 +58,33 @@ end $$;
 create or replace function ledger_project_checkpoints(p_ledger_id text, p_after bigint, p_upto bigint, p_every integer)
 returns void language plpgsql volatile as $$
 declare
+  touched text[];
+  counts bigint[];
   due text[];
   account text;
   built bigint;
   previous bigint;
 begin
+  -- The step's accounts and their postings, first: the tallies are then found by their key with
+  -- the accounts as an array (= any), a probe each. Joined with the step instead, the plan kept
+  -- from a new database read every tally of the ledger for every account of the step (6 ms a
+  -- step at 1,000 accounts, growing with them).
+  select coalesce(array_agg(s.account_id order by s.account_id), '{}'), coalesce(array_agg(s.n order by s.account_id), '{}')
+    into touched, counts
+    from (select step.account_id, count(*) as n from ledger_posted_in(p_ledger_id, p_after, p_upto) step group by step.account_id) s;
   insert into balance_tails (ledger_id, account_id, posted)
-  select p_ledger_id, touched.account_id, (
+  select p_ledger_id, a.account_id, (
            select count(*) from postings p
-            where p.ledger_id = p_ledger_id and p.account_id = touched.account_id and p.status = 'posted' and p.position <= p_after
+            where p.ledger_id = p_ledger_id and p.account_id = a.account_id and p.status = 'posted' and p.position <= p_after
               and p.position > coalesce((select b.position from balance_checkpoints b
-                                          where b.ledger_id = p_ledger_id and b.account_id = touched.account_id and b.position <= p_after
+                                          where b.ledger_id = p_ledger_id and b.account_id = a.account_id and b.position <= p_after
                                           order by b.position desc limit 1), 0))
-    from (select distinct step.account_id from ledger_posted_in(p_ledger_id, p_after, p_upto) step) touched
-   where not exists (select 1 from balance_tails t where t.ledger_id = p_ledger_id and t.account_id = touched.account_id);
-  with step as (
-    select step.account_id, count(*) as n from ledger_posted_in(p_ledger_id, p_after, p_upto) step group by step.account_id
-  ), tallied as (
-    update balance_tails t set posted = t.posted + step.n
-      from step
-     where t.ledger_id = p_ledger_id and t.account_id = step.account_id
+    from unnest(touched) a(account_id)
+   where a.account_id <> all (array(select t.account_id from balance_tails t where t.ledger_id = p_ledger_id and t.account_id = any (touched)));
+  with tallied as (
+    update balance_tails t set posted = t.posted + s.n
+      from unnest(touched, counts) s(account_id, n)
+     where t.ledger_id = p_ledger_id and t.account_id = any (touched) and t.account_id = s.account_id
     returning t.account_id, t.posted
   )
   select coalesce(array_agg(tallied.account_id) filter (where tallied.posted > p_every), '{}') into due from tallied;
