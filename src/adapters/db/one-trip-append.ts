@@ -112,10 +112,11 @@ export class OneTripAppender {
   }
 
   /**
-   * A large batch whose decisions need only what is known: the lock and the check first (the
-   * recorded time is then the database's), then the decisions, and the rows in the same
-   * transaction (as COPY when it may). Its lock is held while the process decides; for a
-   * batch this large that costs less than a recorded time chosen too early and decided again.
+   * A batch whose decisions need only what is known, large or on PGlite (`decideUnderLock`): the
+   * lock and the check first (the recorded time is then the database's), then the decisions, and
+   * the rows in the same transaction (as COPY when it may). Its lock is held while the process
+   * decides, which costs less than a recorded time chosen too early and decided again. A batch
+   * whose events are not all transactions is rolled back and goes the slow way.
    */
   private async appendLocked<T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>): Promise<Appended<T> | null> {
     const found = this.cache.stateFor(ledgerId, needs);
