@@ -1,5 +1,5 @@
 // The balance projector's pace from position 1: empties what its steps build (the balance
-// checkpoints, its progress and the reporting schema) in the database at DATABASE_URL, then
+// checkpoints, its progress and the reporting schema's dates) in the database at DATABASE_URL, then
 // projects every ledger's log in steps of PROJECT_STEP events (default: the projector's), as the
 // projector does, and prints events/s. For a log such as scripts/bench/rebuild-fill.ts writes.
 //   DATABASE_URL=postgres://... node scripts/bench/project-from-start.ts
@@ -9,7 +9,7 @@ import { configFrom } from '../../src/entry/config.ts';
 import { openDatabase } from '../../src/entry/open-database.ts';
 
 const STEP = Number(process.env.PROJECT_STEP ?? DEFAULT_PROJECTOR_STEP_EVENTS);
-const DERIVED = ['balance_checkpoints', 'balance_tails', 'projector_progress', 'reporting.postings', 'reporting.accounts', 'reporting.dates', 'reporting.ledgers', 'reporting_progress'];
+const DERIVED = ['balance_checkpoints', 'balance_tails', 'projector_progress', 'reporting.dates'];
 
 const database = await openDatabase(configFrom(process.env));
 try {

@@ -1,162 +1,45 @@
--- The `reporting` schema (sql/019, docs/reporting.md): the fold that keeps it current, called by
--- the balance projector's step (ledger_project), and the functions a BI user asks it with, which
--- apply the rules of spec section 4 so that the user need not know them.
+-- The `reporting` schema (sql/019, sql/023, docs/reporting.md): the fold of its date dimension,
+-- called by the balance projector's step (ledger_project), and the functions a BI user asks it
+-- with, which apply the rules of spec section 4 so that the user need not know them. Its facts,
+-- accounts and ledgers are views over the ledger's own tables (sql/023).
 create schema if not exists reporting;
 
--- A transaction of a fold's range that reverses or corrects `target`: its id, position and recorded time.
-do $$
-begin
-  create type reporting_link as (target text, id text, position bigint, recorded_at timestamptz);
-exception when duplicate_object then null;
-end $$;
-
 -- Account `id`'s path to its `n`th segment (`assets:bank:checking`, 2: `assets:bank`), or null
--- when it has fewer segments.
+-- when it has fewer segments: the levels of the account dimension (the view reporting.accounts, sql/023).
 create or replace function reporting_account_level(p_account_id text, p_level integer)
 returns text language sql immutable as $$
   select case when p_level <= cardinality(string_to_array(p_account_id, ':'))
               then array_to_string((string_to_array(p_account_id, ':'))[1:p_level], ':') end
 $$;
 
--- Folds the ledger's log from the schema's own progress through p_upto into the reporting
--- tables; answers the position folded to (NULL before migration 019 made them). Run by one
--- session per ledger at a time: inside ledger_project, under its advisory lock.
-create or replace function reporting_fold(p_ledger_id text, p_upto bigint)
+-- What the schema's tables were folded with before sql/023 made them views over the ledger's own.
+drop function if exists reporting_fold(text, bigint);
+drop function if exists reporting_fold_postings(text, bigint, bigint, text);
+drop function if exists reporting_positions_of(text, text);
+drop type if exists reporting_link;
+
+-- The date dimension's rows for the facts at positions in (p_after, p_upto] of the ledger's log:
+-- each effective and recorded date they fall on (in the ledger's timezone) that it does not hold
+-- yet, a probe of its key per distinct date. The schema's one table (sql/023): folded by the
+-- balance projector's step (ledger_project) for the events it folds, under its lock; by migration
+-- 019 for the whole log (p_after 0) of a database that had ledgers. Answers p_upto.
+create or replace function reporting_fold(p_ledger_id text, p_upto bigint, p_after bigint default 0)
 returns bigint language plpgsql volatile as $$
 declare
-  done bigint;
   tz text;
-  opened text[];
-  closed text[];
-  resolved text[];
-  links record;
-  positions bigint[];
 begin
-  if to_regclass('reporting.postings') is null then
-    return null;
-  end if;
-  select r.position into done from reporting_progress r where r.ledger_id = p_ledger_id;
-  done := coalesce(done, 0);
   select l.timezone into tz from ledgers l where l.ledger_id = p_ledger_id;
-  if p_upto <= done or tz is null then
-    return done;
-  end if;
-  insert into reporting.ledgers (ledger_id, name, timezone)
-  select l.ledger_id, l.name, l.timezone from ledgers l where l.ledger_id = p_ledger_id
+  insert into reporting.dates (date, year, quarter, month, day, year_quarter, year_month, month_name, iso_year, iso_week, day_of_week, day_name)
+  select d.date, extract(year from d.date), extract(quarter from d.date), extract(month from d.date), extract(day from d.date),
+         to_char(d.date, 'YYYY-"Q"Q'), to_char(d.date, 'YYYY-MM'), trim(to_char(d.date, 'Month')),
+         extract(isoyear from d.date), extract(week from d.date), extract(isodow from d.date), trim(to_char(d.date, 'Day'))
+    from (select distinct unnest(array[(p.effective_at at time zone tz)::date, (p.recorded_at at time zone tz)::date]) as date
+            from postings p
+           where p.ledger_id = p_ledger_id and p.position > p_after and p.position <= p_upto) d
+   where not exists (select 1 from reporting.dates x where x.date = d.date)
   on conflict do nothing;
-  -- The events that are not transactions, through events_not_transactions (sql/019): the tables
-  -- they project to have no index by position, and most events are transactions.
-  select coalesce(array_agg(e.data ->> 'accountId') filter (where e.type = 'AccountOpened'), '{}'),
-         coalesce(array_agg(e.data ->> 'accountId') filter (where e.type = 'AccountClosed'), '{}'),
-         coalesce(array_agg(e.data ->> 'holdId') filter (where e.type in ('HoldPosted', 'HoldVoided')), '{}')
-    into opened, closed, resolved
-    from events e
-   where e.ledger_id = p_ledger_id and e.position > done and e.position <= p_upto and e.type <> 'TransactionRecorded'
-     and e.type in ('AccountOpened', 'AccountClosed', 'HoldPosted', 'HoldVoided');
-  if cardinality(opened) > 0 then
-    insert into reporting.accounts (ledger_id, account_id, name, type, normal_balance, currency, no_overdraft, metadata, depth,
-                                    level1, level2, level3, level4, level5, level6, opened_position, opened_at)
-    select a.ledger_id, a.account_id, a.name, coalesce(a.type, 'unclassified'), a.normal_balance, a.currency, a.no_overdraft, a.metadata,
-           cardinality(string_to_array(a.account_id, ':')),
-           reporting_account_level(a.account_id, 1), reporting_account_level(a.account_id, 2), reporting_account_level(a.account_id, 3),
-           reporting_account_level(a.account_id, 4), reporting_account_level(a.account_id, 5), reporting_account_level(a.account_id, 6),
-           a.position, a.recorded_at
-      from accounts a
-     where a.ledger_id = p_ledger_id and a.account_id = any(opened)
-    on conflict do nothing;
-  end if;
-  if cardinality(closed) > 0 then
-    update reporting.accounts r set closed_position = c.position, closed_at = c.recorded_at
-      from account_closures c
-     where c.ledger_id = p_ledger_id and c.account_id = any(closed) and r.ledger_id = p_ledger_id and r.account_id = c.account_id;
-  end if;
-  -- The facts; and what they tell of earlier ones: the transactions they reverse and correct.
-  select * into links from reporting_fold_postings(p_ledger_id, done, p_upto, tz);
-  -- The other's facts are found by position (the facts' key, their only index): the position it
-  -- was recorded at and, for a captured hold, the capture's. The positions go into the update as
-  -- an array, so that its plan probes the key whatever the table looked like when it was made (a
-  -- join on them scanned every fact of the ledger once the facts had grown past the plan's
-  -- estimate, as in a rebuild, whose first steps see a table almost empty).
-  if cardinality(links.reversals) > 0 then
-    select array_agg(o.position) into positions from unnest(links.reversals) r, reporting_positions_of(p_ledger_id, r.target) o;
-    update reporting.postings f
-       set reversed_by = r.id, reversed_by_position = r.position, reversed_by_recorded_at = r.recorded_at
-      from unnest(links.reversals) r
-     where f.ledger_id = p_ledger_id and f.position = any(positions) and f.transaction_id = r.target;
-  end if;
-  if cardinality(links.corrections) > 0 then
-    select array_agg(o.position) into positions from unnest(links.corrections) r, reporting_positions_of(p_ledger_id, r.target) o;
-    update reporting.postings f
-       set corrected_by = r.id, corrected_by_position = r.position, corrected_by_recorded_at = r.recorded_at
-      from unnest(links.corrections) r
-     where f.ledger_id = p_ledger_id and f.position = any(positions) and f.transaction_id = r.target;
-  end if;
-  if cardinality(resolved) > 0 then
-    select array_agg(t.position) into positions from transactions t where t.ledger_id = p_ledger_id and t.transaction_id = any(resolved);
-    update reporting.postings f
-       set hold_resolution = h.type, hold_resolved_position = h.position, hold_resolved_recorded_at = h.recorded_at,
-           hold_resolved_effective_at = h.effective_at
-      from hold_resolutions h
-      join transactions t on t.ledger_id = h.ledger_id and t.transaction_id = h.hold_id
-     where h.ledger_id = p_ledger_id and h.hold_id = any(resolved)
-       and f.ledger_id = p_ledger_id and f.position = any(positions) and f.position = t.position and f.status = 'pending';
-  end if;
-  insert into reporting_progress (ledger_id, position) values (p_ledger_id, p_upto)
-  on conflict (ledger_id) do update set position = excluded.position, recorded_at = clock_timestamp();
   return p_upto;
 end $$;
-
--- The positions of a transaction's facts: where it was recorded, and where a hold was captured.
-create or replace function reporting_positions_of(p_ledger_id text, p_transaction_id text)
-returns table ("position" bigint) language sql stable as $$
-  select t.position from transactions t where t.ledger_id = p_ledger_id and t.transaction_id = p_transaction_id
-  union all
-  select h.position from hold_resolutions h where h.ledger_id = p_ledger_id and h.hold_id = p_transaction_id and h.type = 'posted'
-$$;
-
--- The facts of the postings at positions in (p_after, p_upto] (never folded before: the caller
--- holds the ledger's lock and folds from its progress), and the dates they fall on (in the
--- ledger's timezone p_tz) for the date dimension; answers the links of the transactions
--- among them that reverse or correct another, for reporting_fold to record on the other's facts.
-create or replace function reporting_fold_postings(p_ledger_id text, p_after bigint, p_upto bigint, p_tz text)
-returns table (reversals reporting_link[], corrections reporting_link[]) language sql volatile as $$
-  with inserted as (
-    insert into reporting.postings (ledger_id, position, seq, transaction_id, entry_kind, account_id, direction, amount, signed_amount,
-                                    debit, credit, currency, status, description, transaction_metadata, effective_at, effective_date,
-                                    recorded_at, recorded_date, expires_at, reverses, corrects)
-    select p.ledger_id, p.position, p.seq, p.transaction_id,
-           case when t.position <> p.position then 'capture' when t.status = 'pending' then 'hold'
-                when t.reverses is not null then 'reversal' when t.corrects is not null then 'replacement' else 'entry' end,
-           p.account_id, p.direction, p.amount,
-           case when p.direction = a.normal_balance then p.amount else -p.amount end,
-           case when p.direction = 'debit' then p.amount else 0 end,
-           case when p.direction = 'credit' then p.amount else 0 end,
-           p.currency, p.status, coalesce(t.data ->> 'description', ''), coalesce(t.data -> 'metadata', '{}'),
-           p.effective_at, (p.effective_at at time zone p_tz)::date, p.recorded_at, (p.recorded_at at time zone p_tz)::date,
-           p.expires_at, t.reverses, t.corrects
-      -- The range's postings first, by their key, then a probe each of their account and
-      -- transaction: a plan made while the tables looked small (plpgsql keeps it) went the other
-      -- way, over every account of the ledger with a probe of its postings each, so that every
-      -- step cost as much as the ledger had accounts (35 ms a step at 1,000).
-      from (select * from postings p
-             where p.ledger_id = p_ledger_id and p.position > p_after and p.position <= p_upto
-             order by p.position, p.seq) p
-      cross join lateral (select a.normal_balance from accounts a where a.ledger_id = p.ledger_id and a.account_id = p.account_id) a
-      cross join lateral (select t.position, t.status, t.reverses, t.corrects, t.data from transactions t
-                           where t.ledger_id = p.ledger_id and t.transaction_id = p.transaction_id) t
-    returning transaction_id, position, recorded_at, effective_date, recorded_date, reverses, corrects
-  ), dated as (
-    insert into reporting.dates (date, year, quarter, month, day, year_quarter, year_month, month_name, iso_year, iso_week, day_of_week, day_name)
-    select d.date, extract(year from d.date), extract(quarter from d.date), extract(month from d.date), extract(day from d.date),
-           to_char(d.date, 'YYYY-"Q"Q'), to_char(d.date, 'YYYY-MM'), trim(to_char(d.date, 'Month')),
-           extract(isoyear from d.date), extract(week from d.date), extract(isodow from d.date), trim(to_char(d.date, 'Day'))
-      from (select i.effective_date as date from inserted i union select i.recorded_date from inserted i) d
-    on conflict do nothing
-  )
-  select coalesce(array_agg(distinct (i.reverses, i.transaction_id, i.position, i.recorded_at)::reporting_link) filter (where i.reverses is not null), '{}'),
-         coalesce(array_agg(distinct (i.corrects, i.transaction_id, i.position, i.recorded_at)::reporting_link) filter (where i.corrects is not null), '{}')
-    from inserted i
-$$;
 
 -- The facts as known at recorded time `recorded_as_of` (inclusive; default: everything
 -- recorded) or at log position `recorded_as_of_position` (both: the earlier), effective by

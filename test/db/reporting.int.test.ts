@@ -9,12 +9,13 @@ import { formatInstant } from '../../src/domain/time.ts';
 import { testApi, type Json, type TestApi } from '../support/http.ts';
 import { PRIVATE_DATABASES, type PrivateDatabase } from '../support/private-database.ts';
 
-// Spec section 11: the `reporting` star schema (sql/019, sql/functions/reporting.sql), kept by
+// Spec section 11: the `reporting` star schema (sql/019, sql/023, sql/functions/reporting.sql):
+// facts, accounts and ledgers are views over the ledger's tables; the date dimension is folded by
 // the balance projector and rebuilt by `npm run rebuild`. After random writes (backdated and
 // future-dated entries, reversals, corrections, holds posted, voided and expired, amounts of 48
 // significant digits), reporting.balances_as_of at random (R, E) equals the API's
-// `GET .../balances` to the last digit: filled by a projector that starts far behind, resumed by
-// another after a restart, and after a rebuild. The read-only role reads it and nothing else.
+// `GET .../balances` to the last digit: before any projector has run, after one that starts far
+// behind, after a restart, and after a rebuild. The read-only role reads it and nothing else.
 
 const OPERATIONS = 90;
 const PAIRS = 15;
@@ -204,14 +205,17 @@ describe.each(PRIVATE_DATABASES)('the reporting schema on $name', (setup) => {
     const earlier: Json[] = [];
     const store = createLedgerStore(opened.database.db);
     await write(api, g, 'a', OPERATIONS / 2, earlier);
-    // Nothing projected yet: the projector is far behind.
-    expect(await owner((run) => run('select count(*)::int as n from reporting.postings where ledger_id = $1', [LEDGER]))).toEqual([{ n: 0 }]);
+    // Nothing projected yet: the facts are there, exact, and their dates wait for the projector.
+    const undated = `select count(*)::int as n from reporting.postings f where f.ledger_id = $1 and not exists (select 1 from reporting.dates d where d.date = f.effective_date)`;
+    expect(await owner((run) => run('select count(*)::int as n from reporting.postings where ledger_id = $1', [LEDGER])))
+      .toEqual(await owner((run) => run('select count(*)::int as n from postings where ledger_id = $1', [LEDGER])));
+    expect(Number((await owner((run) => run(undated, [LEDGER])))[0]!.n)).toBeGreaterThan(0);
+    await comparisons(api, owner, g);
 
     const first = new Projector(store, { stepEvents: 7, pollMs: 20, onError: (error) => console.error('projector', error) }).start();
     await first.idle();
     await first.close();
-    const head = await api.head(LEDGER);
-    expect(await owner((run) => run('select position::int from reporting_progress where ledger_id = $1', [LEDGER]))).toEqual([{ position: head }]);
+    expect(await owner((run) => run(undated, [LEDGER]))).toEqual([{ n: 0 }]);
     await comparisons(api, owner, g);
 
     // More writes (reversals, corrections and resolutions of the first ones among them), then a
@@ -225,10 +229,8 @@ describe.each(PRIVATE_DATABASES)('the reporting schema on $name', (setup) => {
     expect(kinds.map((k) => k.entry_kind)).toEqual(['capture', 'entry', 'hold', 'replacement', 'reversal']);
     const before = await owner(reportingRows);
 
-    // Spoil what the rebuild must make again: a fact, an account, a date and the progress.
-    await owner((run) => run(`update reporting.postings set signed_amount = 0 where ledger_id = '${LEDGER}' and position = 20;
-      update reporting.accounts set level1 = 'x' where ledger_id = '${LEDGER}'; delete from reporting.dates where year = 2026 and month = 3;
-      update reporting_progress set position = 5 where ledger_id = '${LEDGER}'`));
+    // Spoil what the rebuild must make again: dates.
+    await owner((run) => run('delete from reporting.dates where year = 2026 and month = 3'));
     expect(await owner(reportingRows)).not.toBe(before);
     expect(await rebuildProjections(opened.database)).toBeGreaterThan(0);
     expect(await owner(reportingRows)).toBe(before);
@@ -285,11 +287,15 @@ describe.each(PRIVATE_DATABASES)('the reporting schema on $name', (setup) => {
         const [facts] = await run('select count(*)::int as n from reporting.postings where ledger_id = $1', [LEDGER]);
         expect(view).toEqual({ n: facts!.n, keyed: facts!.n });
         for (const refused of [
-          'select * from api_keys', 'select * from events', 'select * from reporting_progress',
-          `insert into reporting.ledgers values ('x', 'x', 'UTC')`, `update reporting.accounts set name = 'x'`, 'delete from reporting.postings',
+          'select * from api_keys', 'select * from events', 'select * from postings', 'select * from projector_progress',
+          `insert into reporting.dates (date) values ('2020-01-01')`, 'delete from reporting.dates',
           `select reporting_fold('${LEDGER}', 1000000)`, `insert into api_keys (key_id, key_hash, name, role, ledger_ids) values ('x', 'x', 'x', 'admin', 'null')`,
         ]) {
           await expect(run(refused), refused).rejects.toThrow(/permission denied/);
+        }
+        // The views over the ledger's tables take no write from anyone.
+        for (const refused of [`insert into reporting.ledgers values ('x', 'x', 'UTC')`, `update reporting.accounts set name = 'x'`, 'delete from reporting.postings']) {
+          await expect(run(refused), refused).rejects.toThrow(/permission denied|cannot (insert into|update|delete from) view/);
         }
       } finally {
         await run('reset role');
@@ -310,7 +316,7 @@ describe.each(PRIVATE_DATABASES)('the reporting schema on $name', (setup) => {
       const answer = await api.call('GET', `/v1/ledgers/${LEDGER}/accounts/assets:bank:checking/balance`);
       expect(new Decimal(String(balance!.ledger_balance)).eq(new Decimal(String(answer.body.ledgerBalance)))).toBe(true);
       await expect(spreadsheet`select * from api_keys`).rejects.toThrow(/permission denied/);
-      await expect(spreadsheet`insert into reporting.ledgers values ('x', 'x', 'UTC')`).rejects.toThrow(/permission denied/);
+      await expect(spreadsheet`insert into reporting.dates (date) values ('2020-01-01')`).rejects.toThrow(/permission denied/);
     } finally {
       await spreadsheet.end();
       await opened.database.asOwner((run) => run(`drop role ${user}`));

@@ -5,11 +5,8 @@ import { PROJECTION_TABLES } from './projection.ts';
 /** Events folded per page: one insert per read model and one projector step. */
 const PAGE = 10_000;
 
-/** The reporting schema's tables and its progress (sql/019): derived state, folded by ledger_project. */
-const REPORTING_TABLES = ['reporting.postings', 'reporting.accounts', 'reporting.dates', 'reporting.ledgers', 'reporting_progress'];
-
-/** Every table the rebuild empties: the read models, the balance checkpoints and their tallies, the projector's progress, the reporting schema. */
-const DERIVED_TABLES = [...PROJECTION_TABLES, 'balance_checkpoints', 'balance_tails', 'projector_progress', ...REPORTING_TABLES];
+/** Every table the rebuild empties: the read models, the balance checkpoints and their tallies, the projector's progress, the reporting schema's date dimension (its other tables are views, sql/023). */
+const DERIVED_TABLES = [...PROJECTION_TABLES, 'balance_checkpoints', 'balance_tails', 'projector_progress', 'reporting.dates'];
 
 /**
  * The read models' indexes that the projector's step reads through (ledger_project.sql: an
@@ -20,7 +17,7 @@ const INDEXES_THE_FOLD_READS = ['postings_by_account_status'];
 
 /**
  * Drops the contents of every derived table (the read models, the balance checkpoints, the
- * projector's progress and the reporting schema) and folds the log into them again from position 1, ledger by ledger, in
+ * projector's progress and the reporting schema's dates) and folds the log into them again from position 1, ledger by ledger, in
  * one transaction as the owner: readers see the old answers or the new, which are the same.
  * Each page of events goes to the read models in the database (ledger_read_models, the SQL twin of
  * projection.ts: the events never travel), then through the projector's step. `onProgress` hears
@@ -47,7 +44,7 @@ export async function rebuildProjections(
         for (let after = 0; after < head; after += PAGE) {
           const upto = Math.min(head, after + PAGE);
           await run('select ledger_read_models($1, $2, $3)', [ledgerId, after, upto]);
-          // The balance checkpoints and the reporting facts of the same events.
+          // The balance checkpoints and the reporting schema's dates of the same events.
           await run('select ledger_project($1, $2, $3)', [ledgerId, upto - after, checkpointEvery]);
           done += upto - after;
           onProgress(done, total);
