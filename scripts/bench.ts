@@ -398,7 +398,7 @@ async function embedded(settings: Settings) {
 // ---- the run ----
 
 interface Results {
-  baseline?: { before: number; after: number; mean: number; cpuMsPerTx?: CpuSample };
+  baseline?: { before: number; after: number; mean: number; cpuMsPerTx?: CpuSample; oneAtATime?: Latencies };
   writes?: Awaited<ReturnType<typeof singleWrites>>;
   serial?: Latencies;
   batches?: Awaited<ReturnType<typeof batches>>;
@@ -428,6 +428,10 @@ async function measure(settings: Settings): Promise<Results> {
       const before = await baseline.run(settings.seconds, settings.concurrency);
       const cpuMsPerTx = cpuPer(cpuBefore, cpu(), before * settings.seconds);
       results.baseline = { before, after: NaN, mean: before, cpuMsPerTx: { ...cpuMsPerTx, api: 0 } };
+      if (wants('serial')) {
+        progress('baseline: pgbench, one client, 5 s');
+        results.baseline = { ...results.baseline, oneAtATime: latencies(await baseline.runOneAtATime(5)) };
+      }
     }
     const service = await startService({ DATABASE_URL: databaseUrl });
     const projector = watchProjector(databaseUrl);
@@ -486,6 +490,8 @@ function rows(r: Results, settings: Settings): Row[] {
     if (r.writes.cpuMsPerWrite) row('  CPU a write: load client / API / PostgreSQL (all cores: at most)', cpuRow(r.writes.cpuMsPerWrite));
   }
   if (r.serial) row('one write at a time: p50 / p99', `${ms(r.serial.p50Ms)} / ${ms(r.serial.p99Ms)}`, 'p50 <= 2 ms', yes(r.serial.p50Ms <= 2));
+  const pgbenchAlone = r.baseline?.oneAtATime;
+  if (pgbenchAlone) row('  baseline: pgbench transfers one at a time, p50 / p99', `${ms(pgbenchAlone.p50Ms)} / ${ms(pgbenchAlone.p99Ms)}`);
   if (r.batches) {
     row('batches of 1000, 2 in flight', tx(r.batches.txPerSecond), '>= 20,000 tx/s', yes(r.batches.txPerSecond >= 20_000));
     row('  CPU a transaction, the projector\'s included: load client / API / PostgreSQL (all cores: at most)', cpuRow(r.batches.cpuMsPerTx));

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -13,6 +14,8 @@ const PSQL = '/usr/lib/postgresql/15/bin/psql';
 export interface Baseline {
   /** Runs pgbench for `seconds` with `clients`: transfers a second. */
   run(seconds: number, clients: number): Promise<number>;
+  /** Runs pgbench with one client for `seconds`: each transfer's latency, in ms, from its transaction log. */
+  runOneAtATime(seconds: number): Promise<number[]>;
 }
 
 /** Where ../shared/bench/ is (BENCH_BASELINE_DIR to say otherwise). */
@@ -37,6 +40,17 @@ export async function openBaseline(databaseUrl: string, dir: string, createDatab
       const tps = /tps = ([0-9.]+) \(without initial connection time\)/.exec(stdout);
       if (!tps) throw new Error(`pgbench said no tps:\n${stdout}`);
       return Number(tps[1]);
+    },
+    async runOneAtATime(seconds) {
+      const logs = mkdtempSync(join(tmpdir(), 'bench-pgbench-'));
+      try {
+        await run(PGBENCH, ['-n', '-M', 'prepared', '-c', '1', '-j', '1', '-T', String(seconds), '-l', `--log-prefix=${join(logs, 'log')}`, '-f', join(dir, 'baseline_transfer.sql')], { env });
+        // A line of pgbench's log: client, transaction, latency in microseconds, script, epoch, microseconds.
+        const lines = readdirSync(logs).flatMap((file) => readFileSync(join(logs, file), 'utf8').trim().split('\n'));
+        return lines.map((line) => Number(line.split(' ')[2]) / 1000).filter((latency) => Number.isFinite(latency));
+      } finally {
+        rmSync(logs, { recursive: true, force: true });
+      }
     },
   };
 }
