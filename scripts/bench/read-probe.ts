@@ -3,8 +3,10 @@
 // PROBE_DATABASE_URL (a PostgreSQL) or on a new PGlite directory when it is unset; a ledger
 // whose wallet has PROBE_POSTINGS postings (1000) over the past year; then balance reads at
 // random (R, E) one at a time, `GET /v1/ledgers/{id}` one at a time, and balance reads from
-// PROBE_CLIENTS clients (16) for PROBE_SECONDS (5). PROBE_CPU_PROF: a directory for the
-// service's CPU profile (node --cpu-prof), written when it stops.
+// PROBE_CLIENTS clients (16) for PROBE_SECONDS (5), PROBE_ROUNDS times (1). PROBE_CPU_PROF: a
+// directory for the service's CPU profile (node --cpu-prof), written when it stops. PROBE_PG_DIR:
+// the data directory of PROBE_DATABASE_URL's cluster, to print the CPU a read costs the API and
+// PostgreSQL (scripts/bench/cpu.ts; the cluster's other work counts too: use a private one).
 //
 //   node scripts/bench/read-probe.ts
 import { randomBytes } from 'node:crypto';
@@ -12,6 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../../test/support/server.ts';
+import { cpuMeter, cpuPer, postmasterPid } from './cpu.ts';
 import { runLoad, type HttpRequest } from './http-load.ts';
 
 const DAY_MS = 86_400_000;
@@ -20,6 +23,7 @@ const postings = Number(env.PROBE_POSTINGS ?? 1000);
 const clients = Number(env.PROBE_CLIENTS ?? 16);
 const seconds = Number(env.PROBE_SECONDS ?? 5);
 const reads = Number(env.PROBE_READS ?? 500);
+const rounds = Number(env.PROBE_ROUNDS ?? 1);
 const randomBelow = (n: number) => Math.floor(Math.random() * n);
 
 function percentiles(samples: readonly number[]): string {
@@ -69,9 +73,15 @@ try {
   await oneAtATime(200, balance); // warm-up
   console.log(`balance, one at a time: ${percentiles(await oneAtATime(reads, balance))}`);
   console.log(`GET ledger, one at a time: ${percentiles(await oneAtATime(reads, () => ({ method: 'GET', path: `/v1/ledgers/${ledgerId}` })))}`);
-  const endMs = performance.now() + seconds * 1000;
-  const load = await runLoad(server.port, headers, clients, balance, () => performance.now() >= endMs);
-  console.log(`balance, ${clients} clients: ${Math.round(load.answered / load.seconds)} reads/s, ${percentiles(load.samplesMs)}`);
+  const cpu = env.PROBE_PG_DIR ? cpuMeter(server.pid, postmasterPid(env.PROBE_PG_DIR)) : undefined;
+  for (let round = 0; round < rounds; round++) {
+    const endMs = performance.now() + seconds * 1000;
+    const cpuBefore = cpu?.();
+    const load = await runLoad(server.port, headers, clients, balance, () => performance.now() >= endMs);
+    const perRead = cpu && cpuBefore ? cpuPer(cpuBefore, cpu(), load.answered) : undefined;
+    const cpuText = perRead ? `; CPU a read: client ${perRead.client.toFixed(3)}, API ${perRead.api.toFixed(3)}, PostgreSQL ${perRead.postgres.toFixed(3)} ms` : '';
+    console.log(`balance, ${clients} clients: ${Math.round(load.answered / load.seconds)} reads/s, ${percentiles(load.samplesMs)}${cpuText}`);
+  }
 } catch (error) {
   console.error(`the service's stderr:\n${server.stderr()}\nits last lines:\n${server.lines.slice(-5).join('\n')}`);
   throw error;
