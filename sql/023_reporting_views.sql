@@ -14,18 +14,25 @@
 -- The date dimension stays a table (one row per calendar date any fact falls on), folded by the
 -- projector's step (reporting_fold: a probe per distinct date of a step); the schema's own
 -- progress goes, as the step's is the projector's.
-drop view reporting.postings_by_account;
-drop table reporting.postings;
-drop table reporting.accounts;
-drop table reporting.ledgers;
-drop table reporting_progress;
+-- Applied again to a database that already has the views (its schema_migrations row lost, as
+-- after a restore), it changes nothing.
+do $$
+begin
+  if (select c.relkind from pg_class c where c.oid = to_regclass('reporting.postings')) = 'r' then
+    drop view reporting.postings_by_account;
+    drop table reporting.postings;
+    drop table reporting.accounts;
+    drop table reporting.ledgers;
+  end if;
+end $$;
+drop table if exists reporting_progress;
 -- Only the fold read the log's events other than transactions through it; writes kept it.
-drop index events_not_transactions;
+drop index if exists events_not_transactions;
 
-create view reporting.ledgers as
+create or replace view reporting.ledgers as
 select l.ledger_id, l.name, l.timezone from ledgers l;
 
-create view reporting.accounts as
+create or replace view reporting.accounts as
 select a.ledger_id, a.account_id, a.name, coalesce(a.type, 'unclassified') as type, a.normal_balance, a.currency, a.no_overdraft, a.metadata,
        cardinality(string_to_array(a.account_id, ':')) as depth,
        reporting_account_level(a.account_id, 1) as level1, reporting_account_level(a.account_id, 2) as level2,
@@ -36,7 +43,7 @@ select a.ledger_id, a.account_id, a.name, coalesce(a.type, 'unclassified') as ty
   from accounts a
   left join account_closures c on c.ledger_id = a.ledger_id and c.account_id = a.account_id;
 
-create view reporting.postings as
+create or replace view reporting.postings as
 select p.ledger_id, p.position, p.seq, p.transaction_id,
        case when t.position <> p.position then 'capture' when t.status = 'pending' then 'hold'
             when t.reverses is not null then 'reversal' when t.corrects is not null then 'replacement' else 'entry' end as entry_kind,
@@ -65,7 +72,7 @@ select p.ledger_id, p.position, p.seq, p.transaction_id,
                        from transactions c where c.ledger_id = p.ledger_id and c.corrects = p.transaction_id) cr on true
   left join hold_resolutions h on h.ledger_id = p.ledger_id and h.hold_id = p.transaction_id and p.status = 'pending';
 
-create view reporting.postings_by_account as
+create or replace view reporting.postings_by_account as
 select p.*, a.name as account_name, a.type as account_type, a.normal_balance, a.depth,
        a.level1, a.level2, a.level3, a.level4, a.level5, a.level6,
        d.year, d.quarter, d.month, d.year_quarter, d.year_month

@@ -3,12 +3,12 @@
 // (two in flight). For a cluster of one's own whose postgresql.conf has
 //   shared_preload_libraries = 'pg_stat_statements'
 //   pg_stat_statements.track = all
-//   track_functions = all
 // (docs/operations.md, "Profiling the projector"). It starts the service on DATABASE_URL as
 // `npm start` does, resets the statistics through PROFILE_ADMIN_URL (a superuser's URL of the same
 // database, default: the unix socket in PROFILE_PG_DIR as `postgres`), runs each load until the
-// projector has caught up, and prints the projector's functions (calls, total and self time per
-// event), the statements they run, and PostgreSQL's CPU per event.
+// projector has caught up, and prints the statements that took the most time, nested ones
+// included (the projector's functions and the statements they run), per event, and the CPU per
+// event of PostgreSQL and of the API.
 //   DATABASE_URL=postgres://... PROFILE_PG_DIR=/tmp/p-pg PROFILE_PG_PORT=55510 node scripts/bench/projector-profile.ts
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
@@ -65,13 +65,6 @@ async function profile(label: string, load: () => Promise<unknown>, ledgerId: st
   const perEvent = (ms: number) => `${((ms * 1000) / events).toFixed(1)} µs`;
   console.log(`\n## ${label}: ${events} events; the projector at most ${maxLagEvents} behind, caught up ${caughtUpMs.toFixed(0)} ms after`);
   console.log(`PostgreSQL CPU ${perEvent(cpuAfter.postgres - cpuBefore.postgres)} an event, the API ${perEvent(cpuAfter.api - cpuBefore.api)}`);
-  await new Promise((resolve) => setTimeout(resolve, 11_000)); // idle backends flush their function statistics within 10 s
-  const functions = await admin`
-    select funcname, calls, total_time, self_time from pg_stat_user_functions
-     where funcname like any (array['ledger_project%', 'reporting%', 'ledger_tree%', 'ledger_checkpoint_for', 'ledger_build_checkpoint', 'ledger_posted_in', 'ledger_append%', 'ledger_lock%'])
-     order by total_time desc`;
-  console.log('function | calls | total / event | self / event');
-  for (const f of functions) console.log(`${f.funcname} | ${f.calls} | ${perEvent(Number(f.total_time))} | ${perEvent(Number(f.self_time))}`);
   const statements = await admin`
     select calls, total_exec_time, rows, wal_bytes, shared_blks_hit + shared_blks_read as blocks, regexp_replace(left(query, 150), '\\s+', ' ', 'g') as query
       from pg_stat_statements where dbid = (select oid from pg_database where datname = ${database})

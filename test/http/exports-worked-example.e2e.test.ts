@@ -150,8 +150,8 @@ describeOnEachDatabase('the worked example through the exports', (api) => {
 
   describe('the star schema, read as ledger_reporting', () => {
     beforeAll(async () => {
-      // The projector's steps for this ledger (ledger_project folds the same events into the
-      // schema with reporting_fold) until its head; null: another session holds the ledger's step.
+      // The projector's steps for this ledger (ledger_project adds the dates of the same events to
+      // the schema's date dimension with reporting_fold) until its head; null: another session holds the ledger's step.
       const store = createLedgerStore(api.database.db);
       for (let reached = 0; reached < knownLast;) {
         const step = await store.project(ledgerId, 1_000);
