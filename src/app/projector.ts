@@ -189,8 +189,8 @@ export async function projectNow(store: ProjectorStore, ledgerIds: Iterable<stri
  * Steps until a step is not full: the position reached, or null if another session holds the
  * ledger. A step short of `stepEvents` reached the head it saw; the commits after it wake the
  * projector again (at most every 100 ms, node.ts), and their events go into one step then
- * rather than a step each as they come: under 16 clients of single writes, steps of 90 events
- * rather than 18, each with a step's fixed cost. `from`: the position projected before, when
+ * rather than a step each as they come: under 16 clients of single writes, steps of 67 events
+ * rather than 18, each with a step's fixed cost (scripts/bench/projector-profile.ts). `from`: the position projected before, when
  * known; else one more step tells.
  */
 async function projectToHead(store: ProjectorStore, ledgerId: string, stepEvents: number, stop: () => boolean = () => false, from?: number): Promise<number | null> {
