@@ -1,6 +1,7 @@
 // The thread PGlite runs on (src/adapters/db/pglite.ts starts it): its WebAssembly executes
 // here, while the main thread goes on serving HTTP. It answers each request of the port in turn:
-// { id, sql, params? } runs a query (with parameters) or a script (without), { id, close: true }
+// { id, sql, params? } runs a query (with parameters: a statement prepared once and kept, see
+// pglite-statements.js) or a script (without), { id, close: true }
 // closes the database. Answers are { id, rows, affectedRows? } or { id, error }, plain values
 // (their types: ThreadRequest and ThreadAnswer in pglite.ts); id 0 answers once the database is
 // open. Given a `copy` (DataDirCopy in pglite-template.ts: the template), the thread makes it
@@ -16,6 +17,7 @@ import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { setFlagsFromString } from 'node:v8';
 import { PGlite, types } from '@electric-sql/pglite';
+import { preparedStatements } from './pglite-statements.js';
 
 /**
  * PostgreSQL's WebAssembly runs on V8's baseline compiler (Liftoff) alone. By default V8 also
@@ -90,6 +92,7 @@ const port = parentPort;
 const opening = prepare(copy).then((artifacts) => PGlite.create({
   ...(dataDir ? { dataDir } : {}), ...artifacts, parsers: TEXT_PARSERS, startParams: [...PGlite.defaultStartParams, ...START_SETTINGS],
 }));
+const statements = opening.then((pglite) => preparedStatements(pglite));
 opening.then(() => port.postMessage({ id: 0, rows: [] }), (error) => port.postMessage({ id: 0, error: plainError(error) }));
 
 async function answer(pglite, request) {
@@ -97,8 +100,11 @@ async function answer(pglite, request) {
     await pglite.close();
     return { id: request.id, rows: [] };
   }
-  if (request.params === undefined) return { id: request.id, rows: (await pglite.exec(request.sql)).at(-1)?.rows ?? [] };
-  const result = await pglite.query(request.sql, [...request.params]);
+  if (request.params === undefined) {
+    await (await statements).forget(); // a script may change what a kept statement answers (a migration's)
+    return { id: request.id, rows: (await pglite.exec(request.sql)).at(-1)?.rows ?? [] };
+  }
+  const result = await (await statements).query(request.sql, request.params);
   return { id: request.id, rows: result.rows, affectedRows: result.affectedRows };
 }
 
