@@ -55,12 +55,13 @@ end $$;
 -- each account's tally of its tail (balance_tails, sql/021), which the step adds its postings to
 -- (one pass over them), so that only an account whose tally passes p_every is looked at (most
 -- accounts of a ledger never are), built up to p_upto and counted again exactly. An account the
--- tally has not met yet is counted first, from its latest checkpoint through p_after.
+-- tally has not met yet is counted from its latest checkpoint before the step through p_upto.
 create or replace function ledger_project_checkpoints(p_ledger_id text, p_after bigint, p_upto bigint, p_every integer)
 returns void language plpgsql volatile as $$
 declare
   touched text[];
   counts jsonb;
+  tallied_accounts text[];
   due text[];
   account text;
   built bigint;
@@ -76,21 +77,30 @@ begin
   select coalesce(array_agg(s.account_id order by s.account_id), '{}'), coalesce(jsonb_object_agg(s.account_id, s.n), '{}')
     into touched, counts
     from (select step.account_id, count(*) as n from ledger_posted_in(p_ledger_id, p_after, p_upto) step group by step.account_id) s;
-  insert into balance_tails (ledger_id, account_id, posted)
-  select p_ledger_id, a.account_id, (
-           select count(*) from postings p
-            where p.ledger_id = p_ledger_id and p.account_id = a.account_id and p.status = 'posted' and p.position <= p_after
-              and p.position > coalesce((select b.position from balance_checkpoints b
-                                          where b.ledger_id = p_ledger_id and b.account_id = a.account_id and b.position <= p_after
-                                          order by b.position desc limit 1), 0))
-    from unnest(touched) a(account_id)
-   where a.account_id <> all (array(select t.account_id from balance_tails t where t.ledger_id = p_ledger_id and t.account_id = any (touched)));
   with tallied as (
     update balance_tails t set posted = t.posted + (counts ->> t.account_id)::bigint
      where t.ledger_id = p_ledger_id and t.account_id = any (touched)
     returning t.account_id, t.posted
   )
-  select coalesce(array_agg(tallied.account_id) filter (where tallied.posted > p_every), '{}') into due from tallied;
+  select coalesce(array_agg(tallied.account_id), '{}'), coalesce(array_agg(tallied.account_id) filter (where tallied.posted > p_every), '{}')
+    into tallied_accounts, due from tallied;
+  -- The accounts the tally has not met (a statement only when there are some: an account's first
+  -- step), counted from their latest checkpoint before the step through its end.
+  if cardinality(tallied_accounts) < cardinality(touched) then
+    with met as (
+      insert into balance_tails (ledger_id, account_id, posted)
+      select p_ledger_id, a.account_id, (
+               select count(*) from postings p
+                where p.ledger_id = p_ledger_id and p.account_id = a.account_id and p.status = 'posted' and p.position <= p_upto
+                  and p.position > coalesce((select b.position from balance_checkpoints b
+                                              where b.ledger_id = p_ledger_id and b.account_id = a.account_id and b.position <= p_after
+                                              order by b.position desc limit 1), 0))
+        from unnest(touched) a(account_id)
+       where a.account_id <> all (tallied_accounts)
+      returning balance_tails.account_id, balance_tails.posted
+    )
+    select due || coalesce(array_agg(met.account_id) filter (where met.posted > p_every), '{}') into due from met;
+  end if;
   foreach account in array due loop
     -- ledger_checkpoint_for builds at most 100 a call: again until it answers the same.
     previous := -1;
