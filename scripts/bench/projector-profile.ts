@@ -1,14 +1,15 @@
 // Where the balance projector's PostgreSQL time goes, per event projected, under the bench's two
-// write loads: single writes (16 clients, two postings over 1,000 accounts) and batches of 1,000
-// (two in flight). For a cluster of one's own whose postgresql.conf has
+// write loads: single writes (16 clients, two postings over 1,000 accounts, PROFILE_SECONDS,
+// default 15) and batches of 1,000 (two in flight, PROFILE_BATCHES, default 20). For a cluster of
+// one's own (docs/benchmarks.md, session 10) whose postgresql.conf has
 //   shared_preload_libraries = 'pg_stat_statements'
 //   pg_stat_statements.track = all
-// (docs/operations.md, "Profiling the projector"). It starts the service on DATABASE_URL as
-// `npm start` does, resets the statistics through PROFILE_ADMIN_URL (a superuser's URL of the same
-// database, default: the unix socket in PROFILE_PG_DIR as `postgres`), runs each load until the
-// projector has caught up, and prints the statements that took the most time, nested ones
-// included (the projector's functions and the statements they run), per event, and the CPU per
-// event of PostgreSQL and of the API.
+// It starts the service on DATABASE_URL as `npm start` does, resets the statistics as the
+// superuser `postgres` over the unix socket in PROFILE_PG_DIR (port PROFILE_PG_PORT, default
+// DATABASE_URL's), runs each load until the projector has caught up, and prints the
+// PROFILE_STATEMENTS (default 25) statements that took the most time, nested ones included (the
+// projector's functions and the statements they run), per event, and the CPU per event of
+// PostgreSQL and of the API.
 //   DATABASE_URL=postgres://... PROFILE_PG_DIR=/tmp/p-pg PROFILE_PG_PORT=55510 node scripts/bench/projector-profile.ts
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
