@@ -13,8 +13,10 @@
 -- that still finds a longer tail. Derived state, append-only like the rest, emptied by
 -- `npm run rebuild`. A read replica (in recovery) reads them but builds none.
 
+-- Through an interval: extract() from a timestamptz is only stable, and an immutable function whose
+-- body is not is never inlined; called, it cost a read more than any of its probes.
 create or replace function ledger_effective_day(t timestamptz) returns bigint
-language sql immutable as $$ select floor(extract(epoch from t) / 86400)::bigint $$;
+language sql immutable as $$ select floor(extract(epoch from t - to_timestamp(0)) / 86400)::bigint $$;
 
 -- The checkpoint at p_to, from the one at p_from (0: none) and the postings in (p_from, p_to].
 create or replace function ledger_build_checkpoint(p_ledger_id text, p_account_id text, p_from bigint, p_to bigint)
@@ -135,7 +137,7 @@ end $$;
 -- is none, or when reading from the log's start is shorter than from either (positions stand in
 -- for the account's postings between).
 create or replace function ledger_nearest_checkpoint(p_ledger_id text, p_account_id text, p_position bigint)
-returns bigint language plpgsql stable as $$
+returns bigint language plpgsql stable set plan_cache_mode = force_generic_plan as $$
 declare
   before_p bigint;
   after_p bigint;
@@ -162,6 +164,35 @@ returns boolean language sql stable as $$
                         and h.position <= p_position and least(h.recorded_at, h.effective_at) <= p_effective_at)
 $$;
 
+-- One account's six sums (ledger_balance_sums says which) at (p_position, p_effective_at), the
+-- posted ones through `checkpoint` (ledger_posted_sums; 0: from the log's start). Its plans are
+-- made once per session, on the indexes.
+create or replace function ledger_account_sums(p_ledger_id text, p_account_id text, p_position bigint, checkpoint bigint, p_effective_at timestamptz)
+returns table (posted_debits numeric, posted_credits numeric, pending_debits numeric, pending_credits numeric,
+               scheduled_debits numeric, scheduled_credits numeric)
+language plpgsql stable set plan_cache_mode = force_generic_plan set enable_seqscan = off as $$
+declare
+  posted record;
+  scheduled record;
+begin
+  select * into posted from ledger_posted_sums(p_ledger_id, p_account_id, p_position, checkpoint, p_effective_at);
+  -- Scheduled: recorded by E (so at positions <= Q), effective after it, through postings_scheduled (sql/016).
+  select coalesce(sum(p.amount) filter (where p.direction = 'debit'), 0) as debits,
+         coalesce(sum(p.amount) filter (where p.direction = 'credit'), 0) as credits
+    into scheduled
+    from postings p
+   where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status = 'posted' and p.effective_at > p.recorded_at
+     and p.effective_at > p_effective_at and p.recorded_at <= p_effective_at and p.position <= p_position;
+  return query
+  select posted.debits, posted.credits,
+         coalesce(sum(p.amount) filter (where p.direction = 'debit'), 0),
+         coalesce(sum(p.amount) filter (where p.direction = 'credit'), 0),
+         scheduled.debits, scheduled.credits
+    from postings p
+   where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status = 'pending' and p.position <= p_position
+     and ledger_hold_active(p.ledger_id, p.transaction_id, p.recorded_at, p.effective_at, p.expires_at, p_position, p_effective_at);
+end $$;
+
 -- The six sums of spec section 4 for each account at (p_position, p_effective_at):
 --   posted:    effective by E, at positions <= P;
 --   scheduled: known by E (recorded at or before it: positions <= Q, the last recorded by E)
@@ -174,9 +205,6 @@ language plpgsql volatile as $$
 declare
   known bigint;
   account text;
-  checkpoint bigint;
-  posted record;
-  scheduled record;
   plain text[];
   checkpointed text[];
   checkpoints bigint[];
@@ -217,24 +245,7 @@ begin
      group by a.account_id;
   end if;
   for i in 1 .. cardinality(checkpointed) loop
-    account := checkpointed[i];
-    checkpoint := checkpoints[i];
-    select * into posted from ledger_posted_sums(p_ledger_id, account, p_position, checkpoint, p_effective_at);
-    -- Scheduled: recorded by E (so at positions <= Q), effective after it, through postings_scheduled (sql/016).
-    select coalesce(sum(p.amount) filter (where p.direction = 'debit'), 0) as debits,
-           coalesce(sum(p.amount) filter (where p.direction = 'credit'), 0) as credits
-      into scheduled
-      from postings p
-     where p.ledger_id = p_ledger_id and p.account_id = account and p.status = 'posted' and p.effective_at > p.recorded_at
-       and p.effective_at > p_effective_at and p.recorded_at <= p_effective_at and p.position <= p_position;
-    return query
-    select account, posted.debits, posted.credits,
-           coalesce(sum(p.amount) filter (where p.direction = 'debit'), 0),
-           coalesce(sum(p.amount) filter (where p.direction = 'credit'), 0),
-           scheduled.debits, scheduled.credits
-      from postings p
-     where p.ledger_id = p_ledger_id and p.account_id = account and p.status = 'pending' and p.position <= p_position
-       and ledger_hold_active(p.ledger_id, p.transaction_id, p.recorded_at, p.effective_at, p.expires_at, p_position, p_effective_at);
+    return query select checkpointed[i], s.* from ledger_account_sums(p_ledger_id, checkpointed[i], p_position, checkpoints[i], p_effective_at) s;
   end loop;
 end $$;
 

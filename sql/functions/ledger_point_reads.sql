@@ -3,8 +3,10 @@
 -- point with no recorded time and nothing else (the service refuses it).
 
 -- One account's balance at (R, E): the account as of the point, the scale of its asset when the
--- ledger declared it (null: an ISO 4217 currency), and its six sums (ledger_balance_sums).
--- E defaults to "now": the database's clock, or the recorded time read if that is later.
+-- ledger declared it (null: an ISO 4217 currency), and its six sums (ledger_account_sums, through
+-- the account's nearest checkpoint or from the log's start). E defaults to "now": the database's
+-- clock, or the recorded time read if that is later. Its plans are made once per session, on the
+-- indexes (a custom plan at every call cost more than the probes it planned).
 create or replace function ledger_balance_read(p_ledger_id text, p_account_id text, p_recorded_as_of timestamptz, p_position bigint,
                                                p_effective_at timestamptz, p_tail_max integer)
 returns table (ledger_found boolean, read_position bigint, read_recorded_at timestamptz, read_now timestamptz, read_effective_at timestamptz,
@@ -12,7 +14,7 @@ returns table (ledger_found boolean, read_position bigint, read_recorded_at time
                opened_position bigint, opened_at timestamptz, closed boolean, asset_scale integer,
                posted_debits numeric, posted_credits numeric, pending_debits numeric, pending_credits numeric,
                scheduled_debits numeric, scheduled_credits numeric)
-language plpgsql volatile as $$
+language plpgsql volatile set plan_cache_mode = force_generic_plan set enable_seqscan = off as $$
 declare
   point record;
   effective timestamptz;
@@ -34,12 +36,17 @@ begin
   end if;
   account_closed := exists (select 1 from account_closures c
                              where c.ledger_id = p_ledger_id and c.account_id = p_account_id and c.position <= point.read_position);
+  if p_tail_max > 0 and not pg_is_in_recovery() then
+    -- Reads build (the projector does not): the checkpoints the tail before P calls for.
+    perform ledger_checkpoint_for(p_ledger_id, p_account_id, point.read_position, p_tail_max);
+  end if;
   return query
   select true, point.read_position, point.read_recorded_at, point.read_now, effective, account.name, account.normal_balance, account.currency, account.no_overdraft,
          account.metadata, account.type, account.position, account.recorded_at, account_closed,
          (select s.scale from assets s where s.ledger_id = p_ledger_id and s.code = account.currency),
          sums.posted_debits, sums.posted_credits, sums.pending_debits, sums.pending_credits, sums.scheduled_debits, sums.scheduled_credits
-    from ledger_balance_sums(p_ledger_id, array[p_account_id], point.read_position, effective, p_tail_max) sums;
+    from ledger_account_sums(p_ledger_id, p_account_id, point.read_position,
+                             coalesce(ledger_nearest_checkpoint(p_ledger_id, p_account_id, point.read_position), 0), effective) sums;
 end $$;
 
 -- The ledger at R: its name and timezone, its head (the read position) and the last period it
