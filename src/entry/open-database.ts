@@ -4,7 +4,7 @@ import { describeError } from '../app/database-availability.ts';
 import type { Database } from '../adapters/db/database.ts';
 import { isDatabaseUnavailable } from '../adapters/db/errors.ts';
 import { migrate, type FunctionFile, type Migration } from '../adapters/db/migrate.ts';
-import { dataDirCopy, isDataDir, keepTemplate, templatePath } from '../adapters/db/pglite-template.ts';
+import { baseTemplate, dataDirCopy, isDataDir, keepTemplate, templatePath } from '../adapters/db/pglite-template.ts';
 import { readFunctionFiles, readMigrations } from '../adapters/db/migrations-dir.ts';
 import { openPglite } from '../adapters/db/pglite.ts';
 
@@ -36,21 +36,23 @@ export async function openDatabase(options: { databaseUrl?: string | undefined; 
 /**
  * PGlite under `dataDir`; a new one copied from the template that `npm install` made, when it
  * matches (then `upToDate`: the template's name is the hash of these very migrations and
- * functions). A new one without a matching template (`sql/` changed since) is made by initdb,
- * and once migrated, before anything else is written to it, `keepAsTemplate` keeps a copy of it
- * as the template for the next: best effort, as node_modules may be read-only.
+ * functions). A new one without a matching template (`sql/` changed since) is copied from an
+ * older template that these migrations extend (`baseTemplate`), else made by initdb; once
+ * migrated, before anything else is written to it, `keepAsTemplate` keeps a copy of it as the
+ * template for the next: best effort, as node_modules may be read-only.
  */
 async function openEmbedded(
   dataDir: string | undefined, migrations: readonly Migration[], functions: readonly FunctionFile[],
 ): Promise<{ database: Database; keepAsTemplate: (() => Promise<void>) | undefined; upToDate: boolean }> {
   const path = dataDir !== undefined && !isDataDir(dataDir) ? await templatePath(migrations, functions) : undefined;
   const fromTemplate = path !== undefined && isDataDir(path);
+  const source = fromTemplate ? path : path !== undefined ? await baseTemplate(path, migrations).catch(() => undefined) : undefined;
   // PGlite's thread copies the template, while this thread loads the service's modules.
-  const database = await openPglite(dataDir, fromTemplate ? dataDirCopy(path, dataDir!) : undefined);
+  const database = await openPglite(dataDir, source !== undefined ? dataDirCopy(source, dataDir!) : undefined);
   const keepAsTemplate = path !== undefined && !fromTemplate
     ? () => database.asOwner(async (run) => {
       await run('checkpoint'); // the files hold everything, and nothing writes while they are copied
-      keepTemplate(path, dataDir!);
+      await keepTemplate(path, dataDir!, migrations);
     }).catch(() => {})
     : undefined;
   return { database, keepAsTemplate, upToDate: fromTemplate };

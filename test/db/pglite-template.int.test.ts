@@ -2,7 +2,9 @@ import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { copyDataDir, isDataDir, templatePath } from '../../src/adapters/db/pglite-template.ts';
+import { baseTemplate, copyDataDir, isDataDir, keepRecipe, templatePath } from '../../src/adapters/db/pglite-template.ts';
+import { migrate } from '../../src/adapters/db/migrate.ts';
+import { openPglite } from '../../src/adapters/db/pglite.ts';
 import { readFunctionFiles, readMigrations } from '../../src/adapters/db/migrations-dir.ts';
 import { openDatabase, SQL_DIR } from '../../src/entry/open-database.ts';
 
@@ -47,5 +49,32 @@ describe('the embedded database template', () => {
     await writeFile(join(cut, 'global', 'pg_control'), 'cut short');
     expect(await opened(cut)).toBe(migrations.length);
     expect(isDataDir(cut)).toBe(true);
+  });
+
+  it('after a change to sql/, starts from the template the migrations extend, migrated, not from initdb', { timeout: 120_000 }, async () => {
+    const [migrations, functions] = await Promise.all([readMigrations(SQL_DIR), readFunctionFiles(SQL_DIR)]);
+    const path = await templatePath(migrations, functions);
+    expect(await opened(await freshDir())).toBe(migrations.length); // the template, made if missing
+    await keepRecipe(path, migrations);
+    const changedFunctions = [...functions, { name: 'zz_test_added', sql: 'create or replace function zz_test_added() returns int language sql as $$ select 42 $$;' }];
+    const added = { version: 9999, name: 'test_added', sql: 'create table zz_test_added (id int primary key);' };
+    const otherPath = await templatePath([...migrations, added], changedFunctions);
+    // New migrations and functions start from it; a migration changed since it was made does not.
+    expect(await baseTemplate(otherPath, [...migrations, added])).toBe(path);
+    const edited = migrations.map((m, i) => (i === migrations.length - 1 ? { ...m, sql: `${m.sql}\n-- edited` } : m));
+    expect(await baseTemplate(otherPath, edited)).toBeUndefined();
+    expect(await baseTemplate(otherPath, migrations.slice(0, -1))).toBeUndefined();
+
+    const dataDir = await freshDir();
+    copyDataDir(path, dataDir);
+    const database = await openPglite(dataDir);
+    try {
+      const applied = await migrate(database, [...migrations, added], changedFunctions);
+      expect(applied.migrations.map((m) => m.version)).toEqual([9999]);
+      expect(applied.functions.map((f) => f.name)).toEqual(['zz_test_added']);
+      expect(await database.asOwner((run) => run('select zz_test_added() as n'))).toEqual([{ n: 42 }]);
+    } finally {
+      await database.close();
+    }
   });
 });
