@@ -131,6 +131,7 @@ export async function keepTemplate(path: string, dataDir: string, migrations: re
   const partial = `${path}.${process.pid}.partial`;
   try {
     copyDataDir(dataDir, partial);
+    if (isDataDir(path)) return; // another start kept it meanwhile, and a third may be copying it
     rmSync(path, { recursive: true, force: true }); // whatever else is at its name, not a template
     renameSync(partial, path);
     await keepRecipe(path, migrations);
