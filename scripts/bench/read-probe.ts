@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../../test/support/server.ts';
 import { cpuMeter, cpuPer, postmasterPid } from './cpu.ts';
-import { runLoad, type HttpRequest } from './http-load.ts';
+import { jsonCaller, runLoad, type HttpRequest } from './http-load.ts';
 
 const DAY_MS = 86_400_000;
 const env = process.env;
@@ -40,14 +40,7 @@ const server = await startServer({
   ...(env.PROBE_CPU_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${env.PROBE_CPU_PROF}` } : {}),
 });
 const headers = { Authorization: `Bearer ${key}` };
-async function call(method: string, path: string, body?: unknown) {
-  const response = await fetch(`http://127.0.0.1:${server.port}${path}`, {
-    method, headers: { ...headers, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const answer = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(answer)}`);
-  return answer;
-}
+const call = jsonCaller(server.port, headers);
 const oneAtATime = async (count: number, request: (i: number) => HttpRequest) => (await runLoad(server.port, headers, 1, (i) => (i < count ? request(i) : null))).samplesMs;
 
 try {
