@@ -5,6 +5,7 @@ import { formatAmount } from '../../../domain/money.ts';
 import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { asOfInput, asOfOr400, ledgerOr404 } from '../handler-kit.ts';
+import { jsonBytes } from '../json-bytes.ts';
 import { json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
 import { presentAsOf, presentBalances, presentRollup } from '../presenters.ts';
 import { AccountPrefix, AsOf, AsOfQuery, Balance, LedgerId, Sides } from '../schemas.ts';
@@ -52,5 +53,5 @@ export const balanceRoutes = new OpenAPIHono<AppEnv>().openapi(trialBalance, asy
   }));
   const depth = query.depth === undefined ? undefined : Number(query.depth);
   const rollups = depth === undefined && query.prefix === undefined ? undefined : rollUp(balances, { prefix: query.prefix, depth }).map(presentRollup);
-  return c.json({ asOf: presentAsOf(asOf), accounts: presentBalances(balances, asOf), totals, ...(rollups ? { rollups } : {}) }, 200);
+  return jsonBytes(c, { asOf: presentAsOf(asOf), accounts: presentBalances(balances, asOf), totals, ...(rollups ? { rollups } : {}) });
 });

@@ -6,6 +6,7 @@ import { formatInstant } from '../../../domain/time.ts';
 import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { ledgerOr404 } from '../handler-kit.ts';
+import { jsonBytes } from '../json-bytes.ts';
 import { json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
 import { pageSizeOr } from '../limits.ts';
 import { ProblemError } from '../problem.ts';
@@ -84,7 +85,7 @@ export const feedRoutes = new OpenAPIHono<AppEnv>()
     const after = Number(query.after ?? 0);
     const limit = pageSizeOr(query.limit, c.get('limits'));
     const events = await c.get('deps').store.eventsBetween(ledgerId, after + 1, after + limit);
-    return c.json({ events: events.map(presentEvent), head: Math.max(ledger.head, events.at(-1)?.position ?? 0) }, 200);
+    return jsonBytes(c, { events: events.map(presentEvent), head: Math.max(ledger.head, events.at(-1)?.position ?? 0) });
   })
   .openapi(streamEvents, async (c) => {
     const { ledgerId } = c.req.valid('param');
