@@ -51,24 +51,31 @@ export async function balancesAt(store: LedgerStore, ledgerId: string, accounts:
 /** How many accounts one read of a whole chart of accounts asks the database for at once. */
 export const ACCOUNTS_PER_QUERY = 2500;
 
+/** How many of those pages are asked for at a time: the database sums two while the API turns the ones before into balances. */
+export const PAGES_IN_FLIGHT = 2;
+
 /**
  * The balances of every account (within `filter`) at a resolved point, in account id order: a
- * page of accounts with their sums per round trip (sql/functions/ledger_trial_balance.sql: the
- * projector's checkpoints bound each account's read, not the ledger's postings), the next page
- * asked for before this one is turned into balances.
+ * page of accounts with their sums per statement (sql/functions/ledger_trial_balance.sql: the
+ * projector's checkpoints bound each account's read, not the ledger's postings). Where the pages
+ * start is asked first, so that PAGES_IN_FLIGHT of them are read at once, each turned into
+ * balances as it comes.
  */
-export async function everyBalanceAt(store: LedgerStore, ledgerId: string, asOf: AsOf, filter: AccountFilter = {}): Promise<AccountBalance[]> {
-  const pageAfter = (after: string | undefined) => store.accountsWithSums(ledgerId, asOf.position, asOf.effectiveAt, filter, after, ACCOUNTS_PER_QUERY);
-  const [assets, first] = await Promise.all([store.assets(ledgerId), pageAfter(undefined)]);
+export async function everyBalanceAt(
+  store: LedgerStore, ledgerId: string, asOf: AsOf, filter: AccountFilter = {}, pageSize = ACCOUNTS_PER_QUERY,
+): Promise<AccountBalance[]> {
+  const [assets, starts] = await Promise.all([store.assets(ledgerId), store.accountPageStarts(ledgerId, asOf.position, filter, pageSize)]);
   const state = { ...initialState, assets };
-  const balances: AccountBalance[] = [];
-  for (let page = first; ;) {
-    const next = page.length < ACCOUNTS_PER_QUERY ? undefined : pageAfter(page.at(-1)!.account.accountId);
-    next?.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
-    for (const { account, sums } of page) balances.push({ account, asset: assetOf(state, account.currency)!, balance: balanceFromSums(sums, account) });
-    if (!next) return balances;
-    page = await next;
-  }
+  const pages = new Array<AccountBalance[]>(starts.length);
+  let next = 0;
+  const reader = async () => {
+    for (let i = next++; i < starts.length; i = next++) {
+      const page = await store.accountsWithSums(ledgerId, asOf.position, asOf.effectiveAt, filter, starts[i], pageSize);
+      pages[i] = page.map(({ account, sums }) => ({ account, asset: assetOf(state, account.currency)!, balance: balanceFromSums(sums, account) }));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PAGES_IN_FLIGHT, starts.length) }, reader));
+  return pages.flat();
 }
 
 /** A balance read's answer: null when the ledger does not exist; `balance` null when the account does not exist at the point. */

@@ -310,6 +310,11 @@ export interface LedgerStore {
   balanceRead(ledgerId: string, accountId: string, at: ReadAt, effectiveAt: Instant | undefined): Promise<PointRead<AccountSums>>;
   account(ledgerId: string, accountId: string, position: number): Promise<AccountRow | null>;
   accounts(ledgerId: string, position: number, filter: AccountFilter, after: string | undefined, limit: number): Promise<AccountRow[]>;
+  /**
+   * Where each page of `pageSize` accounts (within `filter`, in id order) starts: the id its page
+   * comes after (undefined: the first), so that the pages can be asked for at once.
+   */
+  accountPageStarts(ledgerId: string, position: number, filter: AccountFilter, pageSize: number): Promise<(string | undefined)[]>;
   /** The same page of accounts, each with its sums at (position, effectiveAsOf), in one statement. */
   accountsWithSums(
     ledgerId: string, position: number, effectiveAsOf: Instant, filter: AccountFilter, after: string | undefined, limit: number,

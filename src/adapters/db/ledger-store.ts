@@ -310,6 +310,17 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
       return (await accountsPage(db, ledgerId, position, filter, after, limit).execute()).map(toAccountRow);
     },
 
+    async accountPageStarts(ledgerId, position, filter, pageSize) {
+      // Every pageSize-th account id: one pass over the ids of the ledger's accounts at the position.
+      const { rows } = await sql<{ account_id: string }>`
+        select numbered.account_id
+          from (select page.account_id, row_number() over (order by page.account_id) as n
+                  from (${accountsPage(db, ledgerId, position, filter, undefined, 2 ** 31)}) page) numbered
+         where numbered.n % ${pageSize} = 0
+         order by numbered.account_id`.execute(db);
+      return [undefined, ...rows.map((r) => r.account_id)];
+    },
+
     async accountsWithSums(ledgerId, position, effectiveAsOf, filter, after, limit) {
       // sql/functions/ledger_trial_balance.sql over the page's accounts, in the same round trip.
       const { rows } = await sql<AccountSelection & SumsRow>`
