@@ -105,6 +105,19 @@ describe.skipIf(!postgres)('the general ledger as one COPY stream on PostgreSQL'
     expect((await csv(streaming, asOf)).text).toBe(expected);
   });
 
+  it('stops early without its cancel reaching the statements that follow on the connection', async () => {
+    const asOf = await at();
+    const scales = new Map([['USD', 2], ['JPY', 0], ['GOLD', 6]]);
+    for (let i = 0; i < 5; i++) {
+      const iterator = streaming.generalLedgerCsvStream!(ledgerId, asOf.position, asOf.effectiveAt, scales)![Symbol.asyncIterator]();
+      expect((await iterator.next()).done).toBe(false);
+      await iterator.return!();
+      // A statement on every connection of the pool, each long enough for a cancel still on its
+      // way to arrive during it: a cancel not awaited reached one of them.
+      await Promise.all(Array.from({ length: 10 }, () => sql`select pg_sleep(0.1)`.execute(api.database.db)));
+    }
+  });
+
   it(`pages while ${MAX_CSV_STREAMS} streams run, and streams again once one ends`, async () => {
     const asOf = await at();
     const expected = (await csv(paging, asOf)).text;

@@ -208,7 +208,10 @@ class PostgresJsConnection implements DatabaseConnection {
    * A COPY TO STDOUT (COPY_TO_STDOUT), read only as fast as the caller takes it. Stopped before
    * its end, the statement is cancelled (the protocol's cancel request: no role needed; the
    * driver's patch keeps a COPY cancellable) and the rest of its answer read, so that the
-   * connection is idle again when it goes back. Nothing else streams: page instead.
+   * connection is idle again when it goes back. The cancel is awaited until PostgreSQL has taken
+   * it (the patch's promise): a COPY that ended by itself meanwhile would otherwise see the
+   * request arrive during the connection's next statement, and cancel that (seen under load).
+   * Nothing else streams: page instead.
    */
   async *streamQuery<R>(compiled: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
     if (!compiled.sql.startsWith(COPY_TO_STDOUT)) throw new Error('streaming queries is not supported: page instead');
@@ -219,7 +222,7 @@ class PostgresJsConnection implements DatabaseConnection {
       for await (const chunk of stream.iterator({ destroyOnReturn: false })) yield { rows: [chunk as R] };
     } finally {
       if (!stream.readableEnded && !stream.destroyed) {
-        await query.cancel();
+        await Promise.resolve(query.cancel() as unknown).catch(() => {}); // the patch returns its promise; not taken, the rest is read
         stream.resume();
         await finished(stream).catch(() => {});
       }
