@@ -1,4 +1,5 @@
 import { beforeAll, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { createLedgerStore } from '../../src/adapters/db/ledger-store.ts';
 import { createTreeStore } from '../../src/adapters/db/tree-store.ts';
 import { createApp } from '../../src/adapters/http/app.ts';
@@ -97,6 +98,28 @@ describeOnEachDatabase('Merkle proofs and signed checkpoints', (api) => {
     expect(await fromEvents.build(fresh, 0)).toBe(0); // it built nothing
     expect(await stored.build(fresh, 1000)).toBe(64);
     expect(await check(stored)).toEqual(before);
+  });
+
+  it('stores every subtree as the root of its leaves, however many blocks each build makes', async () => {
+    const uneven = await api.seedLedger();
+    const items = Array.from({ length: 700 }, (_, i) => transfer(undefined, '2026-03-01T10:00:00Z', 'bank', 'alice', `${i + 1}`));
+    expect((await api.call('POST', `/v1/ledgers/${uneven}/transactions/batch`, { body: { transactions: items } })).status).toBe(200);
+    const unevenLeaves = ((await api.call('GET', `/v1/ledgers/${uneven}/events?limit=1000`)).body.events as Json[]).map((e) => eventLeafHash(e.hash as string));
+    const tree = createTreeStore(api.database.db);
+    // Builds that end at a left child, a right child, deep in a carry and at the last block.
+    const covered = [];
+    for (const blocks of [1, 2, 3, 5, 7, 12, 1000]) covered.push(await tree.build(uneven, blocks));
+    const whole = Math.floor(unevenLeaves.length / 16);
+    expect(covered).toEqual([16, 48, 96, 176, 288, 480, whole * 16]);
+    const { rows } = await sql<{ level: number; index: string; hash: string }>`select level, index::text as index, encode(hash, 'hex') as hash
+      from ledger_tree_nodes where ledger_id = ${uneven} order by level, index`.execute(api.database.db);
+    let complete = 0; // every subtree of 16 leaves or more that the blocks built make whole, and no other
+    for (let level = 4; 2 ** level <= whole * 16; level++) complete += Math.floor((whole * 16) / 2 ** level);
+    expect(rows.length).toBe(complete);
+    for (const row of rows) {
+      const first = Number(row.index) * 2 ** row.level;
+      expect(row.hash, `level ${row.level}, index ${row.index}`).toBe(toHex(rootOf(unevenLeaves.slice(first, first + 2 ** row.level))));
+    }
   });
 
   it('answers 400 for a position or size out of range or malformed, and records nothing', async () => {
