@@ -222,9 +222,12 @@ class PostgresJsConnection implements DatabaseConnection {
       for await (const chunk of stream.iterator({ destroyOnReturn: false })) yield { rows: [chunk as R] };
     } finally {
       if (!stream.readableEnded && !stream.destroyed) {
+        // Listened to first: the cancel's error may end the stream while the cancel is awaited,
+        // and a stream's error with no listener is an uncaught exception.
+        const ended = finished(stream).catch(() => {});
         await Promise.resolve(query.cancel() as unknown).catch(() => {}); // the patch returns its promise; not taken, the rest is read
         stream.resume();
-        await finished(stream).catch(() => {});
+        await ended;
       }
     }
   }
