@@ -1,7 +1,7 @@
-import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
+import { createServer, connect, Socket, type AddressInfo } from 'node:net';
 import postgres from 'postgres';
 import { reserveWithin } from '../../src/adapters/db/postgres-js-dialect.ts';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 
 // The `postgres` driver as patched at install (scripts/patches/postgres+3.4.10.patch): a
 // connection whose backend dies settles every query sent to it with CONNECTION_CLOSED, instead
@@ -141,5 +141,24 @@ describe.skipIf(!url)('the postgres driver when a backend dies', () => {
     const again = await reserveWithin(pool, 2000);
     expect((await again<{ n: number }[]>`select 6 as n`)[0]!.n).toBe(6);
     again.release();
+  });
+});
+
+describe.skipIf(!url)('the postgres driver on TCP', () => {
+  // libpq sets TCP_NODELAY; the driver did not. Without it, a small message written behind a
+  // large one (a COPY's CopyDone behind its rows, a COMMIT) waited for the server's delayed ACK:
+  // 40 ms each, three in every batch of 1,000 (docs/benchmarks.md, session 11).
+  it('sets TCP_NODELAY on every connection it opens', async () => {
+    const noDelay = vi.spyOn(Socket.prototype, 'setNoDelay');
+    const pool = postgres(url!, { max: 2, onnotice: () => {} });
+    try {
+      await Promise.all([pool`select pg_sleep(0.05)`, pool`select pg_sleep(0.05)`]);
+      const sockets = new Set(noDelay.mock.contexts);
+      expect(sockets.size).toBe(2);
+      expect(noDelay.mock.calls.every(([on]) => on === true || on === undefined)).toBe(true);
+    } finally {
+      noDelay.mockRestore();
+      await pool.end({ timeout: 1 });
+    }
   });
 });
