@@ -1,14 +1,15 @@
 // Makes the template a new embedded database starts from (src/adapters/db/pglite-template.ts):
 // a PGlite data directory made by initdb (or copied from an older template that these migrations
-// extend), migrated and closed. `npm install` runs it; it never fails the install: without a
-// template, a first start makes one, only slower.
+// extend), migrated, trimmed of what a database copied from it never uses, and closed.
+// `npm install` runs it; it never fails the install: without a template, a first start makes
+// one, only slower.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate } from '../src/adapters/db/migrate.ts';
 import { readFunctionFiles, readMigrations } from '../src/adapters/db/migrations-dir.ts';
 import { openPglite } from '../src/adapters/db/pglite.ts';
-import { baseTemplate, dataDirCopy, isDataDir, keepRecipe, keepTemplate, templatePath } from '../src/adapters/db/pglite-template.ts';
+import { baseTemplate, dataDirCopy, isDataDir, keepRecipe, keepTemplate, templatePath, trimTemplate } from '../src/adapters/db/pglite-template.ts';
 import { SQL_DIR } from '../src/entry/open-database.ts';
 
 /** Makes the template unless it is there: the path, and whether it was made now. */
@@ -25,6 +26,7 @@ async function makeTemplate(): Promise<{ path: string; made: boolean }> {
     const base = await baseTemplate(path, migrations);
     const database = await openPglite(dataDir, base !== undefined ? dataDirCopy(base, dataDir) : undefined);
     await migrate(database, migrations, functions);
+    await database.asOwner(trimTemplate);
     await database.close();
     await keepTemplate(path, dataDir, migrations);
     return { path, made: true };

@@ -1,5 +1,6 @@
 import { DEFAULT_LIMITS, type Limits } from '../adapters/http/limits.ts';
 import { MAX_BATCH, MAX_PAGE_SIZE, MAX_POSTINGS } from '../adapters/http/schemas.ts';
+import { DEFAULT_DATA_DIR } from './data-dir.ts';
 
 /** Settings from the environment, read once by an entry and passed down: no module reads env. */
 export interface Config {
@@ -69,7 +70,7 @@ export function configFrom(env: Env): Config {
     port: whole(env, 'PORT', 3000, 0, 65535),
     databaseUrl: env.DATABASE_URL || undefined,
     replicaUrl: env.DATABASE_REPLICA_URL || undefined,
-    dataDir: env.DATA_DIR || './data',
+    dataDir: env.DATA_DIR || DEFAULT_DATA_DIR,
     bootstrapAdminKey: env.LEDGER_BOOTSTRAP_ADMIN_KEY || undefined,
     limits: limitsFrom(env),
     statementTimeoutMs: whole(env, 'LEDGER_STATEMENT_TIMEOUT_MS', DEFAULT_STATEMENT_TIMEOUT_MS, 0, 3_600_000),

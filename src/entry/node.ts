@@ -1,7 +1,14 @@
 import { mkdirSync } from 'node:fs';
-import { pino } from 'pino';
-import { configFrom } from './config.ts';
-import { openDatabaseWhenReachable } from './open-database.ts';
+import { embeddedDataDir } from './data-dir.ts';
+import { startEmbedded } from './embedded-start.ts';
+
+// The embedded database's thread is started first, before any other module is loaded: it copies
+// the template and opens PGlite (about a second of its own) while this thread loads the rest.
+const dataDir = embeddedDataDir(process.env);
+if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
+const embedded = dataDir !== undefined ? startEmbedded(dataDir) : undefined;
+await embedded?.then(() => {}, () => {}); // started (sql/ read); a failure is reported by the opening below
+const [{ pino }, { configFrom }, { openDatabaseWhenReachable }] = await Promise.all([import('pino'), import('./config.ts'), import('./open-database.ts')]);
 
 const config = configFrom(process.env);
 // JSON lines on stdout, written asynchronously: a request does not wait for its log line.
@@ -17,8 +24,7 @@ const exit = (code: number) => {
   process.exit(code);
 };
 
-if (!config.databaseUrl) mkdirSync(config.dataDir, { recursive: true });
-const opening = openDatabaseWhenReachable(config, log).catch((error: unknown) => {
+const opening = openDatabaseWhenReachable(config, log, embedded).catch((error: unknown) => {
   logger.fatal({ msg: 'cannot start: the database cannot be opened', error: String(error) });
   console.error(`cannot start: ${String(error)}`);
   return exit(1);

@@ -1,14 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { describeError } from '../app/database-availability.ts';
 import type { Database } from '../adapters/db/database.ts';
 import { isDatabaseUnavailable } from '../adapters/db/errors.ts';
-import { migrate, type FunctionFile, type Migration } from '../adapters/db/migrate.ts';
-import { baseTemplate, dataDirCopy, isDataDir, keepTemplate, templatePath } from '../adapters/db/pglite-template.ts';
-import { readFunctionFiles, readMigrations } from '../adapters/db/migrations-dir.ts';
-import { openPglite } from '../adapters/db/pglite.ts';
+import { migrate } from '../adapters/db/migrate.ts';
+import { keepTemplate, trimTemplate } from '../adapters/db/pglite-template.ts';
+import { openPgliteOn } from '../adapters/db/pglite.ts';
+import { readSql, startEmbedded, type EmbeddedStart } from './embedded-start.ts';
 
-export const SQL_DIR = fileURLToPath(new URL('../../sql/', import.meta.url));
+export { SQL_DIR } from './embedded-start.ts';
 
 /**
  * PostgreSQL when a URL is given, else PGlite under `dataDir` (in memory for `memory://`);
@@ -16,12 +15,14 @@ export const SQL_DIR = fileURLToPath(new URL('../../sql/', import.meta.url));
  * timeout holds on PostgreSQL only: PGlite, in-process WebAssembly, has no timer to cancel with.
  * On PostgreSQL, `synchronous_commit = off` is overridden to `on`: a 201 must survive a crash.
  * The PostgreSQL driver's modules are loaded only then: an embedded start does without them.
+ * `started`: the embedded database's thread, started already (embedded-start.ts).
  */
-export async function openDatabase(options: { databaseUrl?: string | undefined; dataDir?: string | undefined; statementTimeoutMs?: number }): Promise<Database> {
-  const [migrations, functions] = await Promise.all([readMigrations(SQL_DIR), readFunctionFiles(SQL_DIR)]);
-  const { database, keepAsTemplate, upToDate } = options.databaseUrl
-    ? { database: await (await import('../adapters/db/postgres.ts')).openPostgres(options.databaseUrl, { statementTimeoutMs: options.statementTimeoutMs, ensureSynchronousCommit: true }), keepAsTemplate: undefined, upToDate: false }
-    : await openEmbedded(options.dataDir === 'memory://' ? undefined : options.dataDir, migrations, functions);
+export async function openDatabase(
+  options: { databaseUrl?: string | undefined; dataDir?: string | undefined; statementTimeoutMs?: number }, started?: Promise<EmbeddedStart>,
+): Promise<Database> {
+  const { database, migrations, functions, keepAsTemplate, upToDate } = options.databaseUrl
+    ? { ...await readSql(), database: await (await import('../adapters/db/postgres.ts')).openPostgres(options.databaseUrl, { statementTimeoutMs: options.statementTimeoutMs, ensureSynchronousCommit: true }), keepAsTemplate: undefined, upToDate: false }
+    : await openEmbedded(await (started ?? startEmbedded(options.dataDir ?? 'memory://')));
   try {
     if (!upToDate) await migrate(database, migrations, functions);
     await keepAsTemplate?.();
@@ -34,28 +35,22 @@ export async function openDatabase(options: { databaseUrl?: string | undefined; 
 }
 
 /**
- * PGlite under `dataDir`; a new one copied from the template that `npm install` made, when it
- * matches (then `upToDate`: the template's name is the hash of these very migrations and
- * functions). A new one without a matching template (`sql/` changed since) is copied from an
- * older template that these migrations extend (`baseTemplate`), else made by initdb; once
- * migrated, before anything else is written to it, `keepAsTemplate` keeps a copy of it as the
- * template for the next: best effort, as node_modules may be read-only.
+ * PGlite on the thread `start` began (a new database copied from the template, `upToDate`, or
+ * from an older one, or made by initdb). A new database not copied from its template is, once
+ * migrated and before anything else is written to it, kept as the template for the next
+ * (`keepAsTemplate`): best effort, as node_modules may be read-only.
  */
-async function openEmbedded(
-  dataDir: string | undefined, migrations: readonly Migration[], functions: readonly FunctionFile[],
-): Promise<{ database: Database; keepAsTemplate: (() => Promise<void>) | undefined; upToDate: boolean }> {
-  const path = dataDir !== undefined && !isDataDir(dataDir) ? await templatePath(migrations, functions) : undefined;
-  const fromTemplate = path !== undefined && isDataDir(path);
-  const source = fromTemplate ? path : path !== undefined ? await baseTemplate(path, migrations).catch(() => undefined) : undefined;
-  // PGlite's thread copies the template, while this thread loads the service's modules.
-  const database = await openPglite(dataDir, source !== undefined ? dataDirCopy(source, dataDir!) : undefined);
-  const keepAsTemplate = path !== undefined && !fromTemplate
+async function openEmbedded(start: EmbeddedStart) {
+  const { thread, dataDir, migrations, functions, template, fromTemplate } = start;
+  const database = await openPgliteOn(thread);
+  const keepAsTemplate = template !== undefined && !fromTemplate
     ? () => database.asOwner(async (run) => {
+      await trimTemplate(run);
       await run('checkpoint'); // the files hold everything, and nothing writes while they are copied
-      await keepTemplate(path, dataDir!, migrations);
+      await keepTemplate(template, dataDir!, migrations);
     }).catch(() => {})
     : undefined;
-  return { database, keepAsTemplate, upToDate: fromTemplate };
+  return { database, migrations, functions, keepAsTemplate, upToDate: fromTemplate };
 }
 
 /** The first pause between tries when PostgreSQL does not answer at start, doubled each time up to the last. */
@@ -69,12 +64,12 @@ const WAIT_PAUSES_MS = { first: 250, last: 5000 } as const;
  */
 export async function openDatabaseWhenReachable(
   options: { databaseUrl?: string | undefined; dataDir?: string | undefined; statementTimeoutMs?: number; databaseWaitS: number },
-  log: (line: Record<string, unknown>) => void,
+  log: (line: Record<string, unknown>) => void, started?: Promise<EmbeddedStart>,
 ): Promise<Database> {
   const deadlineMs = Date.now() + options.databaseWaitS * 1000;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await openDatabase(options);
+      return await openDatabase(options, started);
     } catch (error) {
       if (!options.databaseUrl || !causes(error).some(isDatabaseUnavailable)) throw error;
       const leftMs = deadlineMs - Date.now();
