@@ -51,21 +51,30 @@ begin
   return upto;
 end $$;
 
+-- When an account's next checkpoint is due, in posted postings after its latest one, from the day
+-- rows of that one (sql/024): twice them, between an eighth of p_every and p_every. A read's tail
+-- is then short on an account whose checkpoints are small (most accounts: a few hundred
+-- postings, or postings on few days), and a checkpoint adds at most half a row a posting where
+-- p_every did not already bound its rows (an account spanning more days than p_every / 2).
+create or replace function ledger_checkpoint_due(p_days bigint, p_every integer)
+returns bigint language sql immutable as $$
+  select least(p_every, greatest(ceil(p_every / 8.0)::bigint, 2 * p_days))
+$$;
+
 -- The checkpoints that the posted postings at positions in (p_after, p_upto] call for: through
 -- each account's tally of its tail (balance_tails, sql/021), which the step adds its postings to
--- (one pass over them), so that only an account whose tally passes p_every is looked at (most
--- accounts of a ledger never are), built up to p_upto and counted again exactly. An account the
--- tally has not met yet is counted from its latest checkpoint before the step through p_upto.
+-- (one pass over them), so that only an account whose tally passes its due length (sql/024; not
+-- known yet: the least, ledger_checkpoint_due(0)) is looked at (most accounts of a ledger never
+-- are), built up to p_upto and counted again exactly. An account the tally has not met yet is
+-- counted from its latest checkpoint before the step through p_upto.
 create or replace function ledger_project_checkpoints(p_ledger_id text, p_after bigint, p_upto bigint, p_every integer)
 returns void language plpgsql volatile as $$
 declare
   touched text[];
   counts jsonb;
   tallied_accounts text[];
-  due text[];
+  due_accounts text[];
   account text;
-  built bigint;
-  previous bigint;
 begin
   -- The step's accounts and their postings, first: the tallies are then found by their key with
   -- the accounts as an array (= any), a probe each, and each finds its count in an object keyed
@@ -80,10 +89,11 @@ begin
   with tallied as (
     update balance_tails t set posted = t.posted + (counts ->> t.account_id)::bigint
      where t.ledger_id = p_ledger_id and t.account_id = any (touched)
-    returning t.account_id, t.posted
+    returning t.account_id, t.posted, t.due
   )
-  select coalesce(array_agg(tallied.account_id), '{}'), coalesce(array_agg(tallied.account_id) filter (where tallied.posted > p_every), '{}')
-    into tallied_accounts, due from tallied;
+  select coalesce(array_agg(tallied.account_id), '{}'),
+         coalesce(array_agg(tallied.account_id) filter (where tallied.posted > coalesce(tallied.due, ledger_checkpoint_due(0, p_every))), '{}')
+    into tallied_accounts, due_accounts from tallied;
   -- The accounts the tally has not met (a statement only when there are some: an account's first
   -- step), counted from their latest checkpoint before the step through its end.
   if cardinality(tallied_accounts) < cardinality(touched) then
@@ -99,22 +109,46 @@ begin
        where a.account_id <> all (tallied_accounts)
       returning balance_tails.account_id, balance_tails.posted
     )
-    select due || coalesce(array_agg(met.account_id) filter (where met.posted > p_every), '{}') into due from met;
+    select due_accounts || coalesce(array_agg(met.account_id) filter (where met.posted > ledger_checkpoint_due(0, p_every)), '{}') into due_accounts from met;
   end if;
-  foreach account in array due loop
-    -- ledger_checkpoint_for builds at most 100 a call: again until it answers the same.
-    previous := -1;
-    loop
-      built := ledger_checkpoint_for(p_ledger_id, account, p_upto, p_every);
-      exit when built = previous;
-      previous := built;
-    end loop;
-    update balance_tails t
-       set posted = (select count(*) from postings p
-                      where p.ledger_id = p_ledger_id and p.account_id = account and p.status = 'posted'
-                        and p.position > built and p.position <= p_upto)
-     where t.ledger_id = p_ledger_id and t.account_id = account;
+  foreach account in array due_accounts loop
+    perform ledger_project_account(p_ledger_id, account, p_upto, p_every);
   end loop;
+end $$;
+
+-- An account's checkpoints through p_upto, each built once the tail after the one before is
+-- longer than it calls for (ledger_checkpoint_due of its day rows), then its tally set exactly:
+-- the tail after the last, and when the next is due.
+create or replace function ledger_project_account(p_ledger_id text, p_account_id text, p_upto bigint, p_every integer)
+returns void language plpgsql volatile as $$
+declare
+  checkpoint bigint;
+  days bigint;
+  next_position bigint;
+begin
+  select b.position into checkpoint from balance_checkpoints b
+   where b.ledger_id = p_ledger_id and b.account_id = p_account_id and b.position <= p_upto
+   order by b.position desc limit 1;
+  checkpoint := coalesce(checkpoint, 0);
+  loop
+    select count(*) into days from balance_checkpoints b
+     where b.ledger_id = p_ledger_id and b.account_id = p_account_id and b.position = checkpoint;
+    -- The position of the posting after the due length, if the tail is that long. Every posting
+    -- of that position goes into the checkpoint: a transaction may post twice to one account.
+    select p.position into next_position from postings p
+     where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status = 'posted'
+       and p.position > checkpoint and p.position <= p_upto
+     order by p.position offset ledger_checkpoint_due(days, p_every) limit 1;
+    exit when next_position is null;
+    perform ledger_build_checkpoint(p_ledger_id, p_account_id, checkpoint, next_position);
+    checkpoint := next_position;
+  end loop;
+  update balance_tails t
+     set posted = (select count(*) from postings p
+                    where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status = 'posted'
+                      and p.position > checkpoint and p.position <= p_upto),
+         due = ledger_checkpoint_due(days, p_every)
+   where t.ledger_id = p_ledger_id and t.account_id = p_account_id;
 end $$;
 
 -- The accounts of the posted postings at positions in (p_after, p_upto], one row a posting, read
