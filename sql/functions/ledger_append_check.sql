@@ -1,12 +1,13 @@
 -- The check of a one-round-trip append (src/adapters/db/write-cache.ts): the process decided a
 -- batch against the ledger's state as it last knew it, and the append statement runs this first.
 -- It takes the ledger's append lock (ledger_lock_head), then confirms, with a snapshot taken
--- after the lock:
+-- after the lock (but for the claims):
 --   - the head is the one the process expected (position and hash): nobody else appended since;
 --   - the recorded time the process chose is still ahead of the database's clock and of the
 --     head's, so it follows commit order, and no reader can yet have asked as of a time at or
 --     after it (ledger_read_point);
---   - none of the batch's idempotency claims is taken (the process does not know every key).
+--   - none of the batch's idempotency claims is taken (the process does not know every key),
+--     probed before the lock (the primary key catches a claim taken since, at the insert).
 -- Otherwise it raises, the statement records nothing, and the process appends the slow way
 -- (ledger_lock_and_load). SQLSTATE LA001: the head is behind the expected one (an append of the
 -- same process ahead of this one has not committed yet); LA002: someone else appended; LA003:
@@ -28,6 +29,17 @@ declare
   claim_scope text;
   claim_key text;
 begin
+  -- The claims first, before the lock, so that a batch's thousand probes do not hold it (they run
+  -- while the append before it commits). A claim taken between its probe and the lock is caught
+  -- by the primary key when the rows are inserted (23505): nothing is recorded, and the process
+  -- goes the slow way, which replays it. One probe of the primary key a claim, in a loop, so that
+  -- no plan can make it a scan: the claims as arrays (= any) took 2 to 3 ms for a group's few
+  -- claims on an index-only scan, and a plan kept from a new database read every key of the ledger.
+  for claim_scope, claim_key in select c ->> 'scope', c ->> 'key' from jsonb_array_elements(p_claims) c loop
+    if exists (select 1 from idempotency_keys k where k.ledger_id = p_ledger_id and k.scope = claim_scope and k.key = claim_key) then
+      raise exception 'an idempotency key of the batch is taken' using errcode = 'LA004';
+    end if;
+  end loop;
   select * into head from ledger_lock_head(p_ledger_id);
   locked_at := clock_timestamp();
   if head.head_position < p_expected_position then
@@ -41,13 +53,5 @@ begin
   if p_recorded_at is not null and p_recorded_at <= head.commit_recorded_at then
     raise exception 'the recorded time % is past', p_recorded_at using errcode = 'LA003', detail = locked_at::text;
   end if;
-  -- One probe of the primary key a claim, in a loop, so that no plan can make it a scan: the
-  -- claims as arrays (= any) took 2 to 3 ms for a group's few claims on an index-only scan, and a
-  -- plan kept from a new database read every key of the ledger.
-  for claim_scope, claim_key in select c ->> 'scope', c ->> 'key' from jsonb_array_elements(p_claims) c loop
-    if exists (select 1 from idempotency_keys k where k.ledger_id = p_ledger_id and k.scope = claim_scope and k.key = claim_key) then
-      raise exception 'an idempotency key of the batch is taken' using errcode = 'LA004';
-    end if;
-  end loop;
   return case when p_recorded_at is null then head.commit_recorded_at else locked_at end;
 end $$;

@@ -154,6 +154,69 @@ describe.each(DATABASES)('appends in one round trip on $name', ({ open }) => {
     expect(await one.head(ledgerId)).toBe(before + 100);
   });
 
+  it('asks for the next large batch\'s lock while the one before copies; when that one fails, the next goes the slow way and nothing is lost or doubled', { timeout: 120_000 }, async () => {
+    const appendsBy = (way: string) => one.store.appendOutcomes!()[way] ?? 0;
+    const batch = (name: string, size: number) => Array.from({ length: size }, (_, i) => move(`${name}${i}`, 'a0', 'a1', `${i + 1}.00`));
+    // A write first, so that `one` knows the ledger as it is.
+    const known = await one.call('POST', `/v1/ledgers/${ledgerId}/transactions`, { body: move('before-pipeline', 'a0', 'a1', '1.00') });
+    expect(known.status).toBe(201);
+    const before = await one.head(ledgerId);
+    const a1Before = (await one.call('GET', `/v1/ledgers/${ledgerId}/accounts/a1/balance`)).body.ledgerBalance as string;
+    const la001 = appendsBy('LA001');
+    const first = [...batch('fails', 70), move('claimed-meanwhile', 'a0', 'a1', '5.00')];
+    const second = batch('then', 80);
+    // The ledger's lock held elsewhere: the first batch's check probes its claims and waits for
+    // the lock. Meanwhile the holder takes one of its claims (as another process's append would),
+    // and the second batch arrives. Once the lock is free, the first is decided and the second,
+    // taken at once, asks for the lock while the first copies its rows, which the claim refuses.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+    const holder = database.db.transaction().execute(async (trx) => {
+      await sql`select ledger_lock_head(${ledgerId})`.execute(trx);
+      locked();
+      await held;
+      await sql`insert into idempotency_keys (ledger_id, scope, key, request, first_position, last_position)
+        values (${ledgerId}, 'transaction', 'claimed-meanwhile', '{"taken": "elsewhere"}'::jsonb, ${known.body.position}, ${known.body.position})`.execute(trx);
+    });
+    await lockTaken;
+    const failing = one.call('POST', `/v1/ledgers/${ledgerId}/transactions/batch`, { body: { transactions: first, atomic: true } });
+    if (database.kind === 'postgres') {
+      // Its claims probed (none taken yet), the first batch's check waits for the lock.
+      for (let waited = 0; ; waited += 20) {
+        const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted`.execute(database.db);
+        if (rows[0]!.n > 0) break;
+        if (waited > 20_000) throw new Error('the first batch never waited for the lock');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+    const following = one.call('POST', `/v1/ledgers/${ledgerId}/transactions/batch`, { body: { transactions: second, atomic: true } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    release();
+    await holder;
+    const [refused, followed] = await Promise.all([failing, following]);
+    expect(refused.status, refused.text).toBeLessThan(500);
+    expect(followed.status, followed.text).toBe(200);
+    expect(followed.body.results.map((r: Json) => r.status)).toEqual(second.map(() => 201));
+    // On PostgreSQL the second was decided on what the first left and found the head behind it
+    // (PGlite's one connection takes them in turn, and its first batch saw the claim taken).
+    if (database.kind === 'postgres') expect(appendsBy('LA001')).toBeGreaterThan(la001);
+
+    // Nothing of the first is recorded; the second follows the head gaplessly, chain whole.
+    expect(await one.head(ledgerId)).toBe(before + 80);
+    expect((await other.call('GET', `/v1/ledgers/${ledgerId}/transactions/fails0`)).status).toBe(404);
+    const feed = await other.call('GET', `/v1/ledgers/${ledgerId}/events?after=${before}&limit=1000`);
+    expect((feed.body.events as Json[]).map((e) => (e.data as Json).id)).toEqual(second.map((item) => item.id));
+    const verified = await other.call('GET', `/v1/ledgers/${ledgerId}/verify`);
+    expect(verified.body, verified.text).toMatchObject({ ok: true, firstBadPosition: null });
+    const a1After = (await other.call('GET', `/v1/ledgers/${ledgerId}/accounts/a1/balance`)).body.ledgerBalance as string;
+    expect(new Decimal(a1After).minus(a1Before).toFixed(2)).toBe(((80 * 81) / 2).toFixed(2));
+    // And `one` goes on from what it learns again.
+    expect((await one.call('POST', `/v1/ledgers/${ledgerId}/transactions/batch`, { body: { transactions: batch('after', 70) } })).status).toBe(200);
+    expect(await other.head(ledgerId)).toBe(before + 150);
+  });
+
   it('replays or refuses a write that the other process recorded, as the slow way would', async () => {
     const first = await other.call('POST', `/v1/ledgers/${ledgerId}/transactions`, { body: move('shared', 'a4', 'a5', '7.00') });
     expect(first.status, first.text).toBe(201);

@@ -239,7 +239,13 @@ export function createLedgerStore(db: Db, options: LedgerStoreOptions = {}): Led
   return {
     async write<T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>, onDecided?: () => void) {
       if (!oneTrip) return appendLoaded(ledgerId, needs, decideBatch, onDecided);
-      return oneTrip.inTurn(ledgerId, async () => (await oneTrip.append(ledgerId, needs, decideBatch)) ?? appendLoaded(ledgerId, needs, decideBatch, onDecided));
+      // A batch decided under the lock passes the turn on, and the group committer its next group.
+      const decided = (passTurn: () => void) => () => {
+        passTurn();
+        onDecided?.();
+      };
+      return oneTrip.inTurn(ledgerId, oneTrip.locksFirst(needs), async (passTurn) =>
+        (await oneTrip.append(ledgerId, needs, decideBatch, decided(passTurn))) ?? appendLoaded(ledgerId, needs, decideBatch, onDecided));
     },
 
     appendOutcomes: () => oneTrip?.outcomes ?? {},

@@ -28,6 +28,9 @@ const errorField = (error: unknown, field: 'code' | 'detail'): string | undefine
 
 type Appended<T> = { result: T; recorded: RecordedEvent[] };
 
+/** An append of a ledger in this process: passed the turn on (see `inTurn`), and done. */
+type Turn = { readonly passed: Promise<void>; readonly done: Promise<void> };
+
 /**
  * Appends in one round trip (docs/architecture.md#the-write-path): a batch whose decisions need
  * only what the process knows of the ledger (`WriteCache`) is decided, hashed and given its
@@ -48,7 +51,7 @@ export class OneTripAppender {
   readonly outcomes: Record<string, number> = {};
   private readonly clock = new RecordedClock();
   private readonly db: Db;
-  private readonly turns = new Map<string, Promise<unknown>>();
+  private readonly turns = new Map<string, Turn>();
 
   private readonly copy: boolean;
   private readonly decideUnderLock: boolean;
@@ -63,20 +66,39 @@ export class OneTripAppender {
     this.decideUnderLock = options.decideUnderLock;
   }
 
-  /** Runs `append` once the ledger's appends before it in this process are done. */
-  async inTurn<R>(ledgerId: string, append: () => Promise<R>): Promise<R> {
-    const before = this.turns.get(ledgerId) ?? Promise.resolve();
-    const mine = before.then(append, append);
-    const done = mine.catch(() => undefined);
-    this.turns.set(ledgerId, done);
-    void done.then(() => {
-      if (this.turns.get(ledgerId) === done) this.turns.delete(ledgerId);
+  /**
+   * Runs `append` once the ledger's appends before it in this process are done. An append that
+   * takes the lock first (`locksFirst`) may start once the one before has passed the turn on
+   * (`passTurn`: a large batch decided, its rows on their way): its check then waits in the
+   * database for that commit. Any other append chooses its recorded time before the lock, which
+   * that wait would make too late, so it waits for the one before to be done.
+   */
+  async inTurn<R>(ledgerId: string, locksFirst: boolean, append: (passTurn: () => void) => Promise<R>): Promise<R> {
+    const before = this.turns.get(ledgerId);
+    let passTurn!: () => void;
+    let finish!: () => void;
+    const turn: Turn = { passed: new Promise<void>((resolve) => (passTurn = resolve)), done: new Promise<void>((resolve) => (finish = resolve)) };
+    this.turns.set(ledgerId, turn);
+    void turn.done.then(() => {
+      if (this.turns.get(ledgerId) === turn) this.turns.delete(ledgerId);
     });
-    return mine;
+    if (before) await (locksFirst ? before.passed : before.done);
+    try {
+      return await append(passTurn);
+    } finally {
+      passTurn();
+      finish();
+    }
   }
 
-  async append<T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>): Promise<Appended<T> | null> {
-    if (this.decideUnderLock || needs.transactionIds.length >= LOCK_FIRST_FROM) return this.appendLocked(ledgerId, needs, decideBatch);
+  /** Whether `append` takes the ledger's lock before it decides (`appendLocked`). */
+  locksFirst(needs: StateNeeds): boolean {
+    return this.decideUnderLock || needs.transactionIds.length >= LOCK_FIRST_FROM;
+  }
+
+  /** `passTurn`: called once the next append of the ledger may be decided on what this one leaves (see `appendLocked`). */
+  async append<T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>, passTurn?: () => void): Promise<Appended<T> | null> {
+    if (this.locksFirst(needs)) return this.appendLocked(ledgerId, needs, decideBatch, passTurn);
     for (let tries = 1; ; tries++) {
       const found = this.cache.stateFor(ledgerId, needs);
       if (!found) return this.count('unknown', null);
@@ -117,28 +139,35 @@ export class OneTripAppender {
    * the rows in the same transaction (as COPY when it may). Its lock is held while the process
    * decides, which costs less than a recorded time chosen too early and decided again. A batch
    * whose events are not all transactions is rolled back and goes the slow way.
+   * Once decided and hashed, what it leaves is known (`passTurn`): the next append of the ledger
+   * is decided on it and asks for the lock while these rows are on their way, and its check waits
+   * in the database for this commit. Should this one fail, the next finds the head behind the one
+   * it expected (LA001) and goes the slow way; what is known is forgotten.
    */
-  private async appendLocked<T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>): Promise<Appended<T> | null> {
+  private async appendLocked<T>(ledgerId: string, needs: StateNeeds, decideBatch: (input: BatchInput) => BatchOutput<T>, passTurn?: () => void): Promise<Appended<T> | null> {
     const found = this.cache.stateFor(ledgerId, needs);
     if (!found) return this.count('unknown', null);
     const { known, state } = found;
     const before = known.head;
+    let learnt = false;
     try {
-      const appended = await this.db.transaction().execute(async (trx) => {
+      const { output, recorded } = await this.db.transaction().execute(async (trx) => {
         const { rows } = await sql<{ checked: string }>`select ledger_append_check(${ledgerId}, ${before.position}::bigint, ${before.hash},
           null, ${JSON.stringify(needs.claims)}::text::jsonb)::text as checked`.execute(trx);
         const recordedAt = parseDbTimestamp(rows[0]!.checked);
         const output = decideBatch({ state, headPosition: before.position, recordedAt, records: [] });
         if (output.events.some((e) => e.event.type !== 'TransactionRecorded')) throw new NotPlain();
         const recorded = chain(ledgerId, before.position, before.hash, recordedAt, output.events);
+        const last = recorded.at(-1);
+        this.cache.committed(known, state, output.events.map((e) => e.event), last ? { position: last.position, hash: last.hash, recordedAt } : before);
+        learnt = true;
+        passTurn?.();
         await writeRows(trx, appendRows(ledgerId, recordedAt, recorded, output.records, output.rejections), this.copy);
-        return { output, recorded, recordedAt };
+        return { output, recorded };
       });
-      const { output, recorded, recordedAt } = appended;
-      const last = recorded.at(-1);
-      this.cache.committed(known, state, output.events.map((e) => e.event), last ? { position: last.position, hash: last.hash, recordedAt } : before);
       return this.count('locked', { result: output.result, recorded });
     } catch (error) {
+      if (learnt) this.cache.forget(ledgerId); // what it left was never recorded
       if (error instanceof NotPlain) return this.count('unknown', null);
       this.failed(ledgerId, error);
       return null;
