@@ -1,12 +1,15 @@
-// What `npm install` builds, with no network: the postgres driver's patch, the console's bundle
-// and the embedded database's template. Each step's own output is kept unless it fails, so an
-// install prints one line here instead of a wall a newcomer must read; a failure prints the
-// step's whole output and stops the install.
+// What `npm install` builds, with no network: the postgres driver's patch, the console's bundle,
+// the server's bundle (`npm start` runs it while it is current) and the embedded database's
+// template. Each step's own output is kept unless it fails, so an install prints one line here
+// instead of a wall a newcomer must read; a failure prints the step's whole output and stops the
+// install.
 import { spawnSync } from 'node:child_process';
 
 const STEPS: readonly { readonly done: string; readonly command: readonly string[] }[] = [
   { done: 'patched the postgres driver', command: ['patch-package', '--patch-dir', 'scripts/patches', '--error-on-fail'] },
   { done: 'built the console', command: [process.execPath, 'scripts/build-console.ts'] },
+  // After the console: the server's bundle takes in the console's assets.
+  { done: 'bundled the server', command: [process.execPath, 'scripts/build-server.ts'] },
   { done: 'made the embedded database template', command: [process.execPath, 'scripts/pglite-template.ts'] },
 ];
 

@@ -6,9 +6,10 @@
 // PROBE_WRITE_SECONDS and that many balance reads at random (R, E), one at a time (p50, and the
 // CPU a read costs each thread).
 //
-//   node scripts/bench/embedded-probe.ts [label=command ...]    (default: sources=src/entry/node.ts)
+//   node scripts/bench/embedded-probe.ts [label=command ...]    (default: start=src/entry/start.js, as `npm start`)
 //   PROBE_ROUNDS (5)  PROBE_READS (0)  PROBE_WRITE_SECONDS (5)
-// A command is Node's arguments, split at spaces (`--cpu-prof src/entry/node.ts`).
+// A command is Node's arguments, split at spaces (`--cpu-prof src/entry/node.ts`), after any
+// settings of the environment (`LEDGER_LOG_LEVEL=warn src/entry/start.js`).
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -62,11 +63,11 @@ interface Start {
   readCpuMs?: Record<string, number>;
 }
 
-async function oneStart(args: readonly string[], reads: number, writeSeconds: number): Promise<Start> {
+async function oneStart(args: readonly string[], settings: Record<string, string>, reads: number, writeSeconds: number): Promise<Start> {
   const dir = await mkdtemp(join(tmpdir(), 'ledger-probe-'));
   const key = `lk_probe_${randomBytes(18).toString('base64url')}`;
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATA_DIR: join(dir, 'data'), LEDGER_BOOTSTRAP_ADMIN_KEY: key };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATA_DIR: join(dir, 'data'), LEDGER_BOOTSTRAP_ADMIN_KEY: key, ...settings };
   delete env.DATABASE_URL;
   const started = performance.now();
   const marks: [string, number][] = [['spawned', performance.timeOrigin + started]];
@@ -115,9 +116,11 @@ async function oneStart(args: readonly string[], reads: number, writeSeconds: nu
   }
 }
 
-const variants = (process.argv.length > 2 ? process.argv.slice(2) : ['sources=src/entry/node.ts']).map((arg) => {
+const variants = (process.argv.length > 2 ? process.argv.slice(2) : ['start=src/entry/start.js']).map((arg) => {
   const [label, command] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, arg];
-  return { label: label!, args: command!.split(' ').filter(Boolean) };
+  const words = command!.split(' ').filter(Boolean);
+  const settings = words.filter((word) => /^[A-Z_]+=/.test(word)).map((word) => [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)]);
+  return { label: label!, args: words.filter((word) => !/^[A-Z_]+=/.test(word)), env: Object.fromEntries(settings) as Record<string, string> };
 });
 const rounds = Number(process.env.PROBE_ROUNDS || 5);
 const reads = Number(process.env.PROBE_READS || 0);
@@ -125,7 +128,7 @@ const writeSeconds = Number(process.env.PROBE_WRITE_SECONDS || 5);
 const starts = new Map(variants.map((v) => [v.label, [] as Start[]]));
 for (let round = 0; round < rounds; round++) {
   for (const variant of variants) {
-    const start = await oneStart(variant.args, reads, writeSeconds);
+    const start = await oneStart(variant.args, variant.env, reads, writeSeconds);
     starts.get(variant.label)!.push(start);
     const threads = Object.entries(start.cpuMs).filter(([, ms]) => ms >= 50).map(([name, ms]) => `${name} ${ms}`).join(', ');
     const read = start.readP50Ms !== undefined ? `; read p50 ${start.readP50Ms.toFixed(2)} ms, CPU a read ${Object.entries(start.readCpuMs!).filter(([, ms]) => ms >= 0.01).map(([n, ms]) => `${n} ${ms.toFixed(2)}`).join(', ')}` : '';

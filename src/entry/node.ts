@@ -8,7 +8,8 @@ const dataDir = embeddedDataDir(process.env);
 if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
 const embedded = dataDir !== undefined ? startEmbedded(dataDir) : undefined;
 await embedded?.then(() => {}, () => {}); // started (sql/ read); a failure is reported by the opening below
-const [{ pino }, { configFrom }, { openDatabaseWhenReachable }] = await Promise.all([import('pino'), import('./config.ts'), import('./open-database.ts')]);
+// pino is CommonJS: its module's default is its whole export, in the bundle (scripts/build-server.ts) as here.
+const [{ default: pino }, { configFrom }, { openDatabaseWhenReachable }] = await Promise.all([import('pino'), import('./config.ts'), import('./open-database.ts')]);
 
 const config = configFrom(process.env);
 // JSON lines on stdout, written asynchronously: a request does not wait for its log line.

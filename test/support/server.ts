@@ -3,10 +3,11 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-// The server as `npm start` runs it (package.json: node src/entry/node.ts), with the project's Node.
+// The server as `npm start` runs it (package.json: node src/entry/start.js: the bundle when it is
+// current, else the sources), with the project's Node.
 const ROOT = new URL('../../', import.meta.url).pathname;
 const NODE = join(ROOT, 'node_modules/.bin/node');
-const ENTRY = 'src/entry/node.ts';
+const ENTRY = 'src/entry/start.js';
 const START_TIMEOUT_MS = 45_000;
 const CALL_TIMEOUT_MS = 30_000;
 
@@ -64,13 +65,14 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts the real server as `npm start` does and resolves once it says it is listening. It runs
- * on `DATABASE_URL` only when `env` names one, else on PGlite under `env.DATA_DIR`.
+ * on `DATABASE_URL` only when `env` names one, else on PGlite under `env.DATA_DIR`. `entry`: another
+ * way in (a bundle of the tests' own making).
  */
-export async function startServer(env: Record<string, string>): Promise<Server> {
+export async function startServer(env: Record<string, string>, entry = ENTRY): Promise<Server> {
   const port = await freePort();
   const childEnv: Record<string, string | undefined> = { ...process.env, DATABASE_URL: undefined, LEDGER_BOOTSTRAP_ADMIN_KEY: undefined, PORT: String(port), ...env };
   for (const name of Object.keys(childEnv)) if (childEnv[name] === undefined) delete childEnv[name];
-  const { child, exited } = spawnTracked([ENTRY], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { child, exited } = spawnTracked([entry], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += String(chunk)));

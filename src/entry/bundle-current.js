@@ -1,0 +1,24 @@
+// Whether the server's bundle (build/server/, made by scripts/build-server.ts) was built from the
+// files as they are now: src/entry/start.js runs it only then. JavaScript, as start.js is.
+import { readFileSync, statSync } from 'node:fs';
+
+/** The file, in the bundle's folder, that lists what went into it: `{ path: [size, mtimeMs] }`, paths from the checkout's root. */
+export const BUNDLE_INPUTS = 'inputs.json';
+
+/**
+ * Whether each file that went into the bundle in `bundleDir` (a URL ending in /) has the size and
+ * time it had then, under `root` (a URL ending in /). No list (no bundle, or one being built), a
+ * file gone or changed: not current. About 600 files, looked at in a few ms.
+ */
+export function bundleIsCurrent(bundleDir, root) {
+  let inputs;
+  try {
+    inputs = JSON.parse(readFileSync(new URL(BUNDLE_INPUTS, bundleDir), 'utf8'));
+  } catch {
+    return false;
+  }
+  return Object.entries(inputs).every(([path, [size, mtimeMs]]) => {
+    const file = statSync(new URL(path, root), { throwIfNoEntry: false });
+    return file !== undefined && file.size === size && file.mtimeMs === mtimeMs;
+  });
+}
