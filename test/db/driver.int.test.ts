@@ -162,3 +162,30 @@ describe.skipIf(!url)('the postgres driver on TCP', () => {
     }
   });
 });
+
+describe.skipIf(!url)('the postgres driver sending a COPY with its rows', () => {
+  // The patch's `copyData`: the rows go behind the statement with no wait for CopyInResponse,
+  // so several COPYs and a COMMIT can be sent at once (src/adapters/db/postgres-js-dialect.ts).
+  it('copies the rows sent with the statement, and a COPY refused (by its statement or a row) leaves the connection usable', async () => {
+    const pool = postgres(url!, { max: 1, onnotice: () => {} });
+    const copy = (statement: string, data: string) => pool.unsafe(statement, [], { copyData: data } as never).execute();
+    try {
+      await pool`create temporary table copied (n integer primary key, note text)`;
+      const rows = Array.from({ length: 3000 }, (_, i) => `${i}\tnote ${i} ☃`).join('\n') + '\n';
+      // Sent together: the two COPYs and the query behind them, answered in order.
+      const [first, second, count] = await Promise.all([
+        copy('copy copied (n, note) from stdin', rows),
+        copy('copy copied (n, note) from stdin', '5000\tlast\n'),
+        pool<{ n: number; last: string }[]>`select count(*)::int as n, max(note) filter (where n = 2999) as last from copied`,
+      ]);
+      expect([first.count, second.count]).toEqual([3000, 1]);
+      expect(count[0]).toEqual({ n: 3001, last: 'note 2999 ☃' });
+      await expect(copy('copy no_such_table (n) from stdin', rows)).rejects.toMatchObject({ code: '42P01' });
+      await expect(copy('copy copied (n, note) from stdin', '7000\tfine\nnot a number\tbad\n')).rejects.toMatchObject({ code: '22P02' });
+      const [{ n }] = await pool<{ n: number }[]>`select count(*)::int as n from copied`;
+      expect(n).toBe(3001);
+    } finally {
+      await pool.end({ timeout: 1 });
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { CompiledQuery, sql, type RawBuilder, type Transaction } from 'kysely';
-import { COPY_FROM_STDIN, THEN_COMMIT } from './postgres-js-dialect.ts';
+import { COPY_FROM_STDIN, THEN_COMMIT, type CopyIn } from './postgres-js-dialect.ts';
 import type { Tables } from './schema.ts';
 
 /**
@@ -54,14 +54,14 @@ export function insertRowsStatement(rowsByTable: RowsByTable, check?: RawBuilder
 export const COPY_FROM_ROWS = 256;
 
 /**
- * An append's rows, as the last statements of its transaction: COPY FROM STDIN where `copy` (the
- * PostgreSQL dialect) and the append is large, else one statement that the driver sends the
- * COMMIT with (THEN_COMMIT).
+ * An append's rows, as the last statement of its transaction, which the driver sends the COMMIT
+ * with (THEN_COMMIT): COPY FROM STDIN where `copy` (the PostgreSQL dialect) and the append is
+ * large, else one statement.
  */
 export async function writeRows(trx: Transaction<Tables>, rowsByTable: RowsByTable, copy: boolean): Promise<void> {
   const count = Object.values(rowsByTable).reduce((sum, rows) => sum + rows.length, 0);
   if (copy && count >= COPY_FROM_ROWS) {
-    for (const statement of copyRowsStatements(rowsByTable)) await trx.executeQuery(statement);
+    await trx.executeQuery(copyRowsStatement(rowsByTable));
     return;
   }
   const statement = insertRowsStatement(rowsByTable);
@@ -69,12 +69,13 @@ export async function writeRows(trx: Transaction<Tables>, rowsByTable: RowsByTab
 }
 
 /**
- * The same rows as `copy ... from stdin` statements, one a table (COPY_FROM_STDIN, run only by
- * the PostgreSQL dialect): for a large append, PostgreSQL reads COPY's text format about ten times
- * faster than one JSON document of every row (docs/benchmarks.md).
+ * The same rows as `copy ... from stdin` statements, one a table, sent together with their data
+ * and the COMMIT behind them (COPY_FROM_STDIN, run only by the PostgreSQL dialect): for a large
+ * append, PostgreSQL reads COPY's text format about ten times faster than one JSON document of
+ * every row (docs/benchmarks.md).
  */
-export function copyRowsStatements(rowsByTable: RowsByTable): CompiledQuery[] {
-  return (Object.entries(rowsByTable) as [AppendTable, readonly Record<string, unknown>[]][])
+export function copyRowsStatement(rowsByTable: RowsByTable): CompiledQuery {
+  const copies: CopyIn[] = (Object.entries(rowsByTable) as [AppendTable, readonly Record<string, unknown>[]][])
     .filter(([, rows]) => rows.length > 0)
     .map(([table, rows]) => {
       const columns = COLUMNS[table].split(', ').map((column) => column.split(' ') as [string, string]);
@@ -83,8 +84,9 @@ export function copyRowsStatements(rowsByTable: RowsByTable): CompiledQuery[] {
         for (const [index, [name, type]] of columns.entries()) data += (index === 0 ? '' : '\t') + copyField(row[name], type);
         data += '\n';
       }
-      return CompiledQuery.raw(`${COPY_FROM_STDIN} copy ${table} (${columns.map(([name]) => name).join(', ')}) from stdin`, [data]);
+      return { statement: `copy ${table} (${columns.map(([name]) => name).join(', ')}) from stdin`, data };
     });
+  return CompiledQuery.raw(`${COPY_FROM_STDIN} ${THEN_COMMIT} ${copies.map((c) => c.statement).join('; ')}`, copies);
 }
 
 const COPY_SPECIAL = /[\\\t\n\r]/;

@@ -13,10 +13,20 @@ import type { ReservedSql, Sql } from 'postgres';
 export const THEN_COMMIT = '/* then commit */';
 
 /**
- * A statement that begins with this comment is a `copy ... from stdin` whose one parameter is its
- * data, in COPY's text format: the driver streams it to PostgreSQL. Only this dialect runs it.
+ * A query whose SQL begins with this comment is one or more `copy ... from stdin` statements,
+ * each a parameter (`CopyIn`: the statement and its data, in COPY's text format). The driver
+ * sends them all at once, each statement with its data behind it (the driver's patch), so
+ * PostgreSQL takes one after the other with no wait for this process; the query's answer is the
+ * first failure, in the order sent. With THEN_COMMIT after this comment, the COMMIT goes out
+ * behind them. Only this dialect runs it.
  */
 export const COPY_FROM_STDIN = '/* copy from stdin */';
+
+/** One `copy ... from stdin` statement of a COPY_FROM_STDIN query, and its rows in COPY's text format. */
+export interface CopyIn {
+  readonly statement: string;
+  readonly data: string;
+}
 
 /**
  * A statement that begins with this comment is a `copy ... to stdout` with no parameters: Kysely's
@@ -146,6 +156,18 @@ class PostgresJsDriver implements Driver {
 /** Thrown by a COMMIT that PostgreSQL answered with ROLLBACK: an earlier statement aborted the transaction. */
 const aborted = () => new Error('the transaction was aborted and rolled back');
 
+/**
+ * Every answer of what was sent together awaited; the first failure in the order sent is thrown,
+ * and so is a COMMIT sent last that PostgreSQL answered with ROLLBACK. The answers, in order.
+ */
+async function inOrder(answers: readonly (Promise<unknown> | null)[]): Promise<unknown[]> {
+  const settled = await Promise.allSettled(answers);
+  for (const answer of settled) if (answer.status === 'rejected') throw answer.reason;
+  const values = settled.map((answer) => (answer as PromiseFulfilledResult<unknown>).value);
+  if (answers.at(-1) !== null && values.at(-1) === 'ROLLBACK') throw aborted();
+  return values;
+}
+
 class PostgresJsConnection implements DatabaseConnection {
   private readonly reserved: ReservedSql;
   /** The BEGIN sent and not yet awaited: the first statement of the transaction awaits it. */
@@ -180,28 +202,27 @@ class PostgresJsConnection implements DatabaseConnection {
     if (compiled.sql.startsWith(COPY_FROM_STDIN)) return this.copyIn(compiled);
     const begun = this.takeBegun();
     const query = this.reserved.unsafe(compiled.sql, compiled.parameters as never[], { prepare: true }).execute();
-    const commit = compiled.sql.startsWith(THEN_COMMIT) ? this.send('commit') : null;
-    if (commit) this.committed = true;
-    // Every answer is awaited, the first failure in the order sent is thrown.
-    const [beginAnswer, queryAnswer, commitAnswer] = await Promise.allSettled([begun, query, commit]);
-    for (const answer of [beginAnswer, queryAnswer, commitAnswer]) if (answer.status === 'rejected') throw answer.reason;
-    if (commitAnswer.status === 'fulfilled' && commitAnswer.value === 'ROLLBACK') throw aborted();
-    const result = (queryAnswer as PromiseFulfilledResult<Awaited<typeof query>>).value;
+    const commit = this.commitBehind(compiled.sql.startsWith(THEN_COMMIT));
+    const result = (await inOrder([begun, query, commit]))[1] as Awaited<typeof query>;
     const changes = result.command === 'INSERT' || result.command === 'UPDATE' || result.command === 'DELETE' || result.command === 'MERGE';
     return { rows: [...result] as R[], ...(changes ? { numAffectedRows: BigInt(result.count) } : {}) };
   }
 
-  /** A COPY FROM STDIN (COPY_FROM_STDIN): its data written, and PostgreSQL's answer awaited. */
+  /** The statements of a COPY_FROM_STDIN query, each sent with its data, and the COMMIT behind them where it says so. */
   private async copyIn<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    await this.takeBegun();
-    const stream = await this.reserved.unsafe(compiled.sql).writable();
-    // 'error' when PostgreSQL refused the rows (see the driver's patch) or the connection closed.
-    await new Promise<void>((resolve, reject) => {
-      stream.on('error', reject);
-      stream.on('finish', resolve);
-      stream.end(compiled.parameters[0] as string);
-    });
+    const begun = this.takeBegun();
+    const copies = (compiled.parameters as readonly CopyIn[]).map(({ statement, data }) =>
+      this.reserved.unsafe(statement, [], { copyData: data } as never).execute());
+    const commit = this.commitBehind(compiled.sql.startsWith(`${COPY_FROM_STDIN} ${THEN_COMMIT}`));
+    await inOrder([begun, ...copies, commit]);
     return { rows: [] };
+  }
+
+  /** The COMMIT, sent now behind what was sent, where `now`; its answer is checked by `inOrder`. */
+  private commitBehind(now: boolean): Promise<string> | null {
+    if (!now) return null;
+    this.committed = true;
+    return this.send('commit');
   }
 
   /**
