@@ -45,6 +45,7 @@ function threadsCpuMs(pid: number): Record<string, number> {
 }
 
 const minus = (a: Record<string, number>, b: Record<string, number>) => Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v - (b[k] ?? 0)]));
+const perOperation = (spent: Record<string, number>, count: number) => Object.fromEntries(Object.entries(spent).map(([k, v]) => [k, v / count]));
 const median = (values: readonly number[]) => [...values].sort((x, y) => x - y)[Math.floor((values.length - 1) / 2)]!;
 const randomBelow = (n: number) => Math.floor(Math.random() * n);
 const transfer = (id: string, ids: readonly string[]) => {
@@ -59,6 +60,8 @@ interface Start {
   accountsS: number;
   firstWritesS: number;
   cpuMs: Record<string, number>;
+  writesPerSecond?: number;
+  writeCpuMs?: Record<string, number>;
   readP50Ms?: number;
   readCpuMs?: Record<string, number>;
 }
@@ -99,7 +102,9 @@ async function oneStart(args: readonly string[], settings: Record<string, string
     const result: Start = { listeningS, accountsS, firstWritesS, cpuMs: threadsCpuMs(child.pid!) };
     if (reads === 0) return result;
     const endMs = performance.now() + writeSeconds * 1000;
-    await runLoad(port, headers, 16, (i) => ({ method: 'POST', path: '/v1/ledgers/probe/transactions', body: JSON.stringify(transfer(`w-${i}`, ids)) }), () => performance.now() >= endMs);
+    const beforeWrites = threadsCpuMs(child.pid!);
+    const writes = await runLoad(port, headers, 16, (i) => ({ method: 'POST', path: '/v1/ledgers/probe/transactions', body: JSON.stringify(transfer(`w-${i}`, ids)) }), () => performance.now() >= endMs);
+    const writeCpuMs = perOperation(minus(threadsCpuMs(child.pid!), beforeWrites), writes.answered);
     const first = ((await call('GET', '/v1/ledgers/probe/events?after=100&limit=1')).events as { recordedAt: string }[])[0]!;
     const firstMs = Date.parse(first.recordedAt) + 1;
     const nowMs = Date.now();
@@ -108,7 +113,7 @@ async function oneStart(args: readonly string[], settings: Record<string, string
     const before = threadsCpuMs(child.pid!);
     const load = await runLoad(port, headers, 1, (i) => i < reads ? { method: 'GET', path: `/v1/ledgers/probe/accounts/${ids[i % ids.length]}/balance?${asOf()}` } : null);
     const spent = minus(threadsCpuMs(child.pid!), before);
-    return { ...result, readP50Ms: median(load.samplesMs), readCpuMs: Object.fromEntries(Object.entries(spent).map(([k, v]) => [k, v / reads])) };
+    return { ...result, writesPerSecond: writes.answered / writes.seconds, writeCpuMs, readP50Ms: median(load.samplesMs), readCpuMs: perOperation(spent, reads) };
   } finally {
     child.kill('SIGTERM');
     await exited;
@@ -131,7 +136,8 @@ for (let round = 0; round < rounds; round++) {
     const start = await oneStart(variant.args, variant.env, reads, writeSeconds);
     starts.get(variant.label)!.push(start);
     const threads = Object.entries(start.cpuMs).filter(([, ms]) => ms >= 50).map(([name, ms]) => `${name} ${ms}`).join(', ');
-    const read = start.readP50Ms !== undefined ? `; read p50 ${start.readP50Ms.toFixed(2)} ms, CPU a read ${Object.entries(start.readCpuMs!).filter(([, ms]) => ms >= 0.01).map(([n, ms]) => `${n} ${ms.toFixed(2)}`).join(', ')}` : '';
+    const perThread = (spent: Record<string, number>) => Object.entries(spent).filter(([, ms]) => ms >= 0.01).map(([n, ms]) => `${n} ${ms.toFixed(2)}`).join(', ');
+    const read = start.readP50Ms !== undefined ? `; writes ${start.writesPerSecond!.toFixed(0)}/s, CPU a write ${perThread(start.writeCpuMs!)}; read p50 ${start.readP50Ms.toFixed(2)} ms, CPU a read ${perThread(start.readCpuMs!)}` : '';
     console.log(`${variant.label} #${round + 1}: listening ${start.listeningS.toFixed(2)} s, accounts ${start.accountsS.toFixed(2)} s, 200 writes ${start.firstWritesS.toFixed(2)} s; CPU ms ${threads}${read}`);
   }
 }
@@ -139,5 +145,5 @@ for (const [label, all] of starts) {
   const pick = (f: (s: Start) => number | undefined) => median(all.map(f).filter((x): x is number => x !== undefined));
   const total = (s: Start) => Object.values(s.cpuMs).reduce((a, b) => a + b, 0);
   console.log(`${label} medians: listening ${pick((s) => s.listeningS).toFixed(2)} s, accounts ${pick((s) => s.accountsS).toFixed(2)} s, 200 writes ${pick((s) => s.firstWritesS).toFixed(2)} s; CPU ${pick(total)} ms (main ${pick((s) => s.cpuMs.main)})`
-    + (reads ? `; read p50 ${pick((s) => s.readP50Ms).toFixed(2)} ms` : ''));
+    + (reads ? `; writes ${pick((s) => s.writesPerSecond).toFixed(0)}/s; read p50 ${pick((s) => s.readP50Ms).toFixed(2)} ms` : ''));
 }
