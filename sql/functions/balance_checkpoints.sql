@@ -91,8 +91,11 @@ set plan_cache_mode = force_generic_plan set enable_seqscan = off set enable_bit
 declare
   day_of_e bigint := ledger_effective_day(p_effective_at);
   day_start timestamptz := to_timestamp(day_of_e * 86400);
-  day_end timestamptz := to_timestamp((day_of_e + 1) * 86400);
   late boolean := p_effective_at >= day_start + interval '12 hours';
+  -- The side of E's day read, as one range (timestamps are whole microseconds): from midnight
+  -- through E, or from just after E through the last microsecond of the day.
+  day_from timestamptz := case when late then p_effective_at + interval '1 microsecond' else day_start end;
+  day_through timestamptz := case when late then to_timestamp((day_of_e + 1) * 86400) - interval '1 microsecond' else p_effective_at end;
   -- The checkpoint's cumulative row: through the day before E's day, or through E's day.
   last_day bigint := case when late then day_of_e else day_of_e - 1 end;
   side numeric := case when late then -1 else 1 end;
@@ -101,35 +104,28 @@ declare
   tail_through bigint := greatest(checkpoint, p_position);
   tail_side numeric := case when checkpoint <= p_position then 1 else -1 end;
 begin
+  -- `|| ''`, `+ 0` and `+ interval '0'` keep the planner (also its generic plan, made while the tables
+  -- may have looked empty) off the index on the unselective condition: part of one day of postings
+  -- through postings_by_account (none without a checkpoint), the tail through
+  -- postings_by_account_status. Each part is summed as it is read and signed once (a row's own
+  -- product, and a materialized union read twice for the two sides, took more than half of a long
+  -- tail's time); the checkpoint's row is joined to the sums, not read twice.
   return query
-  with base as (
-    select b.debits, b.credits from balance_checkpoints b
-     where b.ledger_id = p_ledger_id and b.account_id = p_account_id and b.position = checkpoint and b.day <= last_day
-     order by b.day desc limit 1
-  ), rest as (
-    -- `|| ''`, `+ 0` and `+ interval '0'` keep the planner (also its generic plan, made while the tables
-    -- may have looked empty) off the index on the unselective condition: part of one day of postings
-    -- through postings_by_account, the tail through postings_by_account_status. Each part is summed
-    -- as it is read and signed once (a row's own product, and a materialized union read twice for
-    -- the two sides, took more than half of a long tail's time).
-    select side * sum(p.amount) filter (where p.direction = 'debit') as debits,
-           side * sum(p.amount) filter (where p.direction = 'credit') as credits from postings p
-     where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status || '' = 'posted'
-       and p.position + 0 <= checkpoint and not late
-       and p.effective_at >= day_start and p.effective_at <= p_effective_at
-    union all
-    select side * sum(p.amount) filter (where p.direction = 'debit'), side * sum(p.amount) filter (where p.direction = 'credit') from postings p
-     where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status || '' = 'posted'
-       and p.position + 0 <= checkpoint and late
-       and p.effective_at > p_effective_at and p.effective_at < day_end
-    union all
-    select tail_side * sum(p.amount) filter (where p.direction = 'debit'), tail_side * sum(p.amount) filter (where p.direction = 'credit') from postings p
-     where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status = 'posted'
-       and p.position > tail_after and p.position <= tail_through and p.effective_at + interval '0' <= p_effective_at
-  )
-  select coalesce((select base.debits from base), 0) + coalesce(sum(rest.debits), 0),
-         coalesce((select base.credits from base), 0) + coalesce(sum(rest.credits), 0)
-    from rest;
+  select coalesce(base.debits, 0) + coalesce(rest.debits, 0), coalesce(base.credits, 0) + coalesce(rest.credits, 0)
+    from (select sum(parts.debits) as debits, sum(parts.credits) as credits from (
+            select side * sum(p.amount) filter (where p.direction = 'debit') as debits,
+                   side * sum(p.amount) filter (where p.direction = 'credit') as credits from postings p
+             where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status || '' = 'posted'
+               and p.position + 0 <= checkpoint and checkpoint > 0
+               and p.effective_at >= day_from and p.effective_at <= day_through
+            union all
+            select tail_side * sum(p.amount) filter (where p.direction = 'debit'), tail_side * sum(p.amount) filter (where p.direction = 'credit') from postings p
+             where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status = 'posted'
+               and p.position > tail_after and p.position <= tail_through and p.effective_at + interval '0' <= p_effective_at) parts) rest
+    left join lateral (
+      select b.debits, b.credits from balance_checkpoints b
+       where b.ledger_id = p_ledger_id and b.account_id = p_account_id and b.position = checkpoint and b.day <= last_day
+       order by b.day desc limit 1) base on true;
 end $$;
 
 -- The checkpoint of the account nearest to p_position (a read's tail is the postings between
