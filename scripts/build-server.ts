@@ -15,6 +15,8 @@ import { BUNDLE_INPUTS } from '../src/entry/bundle-current.js';
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** Where `npm start` looks for it (src/entry/start.js). */
 export const SERVER_BUNDLE = join(ROOT, 'build/server/');
+/** Node's compile cache for it (src/entry/start.js): emptied with each build, which names its chunks anew. */
+const COMPILE_CACHE = join(ROOT, 'node_modules/.cache/bitemporal-ledger/compile/');
 
 /**
  * Packages left out of the bundle, loaded from node_modules as they are: PGlite runs on its own
@@ -46,6 +48,7 @@ const BANNER = "import { createRequire as __serverRequire } from 'node:module';\
 /** Bundles the server into `outDir` (inside the checkout, for the packages left out to be found). */
 export async function buildServer(outDir = SERVER_BUNDLE): Promise<{ files: number; inputs: number; bytes: number }> {
   await rm(outDir, { recursive: true, force: true });
+  if (outDir === SERVER_BUNDLE) await rm(COMPILE_CACHE, { recursive: true, force: true });
   const result = await build({
     entryPoints: [join(ROOT, 'src/entry/node.ts')],
     outdir: outDir, bundle: true, splitting: true, format: 'esm', platform: 'node', target: 'node22',
