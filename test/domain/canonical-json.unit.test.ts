@@ -120,6 +120,25 @@ describe('canonicalJson', () => {
   describe('properties over any JSON value', () => {
     const json = fc.jsonValue({ maxDepth: 4 });
 
+    /** The first implementation, as docs/hash-chain.md words it: every recorded hash was made with it. */
+    const reference = (value: unknown): string => {
+      if (value === null || typeof value !== 'object') return JSON.stringify(value);
+      if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+      const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${reference(v)}`).join(',')}}`;
+    };
+
+    it('writes the same text as the first implementation, byte for byte', () => {
+      const keys = fc.string({ unit: 'binary', maxLength: 6 });
+      const anyJson = fc.letrec((tie) => ({
+        value: fc.oneof({ depthSize: 'small' }, fc.constant(null), fc.boolean(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string({ unit: 'binary' }),
+          fc.array(tie('value')), fc.dictionary(keys, fc.option(tie('value'), { nil: undefined }))),
+      })).value;
+      fc.assert(fc.property(anyJson, (value) => {
+        expect(canonicalJson(value)).toBe(reference(value));
+      }), { numRuns: 1000 });
+    });
+
     it('parses back to the same value', () => {
       fc.assert(
         fc.property(json, (value) => {
