@@ -66,19 +66,21 @@ export async function keepRecipe(path: string, migrations: readonly Migration[])
 }
 
 /**
- * The newest template (other than `path`) that a database for `migrations` may start from: made
- * by this PGlite, with no migration but these, each unchanged (migrations are applied by number,
- * once: one edited since would not be applied again). Its time is touched, so that no start
- * removes it as stale while this one copies it.
+ * The template (other than `path`) that a database for `migrations` may start from with the
+ * fewest of them left to apply, the newest of those: made by this PGlite, with no migration but
+ * these, each unchanged (migrations are applied by number, once: one edited since would not be
+ * applied again). Its time is touched, so that no start removes it as stale while this one
+ * copies it.
  */
 export async function baseTemplate(path: string, migrations: readonly Migration[]): Promise<string | undefined> {
   if (!existsSync(TEMPLATE_DIR)) return undefined;
   const wanted = await recipeOf(migrations);
   const fits = (recipe: Recipe | undefined) => recipe?.pglite === wanted.pglite
     && Object.entries(recipe.migrations).every(([version, sum]) => wanted.migrations[version] === sum);
+  const applied = (dir: string) => Object.keys(recipeAt(dir)?.migrations ?? {}).length;
   const bases = readdirSync(TEMPLATE_DIR).map((name) => join(TEMPLATE_DIR, name))
     .filter((dir) => dir !== path && basename(dir).startsWith('pglite-') && isDataDir(dir) && fits(recipeAt(dir)))
-    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+    .sort((a, b) => applied(b) - applied(a) || statSync(b).mtimeMs - statSync(a).mtimeMs);
   const base = bases[0];
   if (base) utimesSync(base, new Date(), new Date());
   return base;
