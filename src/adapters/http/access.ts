@@ -1,7 +1,9 @@
 import { createRoute, type RouteConfig } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { ApiKeyRow } from '../../app/ports.ts';
 import type { AppEnv } from './env.ts';
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_PARAMETER } from './openapi-kit.ts';
 import { ProblemError } from './problem.ts';
 
 /** What a route needs of the key that calls it. */
@@ -71,11 +73,16 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
 
 const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
 
-/** Finds the calling key from `Authorization: Bearer`, for every route under /v1. */
-export const identify = createMiddleware<AppEnv>(async (c, next) => {
+/** The calling key from `Authorization: Bearer`, if it is known and not revoked. */
+export async function keyOf(c: Context<AppEnv>): Promise<ApiKeyRow | null> {
   const header = c.req.header('Authorization');
   const match = header ? BEARER.exec(header) : null;
-  c.set('key', match ? await c.get('keys').authenticate(match[1]!) : null);
+  return match ? c.get('keys').authenticate(match[1]!) : null;
+}
+
+/** Finds the calling key, for routes outside /v1 that need one (requestGuards finds it under /v1). */
+export const identify = createMiddleware<AppEnv>(async (c, next) => {
+  c.set('key', await keyOf(c));
   await next();
 });
 
@@ -98,10 +105,21 @@ function requireAccess(access: Access) {
   });
 }
 
-/** A route under /v1, with the access check its entry in ROUTE_ACCESS asks for. */
+/**
+ * A route under /v1, with the access check its entry in ROUTE_ACCESS asks for. The
+ * `Idempotency-Key` header a write declares goes into the document as a parameter, without the
+ * header validator the route's `request.headers` would run: it read every header of every write
+ * into an object for zod, and `headerClaims` checks the one header that matters.
+ */
 export function route<const R extends Omit<RouteConfig, 'middleware'>>(config: R) {
   const name = `${config.method.toUpperCase()} ${config.path}`;
   const access = ROUTE_ACCESS[name];
   if (access === undefined) throw new Error(`${name} has no entry in ROUTE_ACCESS`);
-  return createRoute({ ...config, middleware: [requireAccess(access)] as const });
+  const built = createRoute({ ...config, middleware: [requireAccess(access)] as const });
+  const headers = config.request?.headers;
+  if (headers === undefined) return built;
+  if (headers !== IDEMPOTENCY_KEY_HEADER.headers) throw new Error(`${name}: the only header a route declares is Idempotency-Key`);
+  const { headers: _declared, ...request } = config.request!;
+  Object.assign(built, { request, parameters: [...(config.parameters ?? []), IDEMPOTENCY_KEY_PARAMETER] });
+  return built;
 }

@@ -1,6 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
 import { ApiKeyCache } from '../../app/api-keys.ts';
@@ -55,15 +54,6 @@ function answerError(error: Error, c: Context<AppEnv>): Response {
   });
 }
 
-/** While the database is known not to answer, /v1 answers 503 at once instead of trying. */
-const refuseWhileDatabaseUnreachable = createMiddleware<AppEnv>(async (c, next) => {
-  const state = c.get('deps').availability?.state;
-  if (state && !state.reachable) {
-    throw new ProblemError('UNAVAILABLE', `The database has not answered since ${new Date(state.sinceMs).toISOString()} (${state.reason}); retry later. Nothing was recorded.`, undefined, { 'Retry-After': '1' });
-  }
-  await next();
-});
-
 /** zod's issues as `errors`; an unknown key is named at its own path: a field of the body, or a query parameter. */
 function fieldErrors(error: ZodError, target: string) {
   const unknown = target === 'query' ? 'not a query parameter of this route' : 'not a field of this request: unknown fields are refused';
@@ -102,7 +92,7 @@ export function createApp(deps: AppDeps) {
     counters.count(c.res.status, c.get('problem'), c.get('readFrom'));
     requestServed(c, started);
   });
-  app.use('/v1/*', refuseWhileDatabaseUnreachable, ...requestGuards(limits));
+  app.use('/v1/*', requestGuards(limits));
   if (deps.readReplica) app.use('/v1/ledgers/:ledgerId/*', pinnedReadsToReplica);
 
   app.onError(answerError);

@@ -12,16 +12,20 @@ export function body<T extends z.ZodType>(schema: T) {
 /** For a write that takes no body: nothing, or `{}`; any field is refused, like everywhere. */
 export const NO_BODY = { body: { content: { 'application/json': { schema: z.strictObject({}) } }, required: false } } as const;
 
+const IDEMPOTENCY_KEY_DESCRIPTION = 'Makes the write idempotent: the same key and body again answer the first result (200, Idempotent-Replayed: true); 1 to 255 visible ASCII characters';
+
 /**
  * The `Idempotency-Key` header of a write that records events, for the OpenAPI document only:
- * `headerClaims` checks it and answers 400 for a malformed one.
+ * `headerClaims` checks it and answers 400 for a malformed one. `route()` (access.ts) declares it
+ * as IDEMPOTENCY_KEY_PARAMETER instead, so that no validator of every header runs for it.
  */
 export const IDEMPOTENCY_KEY_HEADER = {
-  headers: z.object({
-    'idempotency-key': z.string().optional().openapi({
-      description: 'Makes the write idempotent: the same key and body again answer the first result (200, Idempotent-Replayed: true); 1 to 255 visible ASCII characters',
-    }),
-  }),
+  headers: z.object({ 'idempotency-key': z.string().optional().openapi({ description: IDEMPOTENCY_KEY_DESCRIPTION }) }),
+} as const;
+
+/** The same header as an OpenAPI parameter, as the generator writes the one above. */
+export const IDEMPOTENCY_KEY_PARAMETER = {
+  schema: { type: 'string', description: IDEMPOTENCY_KEY_DESCRIPTION }, required: false, description: IDEMPOTENCY_KEY_DESCRIPTION, name: 'idempotency-key', in: 'header',
 } as const;
 
 const problem = (description: string) => ({ content: { 'application/problem+json': { schema: Problem } }, description });
