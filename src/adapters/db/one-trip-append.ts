@@ -37,9 +37,10 @@ type Turn = { readonly passed: Promise<void>; readonly done: Promise<void> };
  * recorded time (`RecordedClock`) before the ledger's lock is taken, and sent as one statement
  * that takes the lock, checks that the ledger is as the process knew it, and inserts every row.
  * The appends of one ledger take turns in the process (`inTurn`), each after the one before has
- * committed or failed, so each is decided on what the one before left; the group committer takes
- * the next group when one is done (it is not told of the decision), so that the group holds every
- * write that came while this one was on its way. `append` answers null when
+ * committed or failed (or, for a large batch, been decided: `appendLocked`), so each is decided on
+ * what the one before left; the group committer takes the next group when one is done (told of a
+ * large batch's decision), so that the group holds every write that came while this one was on
+ * its way. `append` answers null when
  * the batch needs the slow way: something to load, or a check that failed (nothing was recorded).
  */
 export class OneTripAppender {
