@@ -138,13 +138,14 @@ declare
   before_p bigint;
   after_p bigint;
 begin
-  -- Probes of the primary key either way (plpgsql keeps their plans; a SQL function planned them at every call).
-  select b.position into before_p from balance_checkpoints b
-   where b.ledger_id = p_ledger_id and b.account_id = p_account_id and b.position <= p_position
-   order by b.position desc limit 1;
-  select b.position into after_p from balance_checkpoints b
-   where b.ledger_id = p_ledger_id and b.account_id = p_account_id and b.position > p_position
-   order by b.position limit 1;
+  -- Probes of the primary key either way, in one statement (plpgsql keeps its plan; a SQL function planned it at every call).
+  select (select b.position from balance_checkpoints b
+           where b.ledger_id = p_ledger_id and b.account_id = p_account_id and b.position <= p_position
+           order by b.position desc limit 1),
+         (select b.position from balance_checkpoints b
+           where b.ledger_id = p_ledger_id and b.account_id = p_account_id and b.position > p_position
+           order by b.position limit 1)
+    into before_p, after_p;
   return case when after_p - p_position < p_position - coalesce(before_p, 0) then after_p else before_p end;
 end $$;
 
@@ -167,26 +168,22 @@ create or replace function ledger_account_sums(p_ledger_id text, p_account_id te
 returns table (posted_debits numeric, posted_credits numeric, pending_debits numeric, pending_credits numeric,
                scheduled_debits numeric, scheduled_credits numeric)
 language plpgsql stable set plan_cache_mode = force_generic_plan set enable_seqscan = off as $$
-declare
-  posted record;
-  scheduled record;
 begin
-  select * into posted from ledger_posted_sums(p_ledger_id, p_account_id, p_position, checkpoint, p_effective_at);
-  -- Scheduled: recorded by E (so at positions <= Q), effective after it, through postings_scheduled (sql/016).
-  select coalesce(sum(p.amount) filter (where p.direction = 'debit'), 0) as debits,
-         coalesce(sum(p.amount) filter (where p.direction = 'credit'), 0) as credits
-    into scheduled
-    from postings p
-   where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status = 'posted' and p.effective_at > p.recorded_at
-     and p.effective_at > p_effective_at and p.recorded_at <= p_effective_at and p.position <= p_position;
+  -- One statement (on the embedded database each costs more than its probes).
   return query
-  select posted.debits, posted.credits,
-         coalesce(sum(p.amount) filter (where p.direction = 'debit'), 0),
-         coalesce(sum(p.amount) filter (where p.direction = 'credit'), 0),
-         scheduled.debits, scheduled.credits
-    from postings p
-   where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status = 'pending' and p.position <= p_position
-     and ledger_hold_active(p.ledger_id, p.transaction_id, p.recorded_at, p.effective_at, p.expires_at, p_position, p_effective_at);
+  select posted.debits, posted.credits, pending.debits, pending.credits, scheduled.debits, scheduled.credits
+    from ledger_posted_sums(p_ledger_id, p_account_id, p_position, checkpoint, p_effective_at) posted,
+    -- Scheduled: recorded by E (so at positions <= Q), effective after it, through postings_scheduled (sql/016).
+    lateral (select coalesce(sum(p.amount) filter (where p.direction = 'debit'), 0) as debits,
+                    coalesce(sum(p.amount) filter (where p.direction = 'credit'), 0) as credits
+               from postings p
+              where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status = 'posted' and p.effective_at > p.recorded_at
+                and p.effective_at > p_effective_at and p.recorded_at <= p_effective_at and p.position <= p_position) scheduled,
+    lateral (select coalesce(sum(p.amount) filter (where p.direction = 'debit'), 0) as debits,
+                    coalesce(sum(p.amount) filter (where p.direction = 'credit'), 0) as credits
+               from postings p
+              where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status = 'pending' and p.position <= p_position
+                and ledger_hold_active(p.ledger_id, p.transaction_id, p.recorded_at, p.effective_at, p.expires_at, p_position, p_effective_at)) pending;
 end $$;
 
 -- The six sums of spec section 4 for each account at (p_position, p_effective_at):

@@ -6,7 +6,10 @@
 -- ledger declared it (null: an ISO 4217 currency), and its six sums (ledger_account_sums, through
 -- the account's nearest checkpoint or from the log's start). E defaults to "now": the database's
 -- clock, or the recorded time read if that is later. Its plans are made once per session, on the
--- indexes (a custom plan at every call cost more than the probes it planned).
+-- indexes (a custom plan at every call cost more than the probes it planned). Few statements: on
+-- the embedded database each costs a read more than the probes in it. The point is found first
+-- (for a ledger that does not exist it finds nothing), then the ledger, the account, its closure
+-- and its asset in one query.
 create or replace function ledger_balance_read(p_ledger_id text, p_account_id text, p_recorded_as_of timestamptz, p_position bigint,
                                                p_effective_at timestamptz, p_tail_max integer)
 returns table (ledger_found boolean, read_position bigint, read_recorded_at timestamptz, read_now timestamptz, read_effective_at timestamptz,
@@ -18,32 +21,34 @@ language plpgsql volatile set plan_cache_mode = force_generic_plan set enable_se
 declare
   point record;
   effective timestamptz;
-  account accounts%rowtype;
-  account_closed boolean;
+  account record;
 begin
-  if not exists (select 1 from ledgers l where l.ledger_id = p_ledger_id) then
+  select * into point from ledger_read_point_of(p_ledger_id, p_recorded_as_of, p_position);
+  effective := coalesce(p_effective_at, greatest(point.read_now, point.read_recorded_at));
+  select exists (select 1 from ledgers l where l.ledger_id = p_ledger_id) as ledger_found, a.account_id, a.name, a.normal_balance, a.currency, a.no_overdraft,
+         a.metadata, a.type, a.position, a.recorded_at,
+         exists (select 1 from account_closures c where c.ledger_id = p_ledger_id and c.account_id = p_account_id and c.position <= point.read_position) as closed,
+         (select s.scale from assets s where s.ledger_id = p_ledger_id and s.code = a.currency) as scale
+    into account
+    from (select 1) one
+    left join accounts a on a.ledger_id = p_ledger_id and a.account_id = p_account_id and a.position <= point.read_position;
+  if not account.ledger_found then
     return query select false, null::bigint, null::timestamptz, null::timestamptz, null::timestamptz, null, null, null, null::boolean, null::jsonb, null, null::bigint,
                         null::timestamptz, null::boolean, null::integer, null::numeric, null::numeric, null::numeric, null::numeric, null::numeric, null::numeric;
     return;
   end if;
-  select * into point from ledger_read_point_of(p_ledger_id, p_recorded_as_of, p_position);
-  effective := coalesce(p_effective_at, greatest(point.read_now, point.read_recorded_at));
-  select a.* into account from accounts a where a.ledger_id = p_ledger_id and a.account_id = p_account_id and a.position <= point.read_position;
   if account.account_id is null or (point.read_position > 0 and point.read_recorded_at is null) then
     return query select true, point.read_position, point.read_recorded_at, point.read_now, effective, null, null, null, null::boolean, null::jsonb, null, null::bigint,
                         null::timestamptz, null::boolean, null::integer, null::numeric, null::numeric, null::numeric, null::numeric, null::numeric, null::numeric;
     return;
   end if;
-  account_closed := exists (select 1 from account_closures c
-                             where c.ledger_id = p_ledger_id and c.account_id = p_account_id and c.position <= point.read_position);
   if p_tail_max > 0 and not pg_is_in_recovery() then
     -- Reads build (the projector does not): the checkpoints the tail before P calls for.
     perform ledger_checkpoint_for(p_ledger_id, p_account_id, point.read_position, p_tail_max);
   end if;
   return query
   select true, point.read_position, point.read_recorded_at, point.read_now, effective, account.name, account.normal_balance, account.currency, account.no_overdraft,
-         account.metadata, account.type, account.position, account.recorded_at, account_closed,
-         (select s.scale from assets s where s.ledger_id = p_ledger_id and s.code = account.currency),
+         account.metadata, account.type, account.position, account.recorded_at, account.closed, account.scale,
          sums.posted_debits, sums.posted_credits, sums.pending_debits, sums.pending_credits, sums.scheduled_debits, sums.scheduled_credits
     from ledger_account_sums(p_ledger_id, p_account_id, point.read_position,
                              coalesce(ledger_nearest_checkpoint(p_ledger_id, p_account_id, point.read_position), 0), effective) sums;

@@ -1,29 +1,36 @@
 -- Resolves "as of recorded time R" to a position that can never change: when R is not older than
--- the visible head, waits for any append in flight (shared lock) so that every commit with a
--- recorded time <= R is visible. Also returns the database clock as the default "now".
--- Each case is its own query, a single probe of events_by_recorded_at: an "is null or <= R"
--- condition kept the index from seeking to R (a read walked back through every later event).
+-- the visible head (no event is recorded after R), waits for any append in flight (shared lock)
+-- so that every commit with a recorded time <= R is visible, and looks again. Also returns the
+-- database clock as the default "now". A past R is one probe of events_by_recorded_at (the last
+-- event at or before R, and whether one follows it), now a lock and one probe: each case its own
+-- query, as an "is null or <= R" condition kept the index from seeking to R (a read walked back
+-- through every later event).
 create or replace function ledger_read_point(p_ledger_id text, p_recorded_as_of timestamptz)
 returns table (read_position bigint, read_recorded_at timestamptz, read_now timestamptz)
 language plpgsql volatile as $$
 declare
-  head_recorded_at timestamptz;
   found_position bigint;
   found_recorded_at timestamptz;
+  at_head boolean := true;
 begin
-  select e.recorded_at into head_recorded_at
-    from events e where e.ledger_id = p_ledger_id order by e.recorded_at desc, e.position desc limit 1;
-  if p_recorded_as_of is null or p_recorded_as_of >= head_recorded_at then
-    perform pg_advisory_xact_lock_shared(hashtextextended('ledger:' || p_ledger_id, 0));
+  if p_recorded_as_of is not null then
+    select f.position, f.recorded_at, not exists (select 1 from events e where e.ledger_id = p_ledger_id and e.recorded_at > p_recorded_as_of)
+      into found_position, found_recorded_at, at_head
+      from (select 1) one
+      left join lateral (select e.position, e.recorded_at from events e where e.ledger_id = p_ledger_id and e.recorded_at <= p_recorded_as_of
+                          order by e.recorded_at desc, e.position desc limit 1) f on true;
   end if;
-  if p_recorded_as_of is null then
-    select e.position, e.recorded_at into found_position, found_recorded_at
-      from events e where e.ledger_id = p_ledger_id
-     order by e.recorded_at desc, e.position desc limit 1;
-  else
-    select e.position, e.recorded_at into found_position, found_recorded_at
-      from events e where e.ledger_id = p_ledger_id and e.recorded_at <= p_recorded_as_of
-     order by e.recorded_at desc, e.position desc limit 1;
+  if at_head then
+    perform pg_advisory_xact_lock_shared(hashtextextended('ledger:' || p_ledger_id, 0));
+    if p_recorded_as_of is null then
+      select e.position, e.recorded_at into found_position, found_recorded_at
+        from events e where e.ledger_id = p_ledger_id
+       order by e.recorded_at desc, e.position desc limit 1;
+    else
+      select e.position, e.recorded_at into found_position, found_recorded_at
+        from events e where e.ledger_id = p_ledger_id and e.recorded_at <= p_recorded_as_of
+       order by e.recorded_at desc, e.position desc limit 1;
+    end if;
   end if;
   return query select coalesce(found_position, 0::bigint), found_recorded_at, clock_timestamp();
 end $$;
