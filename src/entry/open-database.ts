@@ -21,7 +21,7 @@ export async function openDatabase(
   options: { databaseUrl?: string | undefined; dataDir?: string | undefined; statementTimeoutMs?: number }, started?: Promise<EmbeddedStart>,
 ): Promise<Database> {
   const { database, migrations, functions, keepAsTemplate, upToDate } = options.databaseUrl
-    ? { ...await readSql(), database: await (await import('../adapters/db/postgres.ts')).openPostgres(options.databaseUrl, { statementTimeoutMs: options.statementTimeoutMs, ensureSynchronousCommit: true }), keepAsTemplate: undefined, upToDate: false }
+    ? { ...await readSql(), database: await (await import('../adapters/db/postgres.ts')).openPostgres(options.databaseUrl, { statementTimeoutMs: options.statementTimeoutMs, ensureSynchronousCommit: true, keepStatistics: true }), keepAsTemplate: undefined, upToDate: false }
     : await openEmbedded(await (started ?? startEmbedded(options.dataDir ?? 'memory://')));
   try {
     if (!upToDate) await migrate(database, migrations, functions);

@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { keepStatistics } from '../../src/adapters/db/pglite-statistics.ts';
+import { keepStatistics } from '../../src/adapters/db/table-statistics.ts';
 import { openDatabase } from '../../src/entry/open-database.ts';
 
 // PGlite has no autovacuum: the embedded database takes its tables' statistics itself
-// (src/adapters/db/pglite-statistics.ts), or its planner keeps taking them for empty ones.
+// (src/adapters/db/table-statistics.ts), or its planner keeps taking them for empty ones.
 
 const dirs: string[] = [];
 afterAll(async () => {

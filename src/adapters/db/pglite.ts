@@ -1,6 +1,6 @@
 import { Kysely, sql, PostgresDialect, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
 import { APP_ROLE, SESSION_SETTINGS, type Database } from './database.ts';
-import { keepStatistics } from './pglite-statistics.ts';
+import { keepStatistics } from './table-statistics.ts';
 import type { DataDirCopy } from './pglite-template.ts';
 import { PgliteThread } from './pglite-worker.ts';
 import type { Tables } from './schema.ts';

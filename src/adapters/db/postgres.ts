@@ -3,6 +3,7 @@ import { PostgresJsDialect } from './postgres-js-dialect.ts';
 import postgres from 'postgres';
 import { APP_ROLE, SESSION_SETTINGS, type Database } from './database.ts';
 import type { Tables } from './schema.ts';
+import { keepStatistics } from './table-statistics.ts';
 
 const asText = (value: string) => value;
 const CLOSE_TIMEOUT_S = 5;
@@ -46,6 +47,14 @@ export interface PostgresOptions {
    * request, leaves it to the operator).
    */
   readonly ensureSynchronousCommit?: boolean;
+  /**
+   * ANALYZE the tables grown by a tenth every few seconds, as the embedded database does
+   * (table-statistics.ts): autovacuum looks once a minute, and until then the planner takes the
+   * rows of a ledger loaded since for none (plans that read the whole ledger, on the service's
+   * reads right after a bulk load). Best effort: a role that may not analyze, or a replica, just
+   * leaves it to autovacuum.
+   */
+  readonly keepStatistics?: boolean;
 }
 
 /**
@@ -81,17 +90,19 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   // Pings run on a connection of their own, so that a pool busy with long queries does not look
   // like a database that is gone. Its failures are the availability monitor's to pace.
   const pinger = postgres(url, { ...RECONNECT, backoff: () => 0, max: 1, connection: SESSION_SETTINGS });
+  const asOwner: Database['asOwner'] = async (work) => {
+    const owner = postgres(url, { ...RECONNECT, max: 1, types: TEXT_TYPES, connection: SESSION_SETTINGS });
+    try {
+      return await work(async (script, parameters) => [...(await owner.unsafe(script, parameters as never))] as Record<string, unknown>[]);
+    } finally {
+      await owner.end();
+    }
+  };
+  const statistics = options.keepStatistics ? keepStatistics(asOwner) : null;
   return {
     kind: 'postgres',
     db,
-    async asOwner(work) {
-      const owner = postgres(url, { ...RECONNECT, max: 1, types: TEXT_TYPES, connection: SESSION_SETTINGS });
-      try {
-        return await work(async (script, parameters) => [...(await owner.unsafe(script, parameters as never))] as Record<string, unknown>[]);
-      } finally {
-        await owner.end();
-      }
-    },
+    asOwner,
     async actAsAppRole() {},
     async ping() {
       await pinger`select 1`;
@@ -101,6 +112,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       // Queries get 5 s to finish, then connections are cut: a database that is gone (a replica
       // killed, say) would otherwise keep end() waiting forever. Kysely's destroy then finds the
       // pool ended.
+      await statistics?.stop();
       await Promise.all([pool.end({ timeout: CLOSE_TIMEOUT_S }), pinger.end({ timeout: 0 })]);
       await db.destroy();
     },
