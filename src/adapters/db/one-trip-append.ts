@@ -3,8 +3,9 @@ import type { BatchInput, BatchOutput, StateNeeds } from '../../app/ports.ts';
 import type { RecordedEvent } from '../../domain/events.ts';
 import { formatInstant, parseDbTimestamp } from '../../domain/time.ts';
 import { appendRows, chain } from './append-rows.ts';
-import { insertRowsStatement, writeRows } from './append-sql.ts';
+import { insertRowsQuery, writeRows } from './append-sql.ts';
 import type { Db } from './database.ts';
+import { directStatementOf, type DirectStatement } from './postgres-js-dialect.ts';
 import { RecordedClock } from './recorded-clock.ts';
 import { WriteCache, type Head } from './write-cache.ts';
 
@@ -12,6 +13,8 @@ import { WriteCache, type Head } from './write-cache.ts';
 const TOO_LATE = 'LA003';
 const CLAIMED = 'LA004';
 const NOT_CURRENT = new Set(['LA001', 'LA002', 'LA003', 'LA004', '23505']);
+/** The one-trip statement's check, its parameters first: the ledger, the head expected (position, hash), the recorded time chosen, the claims. */
+const CHECK = 'ledger_append_check($1, $2::bigint, $3, $4::timestamptz, $5::text::jsonb)';
 /** Tries of one batch whose recorded time was past when the lock came, before it goes the slow way. */
 const TRIES = 3;
 /**
@@ -52,6 +55,8 @@ export class OneTripAppender {
   readonly outcomes: Record<string, number> = {};
   private readonly clock = new RecordedClock();
   private readonly db: Db;
+  /** The one-trip statement's way to the database, where the dialect has one (PostgreSQL): no reservation, no executor. */
+  private readonly direct: DirectStatement | undefined;
   private readonly turns = new Map<string, Turn>();
 
   private readonly copy: boolean;
@@ -63,6 +68,7 @@ export class OneTripAppender {
    */
   constructor(db: Db, options: { copy: boolean; decideUnderLock: boolean }) {
     this.db = db;
+    this.direct = directStatementOf(db);
     this.copy = options.copy;
     this.decideUnderLock = options.decideUnderLock;
   }
@@ -112,13 +118,14 @@ export class OneTripAppender {
       const recorded = chain(ledgerId, before.position, before.hash, recordedAt, output.events);
       // The claims of every request are checked, also of those refused here: a retry of a write
       // recorded before is replayed, which only the slow way, loading the claims' records, can do.
-      const statement = insertRowsStatement(appendRows(ledgerId, recordedAt, recorded, output.records, output.rejections), sql`ledger_append_check(
-        ${ledgerId}, ${before.position}::bigint, ${before.hash}, ${formatInstant(recordedAt)}::timestamptz, ${JSON.stringify(needs.claims)}::text::jsonb)`);
+      const query = insertRowsQuery(appendRows(ledgerId, recordedAt, recorded, output.records, output.rejections), {
+        sql: CHECK, parameters: [ledgerId, before.position, before.hash, formatInstant(recordedAt), JSON.stringify(needs.claims)],
+      });
       const last = recorded.at(-1);
       const head: Head = last ? { position: last.position, hash: last.hash, recordedAt } : before;
       try {
-        if (statement) {
-          const { rows } = await statement.execute(this.db);
+        if (query) {
+          const rows = this.direct ? await this.direct(query) : (await this.db.executeQuery(query)).rows;
           this.clock.observe(chosenAt, parseDbTimestamp((rows[0] as { checked: string }).checked), false);
         }
         this.cache.committed(known, state, output.events.map((e) => e.event), head);

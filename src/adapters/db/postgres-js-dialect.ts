@@ -35,6 +35,22 @@ export interface CopyIn {
 export const COPY_TO_STDOUT = '/* copy to stdout */';
 
 /**
+ * Runs one statement, prepared, on whichever connection of the driver's pool is free, outside
+ * any transaction and without Kysely: no reservation, no executor. For the one-round-trip append
+ * (one-trip-append.ts), one autocommit statement a commit, where Kysely's way (a connection
+ * reserved, its timer, the executor's hops) cost more of the process's CPU than the statement's
+ * own encode. The answer's rows.
+ */
+export type DirectStatement = (query: CompiledQuery) => Promise<readonly unknown[]>;
+
+const directStatements = new WeakMap<object, DirectStatement>();
+
+/** The pool's `DirectStatement` behind `db`, a Kysely instance over this dialect (`openPostgres` tells it); else undefined. */
+export function directStatementOf(db: object): DirectStatement | undefined {
+  return directStatements.get(db);
+}
+
+/**
  * Kysely over the `postgres` driver: Kysely's one seam to a driver. Each Kysely connection is a
  * connection reserved from the driver's pool, and every statement is prepared (the driver keeps
  * it per connection). A transaction costs no round trip of its own: its BEGIN goes out with its
@@ -69,6 +85,12 @@ export class PostgresJsDialect implements Dialect {
 
   createQueryCompiler() {
     return new PostgresQueryCompiler();
+  }
+
+  /** Lets `directStatementOf(db)` find this dialect's pool: `db` is the Kysely instance made with it. */
+  directFor(db: object): void {
+    const sql = this.sql;
+    directStatements.set(db, (query) => sql.unsafe(query.sql, query.parameters as never[], { prepare: true }).execute());
   }
 }
 

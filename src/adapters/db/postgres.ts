@@ -87,6 +87,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   const reserveTimeoutMs = 2 * ((options.statementTimeoutMs || NO_STATEMENT_TIMEOUT_WAIT_MS) + CONNECT_TIMEOUT_S * 1000);
   const dialect = new PostgresJsDialect(pool, { reserveTimeoutMs });
   const db = new Kysely<Tables>({ dialect });
+  dialect.directFor(db);
   // Pings run on a connection of their own, so that a pool busy with long queries does not look
   // like a database that is gone. Its failures are the availability monitor's to pace.
   const pinger = postgres(url, { ...RECONNECT, backoff: () => 0, max: 1, connection: SESSION_SETTINGS });
