@@ -3,13 +3,14 @@
 -- point with no recorded time and nothing else (the service refuses it).
 
 -- One account's balance at (R, E): the account as of the point, the scale of its asset when the
--- ledger declared it (null: an ISO 4217 currency), and its six sums (ledger_account_sums, through
--- the account's nearest checkpoint or from the log's start). E defaults to "now": the database's
--- clock, or the recorded time read if that is later. Its plans are made once per session, on the
--- indexes (a custom plan at every call cost more than the probes it planned). Few statements: on
--- the embedded database each costs a read more than the probes in it. The point is found first
--- (for a ledger that does not exist it finds nothing), then the ledger, the account, its closure
--- and its asset in one query.
+-- ledger declared it (null: an ISO 4217 currency), and its six sums (ledger_balance_sums says
+-- which), through the account's nearest checkpoint (ledger_nearest_checkpoint) or from the log's
+-- start. E defaults to "now": the database's clock, or the recorded time read if that is later.
+-- The read point (ledger_read_point), then one statement for the rest: ledger_account_sums' and
+-- ledger_posted_sums' queries in it rather than called. Each nested call cost its own
+-- statements, its executor and a tuplestore of its rows, and on the embedded database each
+-- statement costs a read more than the probes in it. Its plans are made once per session, on the
+-- indexes (a custom plan at every call cost more than the probes it planned).
 create or replace function ledger_balance_read(p_ledger_id text, p_account_id text, p_recorded_as_of timestamptz, p_position bigint,
                                                p_effective_at timestamptz, p_tail_max integer)
 returns table (ledger_found boolean, read_position bigint, read_recorded_at timestamptz, read_now timestamptz, read_effective_at timestamptz,
@@ -17,41 +18,98 @@ returns table (ledger_found boolean, read_position bigint, read_recorded_at time
                opened_position bigint, opened_at timestamptz, closed boolean, asset_scale integer,
                posted_debits numeric, posted_credits numeric, pending_debits numeric, pending_credits numeric,
                scheduled_debits numeric, scheduled_credits numeric)
-language plpgsql volatile set plan_cache_mode = force_generic_plan set enable_seqscan = off as $$
+language plpgsql volatile set plan_cache_mode = force_generic_plan set enable_seqscan = off set enable_bitmapscan = off as $$
 declare
-  point record;
+  point_position bigint;
+  point_recorded_at timestamptz;
+  point_now timestamptz;
   effective timestamptz;
-  account record;
+  -- E's day, its side read and the checkpoint's row below it: as in ledger_posted_sums.
+  day_of_e bigint;
+  day_start timestamptz;
+  late boolean;
+  day_from timestamptz;
+  day_through timestamptz;
+  last_day bigint;
+  side numeric;
 begin
-  select * into point from ledger_read_point_of(p_ledger_id, p_recorded_as_of, p_position);
-  effective := coalesce(p_effective_at, greatest(point.read_now, point.read_recorded_at));
-  select exists (select 1 from ledgers l where l.ledger_id = p_ledger_id) as ledger_found, a.account_id, a.name, a.normal_balance, a.currency, a.no_overdraft,
-         a.metadata, a.type, a.position, a.recorded_at,
-         exists (select 1 from account_closures c where c.ledger_id = p_ledger_id and c.account_id = p_account_id and c.position <= point.read_position) as closed,
-         (select s.scale from assets s where s.ledger_id = p_ledger_id and s.code = a.currency) as scale
-    into account
-    from (select 1) one
-    left join accounts a on a.ledger_id = p_ledger_id and a.account_id = p_account_id and a.position <= point.read_position;
-  if not account.ledger_found then
-    return query select false, null::bigint, null::timestamptz, null::timestamptz, null::timestamptz, null, null, null, null::boolean, null::jsonb, null, null::bigint,
-                        null::timestamptz, null::boolean, null::integer, null::numeric, null::numeric, null::numeric, null::numeric, null::numeric, null::numeric;
-    return;
+  -- ledger_read_point_of, with its position's one probe here.
+  if p_position is null then
+    select r.read_position, r.read_recorded_at, r.read_now into point_position, point_recorded_at, point_now from ledger_read_point(p_ledger_id, p_recorded_as_of) r;
+  else
+    point_position := p_position;
+    select e.recorded_at into point_recorded_at from events e where e.ledger_id = p_ledger_id and e.position = p_position;
+    point_now := clock_timestamp();
   end if;
-  if account.account_id is null or (point.read_position > 0 and point.read_recorded_at is null) then
-    return query select true, point.read_position, point.read_recorded_at, point.read_now, effective, null, null, null, null::boolean, null::jsonb, null, null::bigint,
-                        null::timestamptz, null::boolean, null::integer, null::numeric, null::numeric, null::numeric, null::numeric, null::numeric, null::numeric;
-    return;
-  end if;
-  if p_tail_max > 0 and not pg_is_in_recovery() then
+  effective := coalesce(p_effective_at, greatest(point_now, point_recorded_at));
+  if p_tail_max > 0 and (point_position = 0 or point_recorded_at is not null) and not pg_is_in_recovery() then
     -- Reads build (the projector does not): the checkpoints the tail before P calls for.
-    perform ledger_checkpoint_for(p_ledger_id, p_account_id, point.read_position, p_tail_max);
+    perform ledger_checkpoint_for(p_ledger_id, a.account_id, point_position, p_tail_max)
+       from accounts a where a.ledger_id = p_ledger_id and a.account_id = p_account_id and a.position <= point_position;
   end if;
+  day_of_e := ledger_effective_day(effective);
+  day_start := to_timestamp(day_of_e * 86400);
+  late := effective >= day_start + interval '12 hours';
+  day_from := case when late then effective + interval '1 microsecond' else day_start end;
+  day_through := case when late then to_timestamp((day_of_e + 1) * 86400) - interval '1 microsecond' else effective end;
+  last_day := case when late then day_of_e else day_of_e - 1 end;
+  side := case when late then -1 else 1 end;
+  -- The ledger, the account as of the point (none past the head), its closure and its asset, and
+  -- its sums as ledger_account_sums adds them (see there and ledger_posted_sums for the indexes
+  -- each part is kept on), the checkpoint probed in the statement.
   return query
-  select true, point.read_position, point.read_recorded_at, point.read_now, effective, account.name, account.normal_balance, account.currency, account.no_overdraft,
-         account.metadata, account.type, account.position, account.recorded_at, account.closed, account.scale,
+  select ledger.found, case when ledger.found then point_position end, case when ledger.found then point_recorded_at end,
+         case when ledger.found then point_now end, case when ledger.found then effective end,
+         a.name, a.normal_balance, a.currency, a.no_overdraft, a.metadata, a.type, a.position, a.recorded_at, a.closed, a.scale,
          sums.posted_debits, sums.posted_credits, sums.pending_debits, sums.pending_credits, sums.scheduled_debits, sums.scheduled_credits
-    from ledger_account_sums(p_ledger_id, p_account_id, point.read_position,
-                             coalesce(ledger_nearest_checkpoint(p_ledger_id, p_account_id, point.read_position), 0), effective) sums;
+    from (select exists (select 1 from ledgers l where l.ledger_id = p_ledger_id) as found offset 0) ledger
+    left join lateral (
+      select a.name, a.normal_balance, a.currency, a.no_overdraft, a.metadata, a.type, a.position, a.recorded_at,
+             exists (select 1 from account_closures c where c.ledger_id = p_ledger_id and c.account_id = p_account_id and c.position <= point_position) as closed,
+             (select s.scale from assets s where s.ledger_id = p_ledger_id and s.code = a.currency) as scale
+        from accounts a
+       where a.ledger_id = p_ledger_id and a.account_id = p_account_id and a.position <= point_position and (point_position = 0 or point_recorded_at is not null)) a on ledger.found
+    left join lateral (
+      select coalesce(base.debits, 0) + coalesce(rest.debits, 0) as posted_debits, coalesce(base.credits, 0) + coalesce(rest.credits, 0) as posted_credits,
+             pending.debits as pending_debits, pending.credits as pending_credits, scheduled.debits as scheduled_debits, scheduled.credits as scheduled_credits
+        from (select case when after_p - point_position < point_position - coalesce(before_p, 0) then after_p else coalesce(before_p, 0) end as position
+                from (select (select b.position from balance_checkpoints b
+                               where b.ledger_id = p_ledger_id and b.account_id = p_account_id and b.position <= point_position
+                               order by b.position desc limit 1) as before_p,
+                             (select b.position from balance_checkpoints b
+                               where b.ledger_id = p_ledger_id and b.account_id = p_account_id and b.position > point_position
+                               order by b.position limit 1) as after_p offset 0) probes
+              offset 0) checkpoint -- `offset 0`s: each probed once, not once for each use
+        cross join lateral (
+          select sum(parts.debits) as debits, sum(parts.credits) as credits from (
+            select side * sum(p.amount) filter (where p.direction = 'debit') as debits,
+                   side * sum(p.amount) filter (where p.direction = 'credit') as credits from postings p
+             where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status || '' = 'posted'
+               and p.position + 0 <= checkpoint.position and checkpoint.position > 0
+               and p.effective_at >= day_from and p.effective_at <= day_through
+            union all
+            select case when checkpoint.position <= point_position then 1 else -1 end * sum(p.amount) filter (where p.direction = 'debit'),
+                   case when checkpoint.position <= point_position then 1 else -1 end * sum(p.amount) filter (where p.direction = 'credit') from postings p
+             where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status = 'posted'
+               and p.position > least(checkpoint.position, point_position) and p.position <= greatest(checkpoint.position, point_position)
+               and p.effective_at + interval '0' <= effective) parts) rest
+        left join lateral (
+          select b.debits, b.credits from balance_checkpoints b
+           where b.ledger_id = p_ledger_id and b.account_id = p_account_id and b.position = checkpoint.position and b.day <= last_day
+           order by b.day desc limit 1) base on true
+        cross join lateral (
+          select coalesce(sum(p.amount) filter (where p.direction = 'debit'), 0) as debits,
+                 coalesce(sum(p.amount) filter (where p.direction = 'credit'), 0) as credits
+            from postings p
+           where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status = 'posted' and p.effective_at > p.recorded_at
+             and p.effective_at > effective and p.recorded_at <= effective and p.position <= point_position) scheduled
+        cross join lateral (
+          select coalesce(sum(p.amount) filter (where p.direction = 'debit'), 0) as debits,
+                 coalesce(sum(p.amount) filter (where p.direction = 'credit'), 0) as credits
+            from postings p
+           where p.ledger_id = p_ledger_id and p.account_id = p_account_id and p.status = 'pending' and p.position <= point_position
+             and ledger_hold_active(p.ledger_id, p.transaction_id, p.recorded_at, p.effective_at, p.expires_at, point_position, effective)) pending) sums
+      on a.name is not null;
 end $$;
 
 -- The ledger at R: its name and timezone, its head (the read position) and the last period it
