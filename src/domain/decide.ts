@@ -2,7 +2,7 @@ import { checkTypeAgrees } from './account-type.ts';
 import { isoCurrency, type Asset } from './assets.ts';
 import type { Command, EffectiveInput, TransactionInput } from './commands.ts';
 import { assertNever, type LedgerEvent, type Posting } from './events.ts';
-import { Decimal, formatAmount, parseAmount, ZERO } from './money.ts';
+import { amountAtScale, Decimal, formatAmount, ZERO } from './money.ts';
 import { isRejection, reject, type FieldError, type Rejection } from './rejection.ts';
 import { appendFacts, availableFloorInWindow, lowestAvailableInWindow, windowWith } from './balance.ts';
 import type { LedgerState } from './state.ts';
@@ -218,22 +218,25 @@ function resolvePostings(input: TransactionInput, state: LedgerState): Posting[]
     }
     const asset = assetOf(state, account.currency);
     if (!asset) throw new Error(`account ${account.accountId} has an unknown asset ${account.currency}`);
-    const amount = parseAmount(posting.amount, asset.scale);
+    const amount = amountAtScale(posting.amount, asset.scale);
     if (amount === 'SCALE_EXCEEDED') {
       return reject('SCALE_EXCEEDED', `${account.currency} takes at most ${asset.scale} fraction digits.`, [
         { path: `${path}.amount`, message: `at most ${asset.scale} fraction digits` },
       ]);
     }
-    if (typeof amount === 'string') {
+    if (amount === 'FORMAT' || amount === 'NOT_POSITIVE') {
       return reject('VALIDATION_FAILED', 'Amounts are positive decimal strings.', [{ path: `${path}.amount`, message: 'invalid amount' }]);
     }
-    postings.push({ accountId: account.accountId, direction: posting.direction, amount: formatAmount(amount, asset.scale), currency: account.currency });
+    postings.push({ accountId: account.accountId, direction: posting.direction, amount, currency: account.currency });
   }
   return postings;
 }
 
 /** For each currency, debits must equal credits. */
 export function checkBalanced(postings: readonly Posting[], state: LedgerState): Rejection | null {
+  // A debit and a credit of one currency, both at its scale: equal as text is equal in value.
+  if (postings.length === 2 && postings[0]!.currency === postings[1]!.currency && postings[0]!.direction !== postings[1]!.direction
+    && postings[0]!.amount === postings[1]!.amount) return null;
   const net = new Map<string, Decimal>();
   for (const p of postings) {
     const signed = p.direction === 'debit' ? new Decimal(p.amount) : new Decimal(p.amount).negated();

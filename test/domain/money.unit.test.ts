@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ASSET_CODE_PATTERN, MAX_ASSET_SCALE, isoCurrency } from '../../src/domain/assets.ts';
-import { AMOUNT_PATTERN, Decimal, ZERO, formatAmount, parseAmount } from '../../src/domain/money.ts';
+import { AMOUNT_PATTERN, Decimal, ZERO, amountAtScale, formatAmount, parseAmount } from '../../src/domain/money.ts';
 
 const LARGEST = '999999999999999999999999999999.999999999999999999';
 
@@ -170,6 +170,35 @@ describe('formatAmount', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('amountAtScale', () => {
+  /** What decimal.js's way answers: the problem, or the amount parsed and written at the scale. */
+  const throughDecimal = (text: string, scale: number) => {
+    const value = parseAmount(text, scale);
+    return typeof value === 'string' ? value : formatAmount(value, scale);
+  };
+
+  it.each([
+    ['10', 2, '10.00'], ['10.5', 2, '10.50'], ['0.01', 2, '0.01'], ['7', 0, '7'], ['0.000000000000000001', 18, '0.000000000000000001'],
+    ['0', 2, 'NOT_POSITIVE'], ['0.00', 2, 'NOT_POSITIVE'], ['0.000', 2, 'NOT_POSITIVE'], ['1.001', 2, 'SCALE_EXCEEDED'], ['1.0', 0, 'SCALE_EXCEEDED'],
+    ['01', 2, 'FORMAT'], ['-1', 2, 'FORMAT'], ['1e3', 2, 'FORMAT'], ['1.', 2, 'FORMAT'], ['.5', 2, 'FORMAT'], [' 1', 2, 'FORMAT'],
+  ])('%s at scale %i is %s', (text, scale, expected) => {
+    expect(amountAtScale(text, scale)).toBe(expected);
+    expect(throughDecimal(text, scale)).toBe(expected);
+  });
+
+  it('answers what decimal.js answers for amounts of the grammar and near it, at every scale', () => {
+    const digits = (max: number) => fc.string({ unit: fc.constantFrom('0', '1', '5', '9'), minLength: 0, maxLength: max });
+    const text = fc.oneof(
+      fc.tuple(digits(31), fc.option(digits(20))).map(([i, f]) => (f === null ? i : `${i}.${f}`)),
+      fc.integer({ min: 0, max: 18 }).chain((scale) => wireAmount(scale)),
+      fc.string({ unit: fc.constantFrom('0', '1', '.', '-', 'e', ' '), maxLength: 6 }),
+    );
+    fc.assert(fc.property(text, fc.integer({ min: 0, max: 18 }), (amount, scale) => {
+      expect(amountAtScale(amount, scale)).toBe(throughDecimal(amount, scale));
+    }), { numRuns: 3000 });
   });
 });
 
