@@ -36,7 +36,7 @@ function procStat(pid: number | 'self'): ProcStat | null {
 }
 
 /** A process and its children (PostgreSQL's postmaster and backends), with what they reaped. */
-function treeMs(rootPid: number): number {
+export function treeMs(rootPid: number): number {
   const root = procStat(rootPid);
   if (!root) return NaN;
   let total = root.own + root.reaped;

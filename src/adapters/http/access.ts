@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { ApiKeyRow } from '../../app/ports.ts';
 import type { AppEnv } from './env.ts';
+import { requestHeader } from './node-request.ts';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_PARAMETER } from './openapi-kit.ts';
 import { ProblemError } from './problem.ts';
 
@@ -75,7 +76,7 @@ const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
 
 /** The calling key from `Authorization: Bearer`, if it is known and not revoked. */
 export async function keyOf(c: Context<AppEnv>): Promise<ApiKeyRow | null> {
-  const header = c.req.header('Authorization');
+  const header = requestHeader(c, 'authorization');
   const match = header ? BEARER.exec(header) : null;
   return match ? c.get('keys').authenticate(match[1]!) : null;
 }

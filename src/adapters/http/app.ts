@@ -1,14 +1,15 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { ZodError } from 'zod';
 import { ApiKeyCache } from '../../app/api-keys.ts';
 import { isDatabaseGone, isDatabaseUnavailable, isStatementTimeout } from '../db/errors.ts';
 import type { AppDeps, AppEnv } from './env.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
 import { RequestCounters } from './metrics.ts';
 import { problemResponse, ProblemError } from './problem.ts';
+import { requestHeader } from './node-request.ts';
 import { pinnedReadsToReplica } from './replica-reads.ts';
+import { invalidRequest } from './request-validation.ts';
 import { answerWithRequestId, requestIdOf, requestServed } from './request-log.ts';
 import { requestGuards } from './request-guards.ts';
 import { accountRoutes } from './routes/accounts.ts';
@@ -54,22 +55,11 @@ function answerError(error: Error, c: Context<AppEnv>): Response {
   });
 }
 
-/** zod's issues as `errors`; an unknown key is named at its own path: a field of the body, or a query parameter. */
-function fieldErrors(error: ZodError, target: string) {
-  const unknown = target === 'query' ? 'not a query parameter of this route' : 'not a field of this request: unknown fields are refused';
-  return error.issues.flatMap((issue) => issue.code === 'unrecognized_keys'
-    ? issue.keys.map((key) => ({ path: [...issue.path, key].map(String).join('.'), message: unknown }))
-    : [{ path: issue.path.map(String).join('.') || '(body)', message: issue.message }]);
-}
-
 /** The whole HTTP API over its dependencies: the Node and Workers entries wire the same app. */
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
-      if (!result.success) {
-        const where = result.target === 'json' ? 'body' : result.target;
-        throw new ProblemError('VALIDATION_FAILED', `The request ${where} is not valid.`, fieldErrors(result.error, result.target));
-      }
+      if (!result.success) throw invalidRequest(result.error, result.target);
     },
   });
 
@@ -78,7 +68,7 @@ export function createApp(deps: AppDeps) {
   const keys = new ApiKeyCache((keyHash) => deps.store.apiKeyByHash(keyHash));
   app.use('*', async (c, next) => {
     const started = performance.now();
-    c.set('requestId', requestIdOf(c.req.header('X-Request-Id')));
+    c.set('requestId', requestIdOf(requestHeader(c, 'x-request-id')));
     c.set('deps', deps);
     c.set('keys', keys);
     c.set('limits', limits);

@@ -9,7 +9,9 @@ import { NO_LEDGER } from '../../domain/decide.ts';
 import { isRejection, type Rejection } from '../../domain/rejection.ts';
 import { parsePlainDate, parseTimestamp } from '../../domain/time.ts';
 import type { AppEnv } from './env.ts';
+import { jsonAnswer } from './json-answer.ts';
 import { pageSizeOr } from './limits.ts';
+import { requestHeader } from './node-request.ts';
 import { ProblemError } from './problem.ts';
 import { presentAsOf } from './presenters.ts';
 import { ENTITY_ID_PATTERN } from './schemas.ts';
@@ -30,7 +32,7 @@ export async function runWrite(c: Ctx, ledgerId: string, operation: string, comm
 
 /** The `Idempotency-Key` header as a claim scoped to the operation (and to an item of a batch), or none. */
 export function headerClaims(c: Ctx, operation: string, item?: number): IdempotencyClaim[] {
-  const header = c.req.header('Idempotency-Key');
+  const header = requestHeader(c, 'idempotency-key');
   if (header === undefined) return [];
   if (!IDEMPOTENCY_KEY.test(header)) {
     throw new ProblemError('VALIDATION_FAILED', 'Idempotency-Key is 1 to 255 visible ASCII characters.', [{ path: 'Idempotency-Key', message: 'invalid' }]);
@@ -55,8 +57,7 @@ export function writeRequest(c: Ctx, command: Command, request: unknown, extraCl
 
 /** 201 with the resource, or 200 with `Idempotent-Replayed: true` for a replay. */
 export function written(c: Ctx, outcome: { events: readonly RecordedEvent[]; replayed: boolean }, body: object): Response {
-  if (outcome.replayed) c.header('Idempotent-Replayed', 'true');
-  return c.json(body, outcome.replayed ? 200 : 201);
+  return outcome.replayed ? jsonAnswer(c, body, 200, { 'idempotent-replayed': 'true' }) : jsonAnswer(c, body, 201);
 }
 
 /** The ledger, or 404. */

@@ -5,6 +5,7 @@ import { keyOf } from './access.ts';
 import type { AppEnv } from './env.ts';
 import { parseJsonMarkingInexact, unstorableJson } from './json-guard.ts';
 import { countsOverLimits, type Limits } from './limits.ts';
+import { nodeRequestOf, requestHeader } from './node-request.ts';
 import { ProblemError } from './problem.ts';
 import { RateLimiter } from './rate-limit.ts';
 
@@ -15,9 +16,6 @@ import { RateLimiter } from './rate-limit.ts';
 function tooLarge(maxBytes: number): ProblemError {
   return new ProblemError('PAYLOAD_TOO_LARGE', `The request body is larger than ${maxBytes} bytes.`, undefined, { Connection: 'close' });
 }
-
-/** Node's request, where the Node server gives it (@hono/node-server's `env.incoming`). */
-const nodeRequestOf = (c: Context<AppEnv>) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
 
 /** Concatenates and decodes what was read. */
 function textOf(parts: readonly Uint8Array[], size: number): string {
@@ -96,7 +94,7 @@ async function bodyText(c: Context<AppEnv>, maxBytes: number): Promise<string> {
 async function storableJsonBody(c: Context<AppEnv>, maxBytes: number): Promise<unknown> {
   if (c.req.method !== 'POST') return undefined;
   const text = await bodyText(c, maxBytes);
-  if (!/\bjson\b/i.test(c.req.header('Content-Type') ?? '')) {
+  if (!/\bjson\b/i.test(requestHeader(c, 'content-type') ?? '')) {
     if (text.length === 0) return undefined;
     throw new ProblemError('VALIDATION_FAILED', 'The request body must be JSON, sent with Content-Type: application/json.', [{ path: '(body)', message: 'not JSON' }]);
   }
@@ -136,8 +134,8 @@ function refuseWhileDatabaseUnreachable(c: Context<AppEnv>): void {
  * read up to the limit here, before the key is looked at, as its size is not known otherwise.
  */
 async function limitBody(c: Context<AppEnv>, maxBytes: number): Promise<void> {
-  const declared = c.req.header('Content-Length');
-  if (declared !== undefined && !c.req.header('Transfer-Encoding')) {
+  const declared = requestHeader(c, 'content-length');
+  if (declared !== undefined && !requestHeader(c, 'transfer-encoding')) {
     if (Number(declared) > maxBytes) throw tooLarge(maxBytes);
   } else {
     await bodyText(c, maxBytes);

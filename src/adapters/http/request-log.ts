@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
 import type { AppEnv } from './env.ts';
+import { carriesRequestId } from './json-answer.ts';
 
 /** A request id a client may send: 1 to 128 letters, digits or `._:/+=@-` (a UUID, a trace id, base64). */
 const REQUEST_ID = /^[A-Za-z0-9._:/+=@-]{1,128}$/;
@@ -16,6 +17,7 @@ export function requestIdOf(given: string | undefined): string {
  * the rest of its HTTP work.
  */
 export function answerWithRequestId(c: Context<AppEnv>): void {
+  if (carriesRequestId(c.res)) return;
   try {
     c.res.headers.set('X-Request-Id', c.get('requestId'));
   } catch {

@@ -1,14 +1,15 @@
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { readAccountBalance } from '../../../app/balances.ts';
 import { isRejection } from '../../../domain/rejection.ts';
 import { route } from '../access.ts';
-import type { AppEnv } from '../env.ts';
 import { asOfInput, asOfOr400, ledgerOr404, accountIdKey, missingLedger, readPage, runWrite, written } from '../handler-kit.ts';
 import { metadataFilterOf, withMetadataFilter } from '../metadata-query.ts';
 import { body, IDEMPOTENCY_KEY_HEADER, json, ledgerTag, NO_BODY, PROBLEMS } from '../openapi-kit.ts';
 import { presentAccount, presentAsOf, presentBalance } from '../presenters.ts';
 import { ProblemError } from '../problem.ts';
 import { Account, AccountPrefix, AccountType, AsOfQuery, Balance, EntityId, LedgerId, OpenAccountBody, page, PageQuery } from '../schemas.ts';
+import { routesApp } from '../request-validation.ts';
+import { jsonAnswer } from '../json-answer.ts';
 
 const LedgerParams = z.object({ ledgerId: LedgerId });
 const AccountParams = z.object({ ledgerId: LedgerId, accountId: EntityId });
@@ -44,7 +45,7 @@ const getBalance = route({
   responses: { 200: json(Balance, 'The balance'), ...PROBLEMS },
 });
 
-export const accountRoutes = new OpenAPIHono<AppEnv>()
+export const accountRoutes = routesApp()
   .openapi(openAccount, async (c) => {
     const { ledgerId } = c.req.valid('param');
     const input = c.req.valid('json');
@@ -89,5 +90,5 @@ export const accountRoutes = new OpenAPIHono<AppEnv>()
     if (read === null) throw missingLedger(ledgerId);
     if (isRejection(read)) throw ProblemError.of(read);
     if (!read.balance) throw new ProblemError('NOT_FOUND', `Account ${accountId} does not exist as of position ${read.asOf.position}.`);
-    return c.json(presentBalance(read.balance, read.asOf), 200);
+    return jsonAnswer(c, presentBalance(read.balance, read.asOf), 200);
   });

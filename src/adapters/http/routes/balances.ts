@@ -1,14 +1,14 @@
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { everyBalanceAt, totalsByCurrency } from '../../../app/balances.ts';
 import { rollUp } from '../../../app/rollups.ts';
 import { formatAmount } from '../../../domain/money.ts';
 import { route } from '../access.ts';
-import type { AppEnv } from '../env.ts';
 import { asOfInput, asOfOr400, ledgerOr404 } from '../handler-kit.ts';
 import { jsonBytes } from '../json-bytes.ts';
 import { json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
 import { presentAsOf, presentBalances, presentRollup } from '../presenters.ts';
 import { AccountPrefix, AsOf, AsOfQuery, Balance, LedgerId, Sides } from '../schemas.ts';
+import { routesApp } from '../request-validation.ts';
 
 // An account id has at most 128 characters, so at most 64 segments.
 const MAX_DEPTH = 64;
@@ -41,7 +41,7 @@ const trialBalance = route({
   responses: { 200: json(TrialBalance, 'The trial balance'), ...PROBLEMS },
 });
 
-export const balanceRoutes = new OpenAPIHono<AppEnv>().openapi(trialBalance, async (c) => {
+export const balanceRoutes = routesApp().openapi(trialBalance, async (c) => {
   const { ledgerId } = c.req.valid('param');
   const query = c.req.valid('query');
   const { store } = c.get('deps');

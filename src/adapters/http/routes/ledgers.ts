@@ -1,6 +1,5 @@
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { route } from '../access.ts';
-import type { AppEnv } from '../env.ts';
 import { readLedger } from '../../../app/ledger-read.ts';
 import { isRejection } from '../../../domain/rejection.ts';
 import { asOfInput, missingLedger, runWrite, written } from '../handler-kit.ts';
@@ -8,6 +7,8 @@ import { body, IDEMPOTENCY_KEY_HEADER, json, ledgerTag, PROBLEMS } from '../open
 import { presentAsOf, presentCreatedLedger, presentLedger } from '../presenters.ts';
 import { ProblemError } from '../problem.ts';
 import { AsOf, AsOfQuery, CreateLedgerBody, Ledger, LedgerId } from '../schemas.ts';
+import { routesApp } from '../request-validation.ts';
+import { jsonAnswer } from '../json-answer.ts';
 
 const createLedger = route({
   method: 'post', path: '/v1/ledgers', operationId: 'createLedger', summary: 'Create a ledger (admin)', ...ledgerTag('ledgers'),
@@ -21,7 +22,7 @@ const getLedger = route({
   responses: { 200: json(Ledger.extend({ asOf: AsOf }), 'The ledger'), ...PROBLEMS },
 });
 
-export const ledgerRoutes = new OpenAPIHono<AppEnv>()
+export const ledgerRoutes = routesApp()
   .openapi(createLedger, async (c) => {
     const input = c.req.valid('json');
     const command = { type: 'CreateLedger' as const, ledgerId: input.id, name: input.name, timezone: input.timezone ?? 'UTC' };
@@ -33,5 +34,5 @@ export const ledgerRoutes = new OpenAPIHono<AppEnv>()
     const read = await readLedger(c.get('deps').store, ledgerId, asOfInput(c.req.valid('query')));
     if (read === null) throw missingLedger(ledgerId);
     if (isRejection(read)) throw ProblemError.of(read);
-    return c.json({ ...presentLedger(read.ledger), asOf: presentAsOf(read.asOf) }, 200);
+    return jsonAnswer(c, { ...presentLedger(read.ledger), asOf: presentAsOf(read.asOf) }, 200);
   });

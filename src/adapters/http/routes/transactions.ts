@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
 import type { RecordedEvent } from '../../../domain/events.ts';
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { TransactionInput } from '../../../domain/commands.ts';
 import { parseInstantOrEndOfDay, parseInstantOrStartOfDay, parsePlainDate, parseTimestamp } from '../../../domain/time.ts';
 import { route } from '../access.ts';
@@ -14,6 +14,7 @@ import { presentAsOf, presentRecordedTransaction, presentTransaction } from '../
 import { problemBody, ProblemError, STATUS_OF } from '../problem.ts';
 import { isRejection } from '../../../domain/rejection.ts';
 import { AsOfQuery, BatchBody, CorrectBody, Problem, EntityId, PostHoldBody, ReverseBody, VoidHoldBody, LedgerId, page, PageQuery, Timestamp, TimestampOrDate, Transaction, TransactionBody } from '../schemas.ts';
+import { routesApp } from '../request-validation.ts';
 
 const LedgerParams = z.object({ ledgerId: LedgerId });
 const TransactionParams = z.object({ ledgerId: LedgerId, id: EntityId });
@@ -113,7 +114,7 @@ export function transactionInput(input: Body, id: string): TransactionInput {
   };
 }
 
-export const transactionRoutes = new OpenAPIHono<AppEnv>()
+export const transactionRoutes = routesApp()
   .openapi(recordTransaction, async (c) => {
     const { ledgerId } = c.req.valid('param');
     const input = c.req.valid('json');
