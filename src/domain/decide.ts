@@ -50,6 +50,7 @@ export class OverdraftFloorTooLow extends Error {
 }
 
 function checkNoOverdraft(state: LedgerState, events: readonly LedgerEvent[], context: DecisionContext): Rejection | null {
+  if (!takesFromNoOverdraft(state, events)) return null;
   const at = { position: Number.MAX_SAFE_INTEGER, recordedAt: context.recordedAt };
   const recorded = events.map((event) => ({ event, ...at }));
   // The earliest time each noOverdraft account these events take money out of is affected from.
@@ -80,6 +81,18 @@ function checkNoOverdraft(state: LedgerState, events: readonly LedgerEvent[], co
     }
   }
   return null;
+}
+
+/** Whether a posting of the events takes money out of a noOverdraft account: the postings the check below looks at, found without building them. */
+function takesFromNoOverdraft(state: LedgerState, events: readonly LedgerEvent[]): boolean {
+  for (const { type, data } of events) {
+    if (type !== 'TransactionRecorded' && type !== 'HoldPosted') continue;
+    for (const p of data.postings) {
+      const account = state.accounts.get(p.accountId);
+      if (account?.noOverdraft && p.direction !== account.normalBalance) return true;
+    }
+  }
+  return false;
 }
 
 function decideCommand(command: Command, state: LedgerState, context: DecisionContext): Decision {
