@@ -24,6 +24,7 @@ import postgres from 'postgres';
 import { startServer } from '../../test/support/server.ts';
 import { cpuMeter, cpuPer, postmasterPid } from './cpu.ts';
 import { jsonCaller } from './http-load.ts';
+import { loadWallet } from './wallet-load.ts';
 
 const DAY_MS = 86_400_000;
 const PGBENCH = '/usr/lib/postgresql/15/bin/pgbench';
@@ -31,7 +32,6 @@ const env = process.env;
 const url = env.PROBE_DATABASE_URL;
 if (!url) throw new Error('PROBE_DATABASE_URL: the PostgreSQL to load and read');
 const [mode, ...sizes] = process.argv.slice(2);
-const randomBelow = (n: number) => Math.floor(Math.random() * n);
 
 async function load(size: number, db: postgres.Sql): Promise<void> {
   const key = `lk_probe_${randomBytes(18).toString('base64url')}`;
@@ -39,17 +39,7 @@ async function load(size: number, db: postgres.Sql): Promise<void> {
   try {
     const call = jsonCaller(server.port, { Authorization: `Bearer ${key}` });
     const ledgerId = `pgb-${size}`;
-    await call('POST', '/v1/ledgers', { id: ledgerId, name: ledgerId });
-    await call('POST', `/v1/ledgers/${ledgerId}/accounts`, { id: 'funding', normalBalance: 'debit', currency: 'USD' });
-    await call('POST', `/v1/ledgers/${ledgerId}/accounts`, { id: 'wallet', normalBalance: 'credit', currency: 'USD', noOverdraft: true });
-    const nowMs = Date.now();
-    for (let done = 0; done < size; done += 1000) {
-      const transactions = Array.from({ length: Math.min(1000, size - done) }, () => {
-        const amount = `${1 + randomBelow(9999)}.${String(randomBelow(100)).padStart(2, '0')}`;
-        return { effectiveAt: new Date(nowMs - 365 * DAY_MS + randomBelow(364 * DAY_MS)).toISOString(), postings: [{ accountId: 'funding', direction: 'debit', amount }, { accountId: 'wallet', direction: 'credit', amount }] };
-      });
-      await call('POST', `/v1/ledgers/${ledgerId}/transactions/batch`, { transactions });
-    }
+    await loadWallet(call, ledgerId, size);
     for (;;) {
       const [lag] = await db<{ behind: boolean }[]>`select head > projected as behind from ledger_projector_lag() where ledger_id = ${ledgerId}`;
       if (!lag!.behind) break;

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { startServer } from '../../test/support/server.ts';
 import { cpuMeter, cpuPer, postmasterPid } from './cpu.ts';
 import { jsonCaller, runLoad, type HttpRequest } from './http-load.ts';
+import { loadWallet } from './wallet-load.ts';
 
 const DAY_MS = 86_400_000;
 const env = process.env;
@@ -45,18 +46,7 @@ const oneAtATime = async (count: number, request: (i: number) => HttpRequest) =>
 
 try {
   const ledgerId = `probe-${randomBytes(3).toString('hex')}`;
-  await call('POST', '/v1/ledgers', { id: ledgerId, name: 'probe' });
-  await call('POST', `/v1/ledgers/${ledgerId}/accounts`, { id: 'funding', normalBalance: 'debit', currency: 'USD' });
-  await call('POST', `/v1/ledgers/${ledgerId}/accounts`, { id: 'wallet', normalBalance: 'credit', currency: 'USD', noOverdraft: true });
-  const opened = Date.parse((await call('GET', `/v1/ledgers/${ledgerId}/accounts/wallet`)).recordedAt as string) + 1;
-  const nowMs = Date.now();
-  for (let done = 0; done < postings; done += 1000) {
-    const transactions = Array.from({ length: Math.min(1000, postings - done) }, () => {
-      const amount = `${1 + randomBelow(9999)}.${String(randomBelow(100)).padStart(2, '0')}`;
-      return { effectiveAt: new Date(nowMs - 365 * DAY_MS + randomBelow(364 * DAY_MS)).toISOString(), postings: [{ accountId: 'funding', direction: 'debit', amount }, { accountId: 'wallet', direction: 'credit', amount }] };
-    });
-    await call('POST', `/v1/ledgers/${ledgerId}/transactions/batch`, { transactions });
-  }
+  const opened = await loadWallet(call, ledgerId, postings);
   await new Promise((resolve) => setTimeout(resolve, 2000)); // the projector catches up
   const asOf = () => {
     const now = Date.now();
