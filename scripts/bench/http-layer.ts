@@ -11,8 +11,8 @@ import { runLoad, type HttpRequest } from './http-load.ts';
 // connections), the server's CPU a request is what the HTTP layer costs: routing, middleware,
 // validation, the log line, the metrics and the answer, without the database's work.
 //
-//   node scripts/bench/http-layer.ts compare <srcA> <srcB> [reads|writes] [rounds] [requests]
-//     A and B alternated (A B A B ...), each round a new server: CPU a request and requests/s.
+//   node scripts/bench/http-layer.ts compare <srcA> <srcB> [reads|writes] [turns] [requests]
+//     A and B served side by side and loaded in turns (A B A B ...): CPU a request and requests/s.
 //   node [--cpu-prof] scripts/bench/http-layer.ts serve <src> <port>
 //     One server, until SIGTERM; `load <port> [reads|writes] [requests]` sends it a load.
 
@@ -70,7 +70,7 @@ async function appOf(src: string) {
   const logger = pino({
     level: 'info', timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: ['key', '*.key', 'authorization', '*.authorization', 'headers', '*.headers'], censor: '[redacted]' },
-  }, pino.destination({ dest: openSync('/dev/null', 'w'), sync: false, minLength: Number(process.env.LOG_MIN_LENGTH ?? 0), periodicFlush: Number(process.env.LOG_FLUSH_MS ?? 0) }));
+  }, pino.destination({ dest: openSync('/dev/null', 'w'), sync: false }));
   // HTTP_LAYER_WITHOUT=log,metrics: the same app without them, for what they cost.
   const without = (process.env.HTTP_LAYER_WITHOUT ?? '').split(',');
   return createApp({
@@ -105,8 +105,11 @@ const REQUESTS: Record<string, (i: number) => HttpRequest> = {
   writes: (i) => ({ method: 'POST', path: `/v1/ledgers/${LEDGER}/transactions`, body: TRANSFER(i) }),
 };
 
-function startServer(src: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [new URL(import.meta.url).pathname, 'serve', src, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** `src#log,metrics`: the app of src without its log and metrics (HTTP_LAYER_WITHOUT), for what they cost. */
+function startServer(given: string, port: number): Promise<ChildProcess> {
+  const [src, without] = given.split('#') as [string, string | undefined];
+  const env = without === undefined ? process.env : { ...process.env, HTTP_LAYER_WITHOUT: without };
+  const child = spawn(process.execPath, [new URL(import.meta.url).pathname, 'serve', src, String(port)], { stdio: ['ignore', 'pipe', 'inherit'], env });
   return new Promise((ready, fail) => {
     child.stdout!.once('data', () => ready(child));
     child.once('exit', (code) => fail(new Error(`the server of ${src} exited (${code})`)));
@@ -117,36 +120,50 @@ function startServer(src: string, port: number): Promise<ChildProcess> {
 const load = (port: number, kind: string, count: number) =>
   runLoad(port, { Authorization: `Bearer ${KEY}` }, 16, (i) => (i < count ? REQUESTS[kind]!(i) : null));
 
-/**
- * One round: a new server of `src`, warmed by 5,000 requests (its code compiled by V8's
- * optimizing tier), then `count` more: its CPU a request (ms) and requests/s.
- */
-async function round(src: string, kind: string, count: number, port: number) {
+/** A server of `src` on a free port, warmed by 5,000 requests (its code compiled by V8's optimizing tier). */
+async function warmServer(src: string, kind: string) {
+  const port = 18_000 + Math.floor(Math.random() * 2000);
   const child = await startServer(src, port);
-  try {
-    await load(port, kind, 5000);
-    const before = processCpuMs(child.pid!);
-    const measured = await load(port, kind, count);
-    return { cpuMs: (processCpuMs(child.pid!) - before) / measured.answered, perSecond: measured.answered / measured.seconds };
-  } finally {
-    child.kill('SIGKILL');
-  }
+  await load(port, kind, 5000);
+  return { child, port };
+}
+
+/** `count` requests to one server: its CPU (ms), the requests answered and the time taken (s). */
+async function measure(server: { child: ChildProcess; port: number }, kind: string, count: number) {
+  const before = processCpuMs(server.child.pid!);
+  const measured = await load(server.port, kind, count);
+  return { cpuMs: processCpuMs(server.child.pid!) - before, answered: measured.answered, seconds: measured.seconds };
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-async function compare(srcA: string, srcB: string, kind: string, rounds: number, count: number): Promise<void> {
-  const results: Record<'A' | 'B', { cpuMs: number; perSecond: number }[]> = { A: [], B: [] };
-  for (let r = 0; r < rounds; r++) {
-    for (const [side, src] of [['A', srcA], ['B', srcB]] as const) {
-      const result = await round(src, kind, count, 18_000 + Math.floor(Math.random() * 2000));
-      results[side].push(result);
-      console.log(`round ${r + 1} ${side}: ${(result.cpuMs * 1000).toFixed(1)} us a request, ${Math.round(result.perSecond)}/s`);
+/**
+ * A and B served side by side, each warmed, then loaded in turns (A, B, A, B ...) of `count`
+ * requests, so that the machine's other load falls on both alike: the CPU a request of each
+ * over all its turns, and B/A turn by turn.
+ */
+async function compare(srcA: string, srcB: string, kind: string, turns: number, count: number): Promise<void> {
+  const servers = { A: await warmServer(srcA, kind), B: await warmServer(srcB, kind) };
+  const totals = { A: { cpuMs: 0, answered: 0, seconds: 0 }, B: { cpuMs: 0, answered: 0, seconds: 0 } };
+  const ratios: number[] = [];
+  try {
+    for (let turn = 0; turn < turns; turn++) {
+      const [a, b] = [await measure(servers.A, kind, count), await measure(servers.B, kind, count)];
+      ratios.push((b.cpuMs / b.answered) / (a.cpuMs / a.answered));
+      for (const [side, result] of [['A', a], ['B', b]] as const) {
+        totals[side].cpuMs += result.cpuMs;
+        totals[side].answered += result.answered;
+        totals[side].seconds += result.seconds;
+      }
     }
+  } finally {
+    servers.A.child.kill('SIGKILL');
+    servers.B.child.kill('SIGKILL');
   }
-  const us = (side: 'A' | 'B') => median(results[side].map((x) => x.cpuMs * 1000));
-  const pairs = results.A.map((a, i) => (results.B[i]!.cpuMs / a.cpuMs).toFixed(2));
-  console.log(`${kind}: A median ${us('A').toFixed(1)} us, B median ${us('B').toFixed(1)} us a request (B/A ${(us('B') / us('A')).toFixed(2)}; pairs ${pairs.join(' ')})`);
+  const us = (side: 'A' | 'B') => (totals[side].cpuMs * 1000) / totals[side].answered;
+  const rate = (side: 'A' | 'B') => Math.round(totals[side].answered / totals[side].seconds);
+  console.log(`${kind}, ${turns} turns of ${count}: A ${us('A').toFixed(1)} us a request (${rate('A')}/s), B ${us('B').toFixed(1)} us (${rate('B')}/s); `
+    + `B/A ${(us('B') / us('A')).toFixed(2)}, turn by turn ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)} (median ${median(ratios).toFixed(2)})`);
 }
 
 /**
@@ -173,8 +190,8 @@ const [mode, ...args] = process.argv.slice(2);
 if (mode === 'serve') await serve(args[0]!, Number(args[1]));
 else if (mode === 'load') console.log(await load(Number(args[0]), args[1] ?? 'reads', Number(args[2] ?? 20_000)).then((r) => `${Math.round(r.answered / r.seconds)}/s`));
 else if (mode === 'inprocess') console.log((await inProcess(args[0]!, args[1] ?? 'reads', Number(args[2] ?? 20_000))).toFixed(1));
-else if (mode === 'compare') await compare(args[0]!, args[1]!, args[2] ?? 'reads', Number(args[3] ?? 4), Number(args[4] ?? 10_000));
+else if (mode === 'compare') await compare(args[0]!, args[1]!, args[2] ?? 'reads', Number(args[3] ?? 10), Number(args[4] ?? 3000));
 else {
-  console.error('usage: http-layer.ts compare <srcA> <srcB> [reads|writes] [rounds] [requests] | serve <src> <port>');
+  console.error('usage: http-layer.ts compare <srcA> <srcB> [reads|writes] [turns] [requests] | serve <src> <port>');
   process.exit(2);
 }
