@@ -42,7 +42,7 @@ describe('request headers read from Node, answers with their headers at once', (
   beforeAll(async () => {
     server = await startServer({ DATA_DIR: 'memory://', LEDGER_BOOTSTRAP_ADMIN_KEY: adminKey });
     expect((await call(server, adminKey, 'POST', '/v1/ledgers', { id: ledgerId, name: 'Headers' })).status).toBe(201);
-    expect((await call(server, adminKey, 'POST', `/v1/ledgers/${ledgerId}/accounts`, { id: 'cash', normalBalance: 'debit', currency: 'USD' })).status).toBe(201);
+    for (const id of ['cash', 'bank']) expect((await call(server, adminKey, 'POST', `/v1/ledgers/${ledgerId}/accounts`, { id, normalBalance: 'debit', currency: 'USD' })).status).toBe(201);
   });
 
   it('answers a balance with one X-Request-Id (the one sent) and one Content-Type', async () => {
@@ -56,6 +56,20 @@ describe('request headers read from Node, answers with their headers at once', (
     const answer = await rawRequest(server.port, `/v1/ledgers/${ledgerId}`, [`Authorization: Bearer ${adminKey}`, 'X-Request-Id: first', 'X-Request-Id: second']);
     expect(answer.status).toBe(200);
     expect(valuesOf(answer.headers, 'x-request-id')).toEqual([expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)]);
+  });
+
+  it('checks a write body\'s Content-Type as @hono/zod-openapi does: another JSON type 415 (answered 400), a +json type taken', async () => {
+    const post = async (contentType: string, id: string) => {
+      const response = await fetch(`http://127.0.0.1:${server.port}/v1/ledgers/${ledgerId}/transactions`, {
+        method: 'POST', headers: { Authorization: `Bearer ${adminKey}`, 'Content-Type': contentType },
+        body: JSON.stringify({ id, postings: [{ accountId: 'cash', direction: 'debit', amount: '1.00' }, { accountId: 'bank', direction: 'credit', amount: '1.00' }] }),
+      });
+      return { status: response.status, body: (await response.json()) as { detail?: string; id?: string } };
+    };
+    const refused = await post('text/json', 'tx-text-json');
+    expect(refused).toEqual({ status: 400, body: expect.objectContaining({ code: 'VALIDATION_FAILED', detail: 'Unsupported Media Type' }) });
+    expect((await call(server, adminKey, 'GET', `/v1/ledgers/${ledgerId}/transactions/tx-text-json`)).status).toBe(404);
+    expect(await post('application/vnd.api+json; charset=utf-8', 'tx-api-json')).toEqual({ status: 201, body: expect.objectContaining({ id: 'tx-api-json' }) });
   });
 
   it('refuses two Authorization headers, even both with the right key', async () => {
