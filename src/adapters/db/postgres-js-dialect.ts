@@ -62,7 +62,7 @@ export function directStatementOf(db: object): DirectStatement | undefined {
 export class PostgresJsDialect implements Dialect {
   private readonly sql: Sql;
   private readonly reserveTimeoutMs: number;
-  /** Connections reserved now, and acquisitions waiting for one: the pool's use, for the metrics. */
+  /** Connections reserved now (and direct statements in flight), and acquisitions waiting for one: the pool's use, for the metrics. */
   readonly counts: PoolCounts = { inUse: 0, waiting: 0 };
 
   /** `reserveTimeoutMs`: how long a connection may take to come from the pool (reserveWithin). */
@@ -89,8 +89,16 @@ export class PostgresJsDialect implements Dialect {
 
   /** Lets `directStatementOf(db)` find this dialect's pool: `db` is the Kysely instance made with it. */
   directFor(db: object): void {
-    const sql = this.sql;
-    directStatements.set(db, (query) => sql.unsafe(query.sql, query.parameters as never[], { prepare: true }).execute());
+    const { sql, counts } = this;
+    // Counted in use while in flight, as a reservation is: the pool's gauge then still shows its load.
+    directStatements.set(db, async (query) => {
+      counts.inUse++;
+      try {
+        return await sql.unsafe(query.sql, query.parameters as never[], { prepare: true }).execute();
+      } finally {
+        counts.inUse--;
+      }
+    });
   }
 }
 
