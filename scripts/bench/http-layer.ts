@@ -11,8 +11,17 @@ import { runLoad, type HttpRequest } from './http-load.ts';
 // connections), the server's CPU a request is what the HTTP layer costs: routing, middleware,
 // validation, the log line, the metrics and the answer, without the database's work.
 //
+// A tree is a `src` directory with `node_modules` and `build` beside it: this checkout's, or a
+// commit's (`git archive <commit> src | tar -x -C dir`, and links to this checkout's two).
+//
 //   node scripts/bench/http-layer.ts compare <srcA> <srcB> [reads|writes] [turns] [requests]
 //     A and B served side by side and loaded in turns (A B A B ...): CPU a request and requests/s.
+//   node scripts/bench/http-layer.ts compare <src> '<src>#log' reads
+//     The same app with and without its log line (also: metrics, redact, sink, syncsink).
+//   node scripts/bench/http-layer.ts compare bare-hono <src> reads
+//     The floors: bare-http (node:http) and bare-hono (Hono on @hono/node-server).
+//   node scripts/bench/http-layer.ts inprocess <src> reads|writes
+//     The app through app.fetch in this process, one request at a time: CPU a request in µs.
 //   node [--cpu-prof] scripts/bench/http-layer.ts serve <src> <port>
 //     One server, until SIGTERM; `load <port> [reads|writes] [requests]` sends it a load.
 
@@ -67,12 +76,13 @@ const committer = {
 /** The app of `src` as the Node entry makes it, its log lines written to /dev/null. */
 async function appOf(src: string) {
   const [{ createApp, PrometheusMetrics }, { default: pino }] = await Promise.all([loadTree(src), import('pino')]);
+  // HTTP_LAYER_WITHOUT (or `src#...` in compare): the same app without its log line (log), its
+  // metrics, the log's redaction, or the log's destination (sink: a no-op; syncsink: written at once).
+  const without = (process.env.HTTP_LAYER_WITHOUT ?? '').split(',');
   const logger = pino({
     level: 'info', timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: ['key', '*.key', 'authorization', '*.authorization', 'headers', '*.headers'], censor: '[redacted]' },
-  }, pino.destination({ dest: openSync('/dev/null', 'w'), sync: false }));
-  // HTTP_LAYER_WITHOUT=log,metrics: the same app without them, for what they cost.
-  const without = (process.env.HTTP_LAYER_WITHOUT ?? '').split(',');
+    ...(without.includes('redact') ? {} : { redact: { paths: ['key', '*.key', 'authorization', '*.authorization', 'headers', '*.headers'], censor: '[redacted]' } }),
+  }, without.includes('sink') ? { write: () => {} } : without.includes('syncsink') ? pino.destination({ dest: openSync('/dev/null', 'w'), sync: true }) : pino.destination({ dest: openSync('/dev/null', 'w'), sync: false }));
   return createApp({
     store, committer, ...(without.includes('log') ? {} : { logger }), ...(without.includes('metrics') ? {} : { metrics: new PrometheusMetrics({ access: 'admin' }) }),
   });
@@ -105,7 +115,7 @@ const REQUESTS: Record<string, (i: number) => HttpRequest> = {
   writes: (i) => ({ method: 'POST', path: `/v1/ledgers/${LEDGER}/transactions`, body: TRANSFER(i) }),
 };
 
-/** `src#log,metrics`: the app of src without its log and metrics (HTTP_LAYER_WITHOUT), for what they cost. */
+/** `src#log,metrics`: the app of src without its log line and metrics (HTTP_LAYER_WITHOUT, in appOf), for what they cost. */
 function startServer(given: string, port: number): Promise<ChildProcess> {
   const [src, without] = given.split('#') as [string, string | undefined];
   const env = without === undefined ? process.env : { ...process.env, HTTP_LAYER_WITHOUT: without };
