@@ -417,6 +417,7 @@ async function measure(settings: Settings): Promise<Results> {
   const cluster = await privateCluster({ PG_TEST_DURABLE: '1' });
   try {
     const databaseUrl = await cluster.script('start');
+    progress(`its data directory: ${cluster.env.PG_TEST_DIR!} (port ${cluster.env.PG_TEST_PORT!})`);
     const postmaster = postmasterPid(cluster.env.PG_TEST_DIR!);
     let baseline: Baseline | undefined;
     if (wants('baseline')) {
