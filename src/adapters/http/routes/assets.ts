@@ -1,8 +1,8 @@
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { route } from '../access.ts';
-import type { AppEnv } from '../env.ts';
 import { runWrite, written } from '../handler-kit.ts';
 import { body, IDEMPOTENCY_KEY_HEADER, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
+import { routesApp } from '../request-validation.ts';
 import { presentDeclaredAsset } from '../presenters.ts';
 import { AssetResponse, DeclareAssetBody, LedgerId } from '../schemas.ts';
 
@@ -12,7 +12,7 @@ const declareAsset = route({
   responses: { 201: json(AssetResponse, 'Declared'), 200: json(AssetResponse, 'Replayed'), ...PROBLEMS },
 });
 
-export const assetRoutes = new OpenAPIHono<AppEnv>().openapi(declareAsset, async (c) => {
+export const assetRoutes = routesApp().openapi(declareAsset, async (c) => {
   const { ledgerId } = c.req.valid('param');
   const input = c.req.valid('json');
   const outcome = await runWrite(c, ledgerId, 'assets.declare', { type: 'DeclareAsset', ...input }, input);

@@ -1,4 +1,4 @@
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AsOf } from '../../../app/as-of.ts';
 import { beancountChunks } from '../../../app/exports/beancount.ts';
@@ -12,6 +12,7 @@ import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { asOfInput, asOfOr400, ledgerOr404 } from '../handler-kit.ts';
 import { ledgerTag, PROBLEMS } from '../openapi-kit.ts';
+import { routesApp } from '../request-validation.ts';
 import { parseInstantOrStartOfDay } from '../../../domain/time.ts';
 import { ProblemError } from '../problem.ts';
 import { AsOfQuery, LedgerId, TimestampOrDate } from '../schemas.ts';
@@ -102,7 +103,7 @@ const TABLES = {
 function tableRoutes(name: keyof typeof TABLES) {
   const { sheet, read, summary } = TABLES[name];
   const camel = name.replace(/-(.)/g, (_, c: string) => c.toUpperCase());
-  const app = new OpenAPIHono<AppEnv>();
+  const app = routesApp();
   for (const format of ['csv', 'xlsx'] as const) {
     const operationId = `export${camel[0]!.toUpperCase()}${camel.slice(1)}${format === 'csv' ? 'Csv' : 'Xlsx'}`;
     app.openapi(exportRoute(`${name}.${format}`, operationId, format, `${summary}, as ${format.toUpperCase()} (streamed)`), async (c) => {
@@ -120,7 +121,7 @@ function tableRoutes(name: keyof typeof TABLES) {
 
 /** The income statement over [effectiveFrom, effectiveTo] as known at R, as GET .../reports/income-statement reads it. */
 function incomeStatementRoutes() {
-  const app = new OpenAPIHono<AppEnv>();
+  const app = routesApp();
   for (const format of ['csv', 'xlsx'] as const) {
     const summary = `Income and expenses over [effectiveFrom, effectiveTo] as known at R, with the figures per currency, as ${format.toUpperCase()}`;
     app.openapi(exportRoute(`income-statement.${format}`, `exportIncomeStatement${format === 'csv' ? 'Csv' : 'Xlsx'}`, format, summary, PeriodQuery), async (c) => {
@@ -141,7 +142,7 @@ function incomeStatementRoutes() {
 const beancountRoute = exportRoute('beancount', 'exportBeancount', 'beancount',
   'The ledger at (R, E) as a Beancount journal (streamed): typed accounts under Beancount\'s roots, entries linked to their ids, balance assertions at month ends and at E');
 
-export const exportRoutes = new OpenAPIHono<AppEnv>()
+export const exportRoutes = routesApp()
   .route('/', tableRoutes('general-ledger'))
   .route('/', tableRoutes('trial-balance'))
   .route('/', tableRoutes('balance-sheet'))

@@ -1,13 +1,13 @@
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { CHAIN_START, checkChain, type ChainCursor } from '../../../app/hash-chain.ts';
 import type { RecordedEvent } from '../../../domain/events.ts';
 import { formatInstant } from '../../../domain/time.ts';
 import { route } from '../access.ts';
-import type { AppEnv } from '../env.ts';
 import { ledgerOr404 } from '../handler-kit.ts';
 import { jsonBytes } from '../json-bytes.ts';
 import { json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
+import { routesApp } from '../request-validation.ts';
 import { pageSizeOr } from '../limits.ts';
 import { ProblemError } from '../problem.ts';
 import { treeHead } from './proofs.ts';
@@ -77,7 +77,7 @@ const PAGE = 500;
 const POLL_MS = 200;
 const HEARTBEAT_MS = 15_000;
 
-export const feedRoutes = new OpenAPIHono<AppEnv>()
+export const feedRoutes = routesApp()
   .openapi(listEvents, async (c) => {
     const { ledgerId } = c.req.valid('param');
     const query = c.req.valid('query');

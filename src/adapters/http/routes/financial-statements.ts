@@ -1,4 +1,4 @@
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { resolveAsOf, type AsOf } from '../../../app/as-of.ts';
 import type { LedgerInfo, LedgerStore } from '../../../app/ports.ts';
@@ -14,6 +14,7 @@ import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { asOfInput, asOfOr400, ledgerOr404 } from '../handler-kit.ts';
 import { json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
+import { routesApp } from '../request-validation.ts';
 import { presentAsOf } from '../presenters.ts';
 import { ProblemError } from '../problem.ts';
 import { AccountType, AsOf as AsOfSchema, AsOfQuery, LedgerId, Timestamp, TimestampOrDate, Transaction } from '../schemas.ts';
@@ -136,7 +137,7 @@ async function answer<K extends string>(
   };
 }
 
-export const financialStatementRoutes = new OpenAPIHono<AppEnv>()
+export const financialStatementRoutes = routesApp()
   .openapi(getBalanceSheet, async (c) => {
     const { ledgerId } = c.req.valid('param');
     const query = c.req.valid('query');

@@ -1,8 +1,8 @@
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { createApiKey } from '../../../app/api-keys.ts';
 import { route } from '../access.ts';
-import type { AppEnv } from '../env.ts';
 import { body, json, ledgerTag, NO_BODY, PROBLEMS } from '../openapi-kit.ts';
+import { routesApp } from '../request-validation.ts';
 import { ProblemError } from '../problem.ts';
 import { ApiKey, CreateKeyBody, KeyId } from '../schemas.ts';
 
@@ -24,7 +24,7 @@ const currentKey = route({
   responses: { 200: json(ApiKey, 'The calling key, without its secret'), ...PROBLEMS },
 });
 
-export const keyRoutes = new OpenAPIHono<AppEnv>()
+export const keyRoutes = routesApp()
   .openapi(currentKey, (c) => {
     const key = c.get('key')!;
     return c.json({ id: key.keyId, name: key.name, role: key.role, ledgerIds: key.ledgerIds ? [...key.ledgerIds] : null }, 200);

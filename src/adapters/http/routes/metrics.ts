@@ -1,7 +1,7 @@
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { route } from '../access.ts';
-import type { AppEnv } from '../env.ts';
 import { json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
+import { routesApp } from '../request-validation.ts';
 
 const Metrics = z.object({
   since: z.string().openapi({ description: 'When this process started counting' }),
@@ -17,4 +17,4 @@ const getMetrics = route({
   responses: { 200: json(Metrics, 'The counters of this process'), ...PROBLEMS },
 });
 
-export const metricsRoutes = new OpenAPIHono<AppEnv>().openapi(getMetrics, (c) => c.json(c.get('counters').snapshot(), 200));
+export const metricsRoutes = routesApp().openapi(getMetrics, (c) => c.json(c.get('counters').snapshot(), 200));

@@ -1,9 +1,9 @@
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { formatInstant as presentInstant } from '../../../domain/time.ts';
 import { route } from '../access.ts';
-import type { AppEnv } from '../env.ts';
 import { runWrite, written } from '../handler-kit.ts';
 import { body, IDEMPOTENCY_KEY_HEADER, json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
+import { routesApp } from '../request-validation.ts';
 import { ClosePeriodBody, LedgerId } from '../schemas.ts';
 
 const PeriodClose = z.object({ closedThrough: z.string(), position: z.number().int(), recordedAt: z.string() }).openapi('PeriodClose');
@@ -15,7 +15,7 @@ const closePeriod = route({
   responses: { 201: json(PeriodClose, 'Closed'), 200: json(PeriodClose, 'Replayed'), ...PROBLEMS },
 });
 
-export const periodRoutes = new OpenAPIHono<AppEnv>().openapi(closePeriod, async (c) => {
+export const periodRoutes = routesApp().openapi(closePeriod, async (c) => {
   const { ledgerId } = c.req.valid('param');
   const { through } = c.req.valid('json');
   const outcome = await runWrite(c, ledgerId, 'periods.close', { type: 'ClosePeriod', through }, { through });

@@ -1,4 +1,4 @@
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { consistencyProof, inclusionProof, MissingLeaf, treeRoot, type TreeReader } from '../../../app/proofs.ts';
 import { checkpointText, ledgerOrigin } from '../../../app/signed-note.ts';
@@ -6,6 +6,7 @@ import { route } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { ledgerOr404 } from '../handler-kit.ts';
 import { json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
+import { routesApp } from '../request-validation.ts';
 import { ProblemError } from '../problem.ts';
 import { LedgerId } from '../schemas.ts';
 
@@ -77,7 +78,7 @@ export async function treeHead(c: Ctx, ledgerId: string, treeSize: number) {
   return { treeSize, rootHash, checkpoint, verifierKey: signer.verifierKey };
 }
 
-export const proofRoutes = new OpenAPIHono<AppEnv>()
+export const proofRoutes = routesApp()
   .openapi(getInclusion, async (c) => {
     const { ledgerId } = c.req.valid('param');
     const query = c.req.valid('query');

@@ -1,11 +1,11 @@
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { commandToJson } from '../../../app/command-json.ts';
 import type { RejectionRow } from '../../../app/ports.ts';
 import { formatInstant } from '../../../domain/time.ts';
 import { route } from '../access.ts';
-import type { AppEnv } from '../env.ts';
 import { ledgerOr404, positionKey, readPage } from '../handler-kit.ts';
 import { json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
+import { routesApp } from '../request-validation.ts';
 import { problemBody } from '../problem.ts';
 import { AsOfQuery, LedgerId, page, PageQuery, Problem } from '../schemas.ts';
 
@@ -39,7 +39,7 @@ function presentRejection(row: RejectionRow) {
   };
 }
 
-export const rejectionRoutes = new OpenAPIHono<AppEnv>().openapi(listRejections, async (c) => {
+export const rejectionRoutes = routesApp().openapi(listRejections, async (c) => {
   const { ledgerId } = c.req.valid('param');
   const query = c.req.valid('query');
   const ledger = await ledgerOr404(c, ledgerId);

@@ -1,6 +1,5 @@
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { route } from '../access.ts';
-import type { AppEnv } from '../env.ts';
 import { balancesAt, type AccountBalance } from '../../../app/balances.ts';
 import type { AccountRow } from '../../../app/ports.ts';
 import { MAX_RESTATED_ENTRIES, restatedEntries } from '../../../app/restatements.ts';
@@ -8,6 +7,7 @@ import { formatAmount, ZERO } from '../../../domain/money.ts';
 import { formatInstant, parseTimestamp } from '../../../domain/time.ts';
 import { asOfInput, asOfOr400, ledgerOr404, positionKey, readPage } from '../handler-kit.ts';
 import { json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
+import { routesApp } from '../request-validation.ts';
 import { presentTransaction } from '../presenters.ts';
 import { ProblemError } from '../problem.ts';
 import { AsOf, AsOfQuery, LedgerId, PageQuery, Timestamp, TimestampOrDate, Transaction } from '../schemas.ts';
@@ -24,7 +24,7 @@ const listReversals = route({
   responses: { 200: json(z.object({ items: z.array(ReversalItem), nextCursor: z.string().nullable(), asOf: AsOf }), 'A page of reversals'), ...PROBLEMS },
 });
 
-const reversalRoutes = new OpenAPIHono<AppEnv>().openapi(listReversals, async (c) => {
+const reversalRoutes = routesApp().openapi(listReversals, async (c) => {
   const { ledgerId } = c.req.valid('param');
   const query = c.req.valid('query');
   const ledger = await ledgerOr404(c, ledgerId);
@@ -66,7 +66,7 @@ const listRestatements = route({
   responses: { 200: json(Restatements, 'The restatements'), ...PROBLEMS },
 });
 
-const restatementRoutes = new OpenAPIHono<AppEnv>().openapi(listRestatements, async (c) => {
+const restatementRoutes = routesApp().openapi(listRestatements, async (c) => {
   const { ledgerId } = c.req.valid('param');
   const query = c.req.valid('query');
   const { store } = c.get('deps');
@@ -103,4 +103,4 @@ const restatementRoutes = new OpenAPIHono<AppEnv>().openapi(listRestatements, as
 });
 
 /** The auditors' reports: reversals and restatements. */
-export const reportRoutes = new OpenAPIHono<AppEnv>().route('/', reversalRoutes).route('/', restatementRoutes);
+export const reportRoutes = routesApp().route('/', reversalRoutes).route('/', restatementRoutes);

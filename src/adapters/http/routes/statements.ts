@@ -1,4 +1,4 @@
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { AsOf } from '../../../app/as-of.ts';
 import type { AccountRow, BalanceSums } from '../../../app/ports.ts';
 import { assetOfAccount, balanceFromSums } from '../../../app/balances.ts';
@@ -6,9 +6,9 @@ import { Decimal, formatAmount } from '../../../domain/money.ts';
 import { periodsCovering } from '../../../domain/periods.ts';
 import { dateOf, endOfDay, formatInstant, parseInstantOrEndOfDay, parseInstantOrStartOfDay, parsePlainDate, parseTimestamp, type Instant } from '../../../domain/time.ts';
 import { route } from '../access.ts';
-import type { AppEnv } from '../env.ts';
 import { asOfInput, asOfOr400, ledgerOr404, readPage } from '../handler-kit.ts';
 import { json, ledgerTag, PROBLEMS } from '../openapi-kit.ts';
+import { routesApp } from '../request-validation.ts';
 import { presentAsOf } from '../presenters.ts';
 import { ProblemError } from '../problem.ts';
 import { AsOf as AsOfSchema, AsOfQuery, Direction, EntityId, LedgerId, MAX_PAGE_SIZE, PageQuery, TimestampOrDate } from '../schemas.ts';
@@ -72,7 +72,7 @@ async function accountOr404(c: Parameters<typeof ledgerOr404>[0], ledgerId: stri
 
 const ledgerBalanceOf = (sums: BalanceSums, account: AccountRow) => balanceFromSums(sums, account).ledgerBalance;
 
-export const statementRoutes = new OpenAPIHono<AppEnv>()
+export const statementRoutes = routesApp()
   .openapi(getStatement, async (c) => {
     const { ledgerId, accountId } = c.req.valid('param');
     const query = c.req.valid('query');
