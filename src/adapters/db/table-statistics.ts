@@ -14,20 +14,27 @@ import type { Database } from './database.ts';
 export const STATISTICS_EVERY_MS = 10_000;
 
 /**
- * The service's tables (and partitions) whose size grew by a tenth and 8 pages since their last
- * ANALYZE (`relpages` is as it left it; 0 before any): autovacuum's rule of thumb for analyzing.
+ * The service's tables (and partitions): `grown`, those whose size grew by a tenth and 8 pages
+ * since their last ANALYZE (`relpages` is as it left it; 0 before any), autovacuum's rule of
+ * thumb for analyzing; `unmarked`, those with more than 128 pages and a fiftieth of them not yet
+ * marked all-visible (`relallvisible`, as the last VACUUM or ANALYZE counted it).
  */
-const GROWN_TABLES = `
-  select format('%I.%I', n.nspname, c.relname) as name
-    from pg_class c join pg_namespace n on n.oid = c.relnamespace
-   where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
-     and pg_relation_size(c.oid) / current_setting('block_size')::int > c.relpages * 1.1 + 8`;
+const TABLES_TO_LOOK_AT = `
+  select t.name, t.pages > t.relpages * 1.1 + 8 as grown, t.pages - t.relallvisible > 128 + t.pages / 50 as unmarked
+    from (select format('%I.%I', n.nspname, c.relname) as name, c.relkind, c.relpages, c.relallvisible,
+                 pg_relation_size(c.oid) / current_setting('block_size')::int as pages
+            from pg_class c join pg_namespace n on n.oid = c.relnamespace
+           where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')) t
+   where t.pages > t.relpages * 1.1 + 8 or (t.relkind = 'r' and t.pages - t.relallvisible > 128 + t.pages / 50)`;
 
 /**
- * Keeps the database's statistics current, as autovacuum would, only sooner: every `everyMs`, an
- * ANALYZE of the tables grown since theirs (a few hundred milliseconds at most; on PGlite it takes
- * turns with the other statements on its one connection). Best effort: a failed look is tried
- * again at the next. `stop` waits for the one in progress.
+ * Keeps the database's statistics and visibility map current, as autovacuum would, only sooner:
+ * every `everyMs`, a VACUUM of the tables with many pages not marked all-visible, then an ANALYZE
+ * of the tables grown since theirs (a few hundred milliseconds at most; on PGlite it takes turns
+ * with the other statements on its one connection). Index-only scans (a balance's day of
+ * postings, sql/025) read the heap row of every page not so marked, and only VACUUM marks them:
+ * autovacuum, after a fifth of a table is new and within a minute, PGlite's never. Best effort:
+ * a failed look is tried again at the next. `stop` waits for the one in progress.
  */
 export function keepStatistics(asOwner: Database['asOwner'], everyMs = STATISTICS_EVERY_MS): { stop(): Promise<void> } {
   let stopped = false;
@@ -35,8 +42,10 @@ export function keepStatistics(asOwner: Database['asOwner'], everyMs = STATISTIC
   let timer: NodeJS.Timeout;
   const look = () => {
     running = asOwner(async (run) => {
-      const grown = await run(GROWN_TABLES);
-      if (grown.length > 0) await run(`analyze ${grown.map((table) => String(table.name)).join(', ')}`);
+      const tables = await run(TABLES_TO_LOOK_AT);
+      const names = (which: 'grown' | 'unmarked') => tables.filter((table) => table[which] === true).map((table) => String(table.name)).join(', ');
+      if (names('unmarked')) await run(`vacuum ${names('unmarked')}`);
+      if (names('grown')) await run(`analyze ${names('grown')}`);
     }).catch(() => {}).then(() => {
       if (!stopped) timer = setTimeout(look, everyMs).unref();
     });
