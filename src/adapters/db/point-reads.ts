@@ -1,9 +1,11 @@
-import { sql } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import type { AccountSums, LedgerInfo, PointRead, ReadAt, ReadPoint } from '../../app/ports.ts';
 import type { AccountType } from '../../domain/account-type.ts';
 import type { NormalBalance } from '../../domain/events.ts';
 import { formatInstant, parseDbTimestamp, type Instant } from '../../domain/time.ts';
 import type { Db } from './database.ts';
+import { BalanceReadBatches, balanceReadQuery } from './balance-read-batches.ts';
+import { directStatementOf } from './postgres-js-dialect.ts';
 
 // Point reads in one round trip each (sql/functions/ledger_point_reads.sql): the read point and
 // what is read there come back from one statement.
@@ -25,12 +27,25 @@ function pointOf(row: PointColumns): ReadPoint {
   };
 }
 
+/**
+ * A point read's one statement: on PostgreSQL straight on the driver's pool (`DirectStatement`:
+ * no reservation, no Kysely executor, and a read may share a busy connection's round trip), else
+ * through Kysely. Its text is a constant: nothing to compile a read.
+ */
+async function rowsOf<R>(db: Db, statement: string, parameters: readonly unknown[]): Promise<readonly R[]> {
+  const query = CompiledQuery.raw(statement, parameters as unknown[]);
+  const direct = directStatementOf(db);
+  return (direct ? await direct(query) : (await db.executeQuery(query)).rows) as readonly R[];
+}
+
 /** A position is sent as text: the statement's parameter types stay the same whichever coordinate is given. */
 const positionOf = (at: ReadAt) => (at.position === undefined ? null : String(at.position));
 
+const LEDGER_READ = 'select * from ledger_info_read($1, $2::timestamptz, $3::bigint)';
+
 export async function ledgerRead(db: Db, ledgerId: string, at: ReadAt): Promise<PointRead<LedgerInfo>> {
-  const { rows } = await sql<PointColumns & { name: string | null; timezone: string | null; closed_through: string | null }>`
-    select * from ledger_info_read(${ledgerId}, ${toTimestamp(at.recordedAsOf)}::timestamptz, ${positionOf(at)}::bigint)`.execute(db);
+  const rows = await rowsOf<PointColumns & { name: string | null; timezone: string | null; closed_through: string | null }>(
+    db, LEDGER_READ, [ledgerId, toTimestamp(at.recordedAsOf), positionOf(at)]);
   const row = rows[0]!;
   if (!row.ledger_found) return null;
   const point = pointOf(row);
@@ -54,16 +69,29 @@ type BalanceColumns = PointColumns & {
   readonly asset_scale: number | null;
 } & Record<'posted_debits' | 'posted_credits' | 'pending_debits' | 'pending_credits' | 'scheduled_debits' | 'scheduled_credits', string>;
 
+/** Each pool's balance reads, gathered into statements under load. */
+const batchesOf = new WeakMap<object, BalanceReadBatches>();
+
+/** The balance reads of `db`'s pool (PostgreSQL through this driver); undefined for another database. */
+export function balanceReadBatchesOf(db: Db): BalanceReadBatches | undefined {
+  let batches = batchesOf.get(db);
+  if (batches === undefined) {
+    const direct = directStatementOf(db);
+    if (direct === undefined) return undefined;
+    batches = new BalanceReadBatches(direct);
+    batchesOf.set(db, batches);
+  }
+  return batches;
+}
+
 export async function balanceRead(
   db: Db, ledgerId: string, accountId: string, at: ReadAt, effectiveAt: Instant | undefined, tailMax: number,
 ): Promise<PointRead<AccountSums>> {
-  const { rows } = await sql<BalanceColumns>`
-    select ledger_found, read_position, read_recorded_at, read_now, read_effective_at, name, normal_balance, currency, no_overdraft,
-           metadata, type, opened_position, opened_at, closed, asset_scale,
-           posted_debits::text, posted_credits::text, pending_debits::text, pending_credits::text, scheduled_debits::text, scheduled_credits::text
-      from ledger_balance_read(${ledgerId}, ${accountId}, ${toTimestamp(at.recordedAsOf)}::timestamptz, ${positionOf(at)}::bigint,
-                               ${toTimestamp(effectiveAt)}::timestamptz, ${tailMax}::integer)`.execute(db);
-  const row = rows[0]!;
+  const parameters = { ledgerId, accountId, recordedAsOf: toTimestamp(at.recordedAsOf), position: positionOf(at), effectiveAt: toTimestamp(effectiveAt), tailMax };
+  const batches = balanceReadBatchesOf(db);
+  const row = (batches
+    ? await batches.read(parameters)
+    : (await db.executeQuery(balanceReadQuery(parameters))).rows[0]) as BalanceColumns;
   if (!row.ledger_found) return null;
   const point = pointOf(row);
   if (row.name === null) return { point, found: null };
