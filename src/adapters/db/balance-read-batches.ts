@@ -44,9 +44,9 @@ interface Waiting {
 }
 
 /**
- * Balance reads on PostgreSQL, at most STATEMENTS_IN_FLIGHT statements at a time: a read that
- * comes while they are all out waits, and the next statement carries every read waiting then (up
- * to READS_PER_STATEMENT), as the group committer gathers writes. A read alone is the one
+ * Balance reads on PostgreSQL, at most STATEMENTS_IN_FLIGHT statements at a time: the reads that
+ * come in one turn of the event loop, or while the statements are all out, go together in the next
+ * statement (up to READS_PER_STATEMENT), as the group committer gathers writes. A read alone is the one
  * statement it always was; under load, one statement, one round trip and one wake of a backend
  * serve several reads. Each read is still `ledger_balance_read` at its own coordinates (a read as
  * of now sees at least what was committed when it was asked). A statement of several that fails
@@ -56,6 +56,7 @@ export class BalanceReadBatches {
   private readonly direct: DirectStatement;
   private readonly waiting: Waiting[] = [];
   private inFlight = 0;
+  private sendScheduled = false;
   /** Statements sent, and the reads they carried (a read sent again alone counts again). */
   readonly sent = { statements: 0, reads: 0 };
 
@@ -67,6 +68,19 @@ export class BalanceReadBatches {
   read(parameters: BalanceReadParameters): Promise<unknown> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ parameters, resolve, reject });
+      this.sendSoon();
+    });
+  }
+
+  /**
+   * Sends at the end of this turn of the event loop: the reads of the requests read from the
+   * sockets in the same turn go together, rather than the first alone.
+   */
+  private sendSoon(): void {
+    if (this.sendScheduled) return;
+    this.sendScheduled = true;
+    setImmediate(() => {
+      this.sendScheduled = false;
       this.send();
     });
   }
@@ -116,8 +130,9 @@ export class BalanceReadBatches {
 }
 
 /**
- * Balance statements out at once. Two keep both of the bench machine's cores busy while the
- * rest of the reads gather; more would mean more, smaller statements.
+ * Balance statements out at once. On the bench's two cores, 2, 3 and 4 gave the same reads a
+ * second from 16 clients within the noise, and 2 the least CPU a read (docs/benchmarks.md,
+ * session 13); each statement is one backend's work, so a larger database server may want more.
  */
 export const STATEMENTS_IN_FLIGHT = 2;
 
