@@ -33,7 +33,7 @@ import { WORKER_DOCS_ASSETS } from './worker-docs-assets.ts';
  * against the database applies them before a deploy, and until then the Worker answers 503.
  * test/http/worker.e2e.test.ts checks it against sql/ (on PostgreSQL).
  */
-const SCHEMA_VERSION = 24;
+const SCHEMA_VERSION = 25;
 
 /** A request's connections: Workers allow six at once; the schema check's owner session is the sixth. */
 const CONNECTIONS_PER_REQUEST = 5;
