@@ -16,16 +16,28 @@ interface Waiting {
 
 /** Writes taken into one commit, at most; an atomic batch larger than this still commits whole. */
 export const MAX_GROUP = 1000;
+/** The longest a commit waits for the writers of the one before to come back (`gather`). */
+export const MAX_GATHER_MS = 4;
+
+/** A drain waiting for its ledger's queue to hold `target` writes. */
+interface Gathering {
+  readonly target: number;
+  readonly resolve: () => void;
+}
+
+const requestsIn = (queue: readonly Waiting[]) => queue.reduce((n, w) => n + w.unit.requests.length, 0);
 
 /**
  * Group commit: writes to one ledger queue up while a commit is in flight, and the next commit
  * takes them all (up to MAX_GROUP) in one database transaction: when the commit before has
- * finished, or, with `overlapCommits`, as soon as it has decided (the next then waits in the
- * database for the ledger's lock while that one appends and commits). Across processes, the ledger's
- * append lock in the database serializes commits.
+ * finished (and the writers it answered have had a moment to write again: `drain`), or, with
+ * `overlapCommits`, as soon as it has decided (the next then waits in the database for the
+ * ledger's lock while that one appends and commits). Across processes, the ledger's append lock
+ * in the database serializes commits.
  */
 export class GroupCommitter {
   private readonly queues = new Map<string, Waiting[]>();
+  private readonly gatherings = new Map<string, Gathering>();
   private readonly store: LedgerStore;
   private readonly isUnavailable: (error: unknown) => boolean;
   private readonly overlapCommits: boolean;
@@ -66,6 +78,8 @@ export class GroupCommitter {
       const queue = this.queues.get(ledgerId);
       if (queue) {
         queue.push(waiting);
+        const gathering = this.gatherings.get(ledgerId);
+        if (gathering && requestsIn(queue) >= gathering.target) gathering.resolve();
         return;
       }
       this.queues.set(ledgerId, [waiting]);
@@ -73,9 +87,22 @@ export class GroupCommitter {
     });
   }
 
+  /**
+   * Commits the ledger's queue, group after group. Writers whose commit was just answered tend to
+   * send their next write at once: when a commit was answered to several, the next group waits
+   * for them (`gather`), so that the writers of the ledger keep coming in one group, not in two
+   * that take turns (16 writers made groups of 8: each group's writers came back while the other
+   * group's commit was on its way). The wait is for the writers the last commit answered, and
+   * at most half that commit's time (MAX_GATHER_MS at most): a ledger with one writer is never
+   * held, and the wait costs the group less than the commit its writers would otherwise wait for.
+   */
   private async drain(ledgerId: string): Promise<void> {
     let previous: Promise<void> = Promise.resolve();
+    /** Writes expected in the queue soon: those of the commit just answered and those that waited for it. */
+    let expected = 0;
+    let gatherMs = 0;
     for (;;) {
+      if (expected > 1) await this.gather(ledgerId, expected, gatherMs);
       const queue = this.queues.get(ledgerId) ?? [];
       if (queue.length === 0) {
         this.queues.delete(ledgerId);
@@ -85,20 +112,44 @@ export class GroupCommitter {
       let take = 1;
       while (take < queue.length && size + queue[take]!.unit.requests.length <= MAX_GROUP) size += queue[take++]!.unit.requests.length;
       const group = queue.splice(0, take);
+      const startedMs = performance.now();
       if (!this.overlapCommits) {
         await this.commitGroup(ledgerId, group);
-        continue;
+      } else {
+        let handOff!: () => void;
+        const decided = new Promise<void>((resolve) => (handOff = resolve));
+        const committed = this.commitGroup(ledgerId, group, handOff);
+        // The next group is taken once this one has decided under the lock, with only its append
+        // and commit left: the next load then waits for the lock in the database and starts the
+        // moment this commit releases it, instead of a round trip later. Two groups of a ledger
+        // are in flight at most: the next waits for the one before this to finish.
+        const answered = await Promise.race([decided.then(() => false), committed.then(() => true)]);
+        await previous;
+        previous = committed;
+        if (!answered) {
+          expected = 0; // its writers are not answered yet: nobody to wait for
+          continue;
+        }
       }
-      let handOff!: () => void;
-      const decided = new Promise<void>((resolve) => (handOff = resolve));
-      const committed = this.commitGroup(ledgerId, group, handOff);
-      // The next group is taken once this one has decided under the lock, with only its append
-      // and commit left: the next load then waits for the lock in the database and starts the
-      // moment this commit releases it, instead of a round trip later. Two groups of a ledger
-      // are in flight at most: the next waits for the one before this to finish.
-      await Promise.all([previous, Promise.race([decided, committed])]);
-      previous = committed;
+      expected = Math.min(MAX_GROUP, size + requestsIn(this.queues.get(ledgerId) ?? []));
+      gatherMs = Math.min(MAX_GATHER_MS, (performance.now() - startedMs) / 2);
     }
+  }
+
+  /** Resolves once the ledger's queue holds `target` writes, or after `ms`. The queue stays (empty or not), so that writes join it. */
+  private gather(ledgerId: string, target: number, ms: number): Promise<void> {
+    const queue = this.queues.get(ledgerId);
+    if (!queue || requestsIn(queue) >= target) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      const gatherings = this.gatherings;
+      function done() {
+        clearTimeout(timer);
+        gatherings.delete(ledgerId);
+        resolve();
+      }
+      this.gatherings.set(ledgerId, { target, resolve: done });
+    });
   }
 
   /** Commits a group; `onDecided` is called once no more is to be decided for it here (first try). */
