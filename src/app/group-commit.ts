@@ -92,7 +92,8 @@ export class GroupCommitter {
    * send their next write at once: when a commit was answered to several, the next group waits
    * for them (`gather`), so that the writers of the ledger keep coming in one group, not in two
    * that take turns (16 writers made groups of 8: each group's writers came back while the other
-   * group's commit was on its way). The wait is for the writers the last commit answered, and
+   * group's commit was on its way). With `overlapCommits` only (PostgreSQL's pool). The wait is
+   * for the writers the last commit answered, and
    * at most half that commit's time (MAX_GATHER_MS at most): a ledger with one writer is never
    * held, and the wait costs the group less than the commit its writers would otherwise wait for.
    */
@@ -112,24 +113,26 @@ export class GroupCommitter {
       let take = 1;
       while (take < queue.length && size + queue[take]!.unit.requests.length <= MAX_GROUP) size += queue[take++]!.unit.requests.length;
       const group = queue.splice(0, take);
-      const startedMs = performance.now();
       if (!this.overlapCommits) {
+        // One connection (PGlite): commits take turns with the projector's steps, and a wait for
+        // the writers measured 245-1,128 tx/s against 775-927 without: not done there.
         await this.commitGroup(ledgerId, group);
-      } else {
-        let handOff!: () => void;
-        const decided = new Promise<void>((resolve) => (handOff = resolve));
-        const committed = this.commitGroup(ledgerId, group, handOff);
-        // The next group is taken once this one has decided under the lock, with only its append
-        // and commit left: the next load then waits for the lock in the database and starts the
-        // moment this commit releases it, instead of a round trip later. Two groups of a ledger
-        // are in flight at most: the next waits for the one before this to finish.
-        const answered = await Promise.race([decided.then(() => false), committed.then(() => true)]);
-        await previous;
-        previous = committed;
-        if (!answered) {
-          expected = 0; // its writers are not answered yet: nobody to wait for
-          continue;
-        }
+        continue;
+      }
+      const startedMs = performance.now();
+      let handOff!: () => void;
+      const decided = new Promise<void>((resolve) => (handOff = resolve));
+      const committed = this.commitGroup(ledgerId, group, handOff);
+      // The next group is taken once this one has decided under the lock, with only its append
+      // and commit left: the next load then waits for the lock in the database and starts the
+      // moment this commit releases it, instead of a round trip later. Two groups of a ledger
+      // are in flight at most: the next waits for the one before this to finish.
+      const answered = await Promise.race([decided.then(() => false), committed.then(() => true)]);
+      await previous;
+      previous = committed;
+      if (!answered) {
+        expected = 0; // its writers are not answered yet: nobody to wait for
+        continue;
       }
       expected = Math.min(MAX_GROUP, size + requestsIn(this.queues.get(ledgerId) ?? []));
       gatherMs = Math.min(MAX_GATHER_MS, (performance.now() - startedMs) / 2);

@@ -27,7 +27,8 @@ async function eventsPerCommit(api: TestApi, ledgerId: string, after: number): P
   return [...counts.values()];
 }
 
-describe.each(DATABASES)('group commit on $name', ({ open }) => {
+// PostgreSQL only: on PGlite's one connection the committer takes the next group at once (group-commit.ts).
+describe.each(DATABASES.filter((d) => d.name === 'postgres'))('group commit on $name', ({ open }) => {
   let database: Database;
   let api: TestApi;
   beforeAll(async () => {
