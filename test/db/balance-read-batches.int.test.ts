@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BalanceReadBatches, balanceReadQuery, type BalanceReadParameters } from '../../src/adapters/db/balance-read-batches.ts';
+import { ALONE_FOR_MS, BalanceReadBatches, balanceReadQuery, SLOW_STATEMENT_MS, type BalanceReadParameters } from '../../src/adapters/db/balance-read-batches.ts';
 import type { Database } from '../../src/adapters/db/database.ts';
 import { balanceReadBatchesOf } from '../../src/adapters/db/point-reads.ts';
 import { directStatementOf } from '../../src/adapters/db/postgres-js-dialect.ts';
@@ -13,6 +13,50 @@ import { testApi, transfer, type TestApi } from '../support/http.ts';
 
 const ACCOUNTS = ['bank', 'alice', 'merchant', 'nobody'];
 const DAYS = ['2026-02-27', '2026-02-28', '2026-03-01', '2026-03-02', '2026-03-03', '2026-03-04'];
+
+/** A pool's statement that answers after `msPerRead` for each read it carries, and counts what it was sent. */
+function fakeStatement(msPerRead: number) {
+  const sent: number[] = [];
+  let out = 0;
+  let mostOut = 0;
+  const direct = async (query: { parameters: readonly unknown[] }) => {
+    const reads = Array.isArray(query.parameters[0]) ? query.parameters[0].length : 1;
+    sent.push(reads);
+    mostOut = Math.max(mostOut, ++out);
+    await new Promise((resolve) => setTimeout(resolve, msPerRead * reads));
+    out--;
+    return Array.from({ length: reads }, (_, i) => ({ read_index: String(i + 1) }));
+  };
+  return { direct, sent, mostOut: () => mostOut };
+}
+
+describe('balance reads gathered by how long they take', () => {
+  const read: BalanceReadParameters = { ledgerId: 'l', accountId: 'a', recordedAsOf: null, position: null, effectiveAt: null, tailMax: 0 };
+
+  it('gathers cheap reads, at most STATEMENTS_IN_FLIGHT statements out', async () => {
+    const fake = fakeStatement(0.1);
+    const batches = new BalanceReadBatches(fake.direct);
+    await batches.read(read); // within the bound
+    await new Promise(setImmediate);
+    await Promise.all(Array.from({ length: 12 }, () => batches.read(read)));
+    expect(fake.sent).toEqual([1, 12]);
+    expect(fake.mostOut()).toBe(1);
+  });
+
+  it('sends reads alone and all at once after a slow statement, then probes again', async () => {
+    const fake = fakeStatement(SLOW_STATEMENT_MS);
+    const batches = new BalanceReadBatches(fake.direct);
+    await batches.read(read); // slow
+    await new Promise(setImmediate);
+    await Promise.all(Array.from({ length: 6 }, () => batches.read(read)));
+    expect(fake.sent).toEqual([1, 1, 1, 1, 1, 1, 1]);
+    expect(fake.mostOut()).toBe(6);
+    await new Promise((resolve) => setTimeout(resolve, ALONE_FOR_MS));
+    await Promise.all(Array.from({ length: 6 }, () => batches.read(read)));
+    // Probed again: statements of two (two out), slow, so the rest alone.
+    expect(fake.sent.slice(7)).toEqual([2, 2, 1, 1]);
+  });
+});
 
 describe.each(DATABASES)('balance reads at once on $name', ({ name, open }) => {
   let database: Database;
@@ -91,8 +135,9 @@ describe.each(DATABASES)('balance reads at once on $name', ({ name, open }) => {
       const { read_now: ___, ...rowAlone } = (alone[i] as PromiseFulfilledResult<Record<string, unknown>>).value;
       expect(row).toEqual(rowAlone);
     }
-    // The six together (asked in one turn), which failed, then each alone.
-    expect(statements).toEqual([6, 1, 1, 1, 1, 1, 1]);
-    expect(batches.sent).toEqual({ statements: 7, reads: 12 });
+    // Asked in one turn: two statements of two (the first measure how long reads take), the
+    // second's failure then each of its reads alone, and the last two together.
+    expect(statements.toSorted()).toEqual([1, 1, 2, 2, 2]);
+    expect(batches.sent).toEqual({ statements: 5, reads: 8 });
   });
 });

@@ -51,12 +51,22 @@ interface Waiting {
  * serve several reads. Each read is still `ledger_balance_read` at its own coordinates (a read as
  * of now sees at least what was committed when it was asked). A statement of several that fails
  * is not the answer of any: each read is then sent alone, and gets its own answer or error.
+ *
+ * Gathering pays for cheap reads, whose statement's own cost is a large part of them. When a
+ * statement takes SLOW_STATEMENT_MS or more (slow reads: an account read far from a checkpoint,
+ * the projector far behind), reads go alone at once for a while, with no bound on how many are
+ * out, as before: a statement of many slow reads would make each wait for all, and could pass the
+ * statement timeout where none of them would.
  */
 export class BalanceReadBatches {
   private readonly direct: DirectStatement;
   private readonly waiting: Waiting[] = [];
   private inFlight = 0;
   private sendScheduled = false;
+  /** Until a statement answers within SLOW_STATEMENT_MS: at first, and after reads went alone. */
+  private probing = true;
+  /** While reads are slow: until when each goes alone. */
+  private aloneUntilMs = 0;
   /** Statements sent, and the reads they carried (a read sent again alone counts again). */
   readonly sent = { statements: 0, reads: 0 };
 
@@ -67,9 +77,35 @@ export class BalanceReadBatches {
   /** The row of `ledger_balance_read` at these parameters. */
   read(parameters: BalanceReadParameters): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ parameters, resolve, reject });
-      this.sendSoon();
+      const read = { parameters, resolve, reject };
+      if (performance.now() < this.aloneUntilMs) this.sendAlone(read);
+      else {
+        this.waiting.push(read);
+        this.sendSoon();
+      }
     });
+  }
+
+  /** A read sent alone at once, whatever else is out. */
+  private sendAlone(read: Waiting): void {
+    this.sent.statements++;
+    this.sent.reads++;
+    void this.alone(read);
+  }
+
+  /**
+   * A statement answered: one that took SLOW_STATEMENT_MS or more sends reads alone for
+   * ALONE_FOR_MS; then statements of PROBE_READS at most, until one answers sooner.
+   */
+  private took(startedMs: number): void {
+    const nowMs = performance.now();
+    if (nowMs - startedMs < SLOW_STATEMENT_MS) {
+      if (nowMs >= this.aloneUntilMs) this.probing = false;
+      return;
+    }
+    this.probing = true;
+    this.aloneUntilMs = nowMs + ALONE_FOR_MS;
+    for (const read of this.waiting.splice(0)) this.sendAlone(read);
   }
 
   /**
@@ -87,11 +123,13 @@ export class BalanceReadBatches {
 
   private send(): void {
     while (this.inFlight < STATEMENTS_IN_FLIGHT && this.waiting.length > 0) {
-      const reads = this.waiting.splice(0, READS_PER_STATEMENT);
+      const reads = this.waiting.splice(0, this.probing ? PROBE_READS : READS_PER_STATEMENT);
       this.inFlight++;
       this.sent.statements++;
       this.sent.reads += reads.length;
+      const startedMs = performance.now();
       void (reads.length === 1 ? this.alone(reads[0]!) : this.together(reads)).finally(() => {
+        this.took(startedMs);
         this.inFlight--;
         this.send();
       });
@@ -138,3 +176,15 @@ export const STATEMENTS_IN_FLIGHT = 2;
 
 /** The most reads one statement carries: a statement's reads run one after the other in one backend. */
 export const READS_PER_STATEMENT = 16;
+
+/**
+ * A statement's time (from sending it to its answer) from which reads go alone: 16 cheap reads
+ * take 5 to 10 ms under load; 16 that take this long make each read wait some 100 ms for the others.
+ */
+export const SLOW_STATEMENT_MS = 100;
+
+/** How long reads go alone once they were slow, before a statement measures them again. */
+export const ALONE_FOR_MS = 1000;
+
+/** The most reads of a statement while probing (the first statements, and after reads went alone). */
+export const PROBE_READS = 2;
