@@ -30,10 +30,10 @@ const requestsIn = (queue: readonly Waiting[]) => queue.reduce((n, w) => n + w.u
 /**
  * Group commit: writes to one ledger queue up while a commit is in flight, and the next commit
  * takes them all (up to MAX_GROUP) in one database transaction: when the commit before has
- * finished (and the writers it answered have had a moment to write again: `drain`), or, with
- * `overlapCommits`, as soon as it has decided (the next then waits in the database for the
- * ledger's lock while that one appends and commits). Across processes, the ledger's append lock
- * in the database serializes commits.
+ * finished (with `overlapCommits`, once the writers it answered have had a moment to write
+ * again: `drain`), or, with `overlapCommits`, as soon as it has decided under the lock (the next
+ * then waits in the database for the ledger's lock while that one appends and commits). Across
+ * processes, the ledger's append lock in the database serializes commits.
  */
 export class GroupCommitter {
   private readonly queues = new Map<string, Waiting[]>();
@@ -92,10 +92,10 @@ export class GroupCommitter {
    * send their next write at once: when a commit was answered to several, the next group waits
    * for them (`gather`), so that the writers of the ledger keep coming in one group, not in two
    * that take turns (16 writers made groups of 8: each group's writers came back while the other
-   * group's commit was on its way). With `overlapCommits` only (PostgreSQL's pool). The wait is
-   * for the writers the last commit answered, and
-   * at most half that commit's time (MAX_GATHER_MS at most): a ledger with one writer is never
-   * held, and the wait costs the group less than the commit its writers would otherwise wait for.
+   * group's commit was on its way). The wait is for the writers the last commit answered, for
+   * at most half that commit's time (and MAX_GATHER_MS): a ledger with one writer is never held,
+   * and the wait costs the group less than the commit its writers would otherwise wait for. With
+   * `overlapCommits` only (PostgreSQL's pool).
    */
   private async drain(ledgerId: string): Promise<void> {
     let previous: Promise<void> = Promise.resolve();
