@@ -22,6 +22,8 @@ export const MAX_GATHER_MS = 4;
 /** A drain waiting for its ledger's queue to hold `target` writes. */
 interface Gathering {
   readonly target: number;
+  /** Writes in the queue now: counted as they come, not summed again at each. */
+  queued: number;
   readonly resolve: () => void;
 }
 
@@ -79,7 +81,7 @@ export class GroupCommitter {
       if (queue) {
         queue.push(waiting);
         const gathering = this.gatherings.get(ledgerId);
-        if (gathering && requestsIn(queue) >= gathering.target) gathering.resolve();
+        if (gathering && (gathering.queued += waiting.unit.requests.length) >= gathering.target) gathering.resolve();
         return;
       }
       this.queues.set(ledgerId, [waiting]);
@@ -142,7 +144,8 @@ export class GroupCommitter {
   /** Resolves once the ledger's queue holds `target` writes, or after `ms`. The queue stays (empty or not), so that writes join it. */
   private gather(ledgerId: string, target: number, ms: number): Promise<void> {
     const queue = this.queues.get(ledgerId);
-    if (!queue || requestsIn(queue) >= target) return Promise.resolve();
+    const queued = queue ? requestsIn(queue) : 0;
+    if (!queue || queued >= target) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
       const gatherings = this.gatherings;
@@ -151,7 +154,7 @@ export class GroupCommitter {
         gatherings.delete(ledgerId);
         resolve();
       }
-      this.gatherings.set(ledgerId, { target, resolve: done });
+      this.gatherings.set(ledgerId, { target, queued, resolve: done });
     });
   }
 
