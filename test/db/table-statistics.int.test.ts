@@ -38,13 +38,18 @@ describe.each(PRIVATE_DATABASES)('the statistics of the tables on $name', ({ ope
       await database.asOwner((run) => run(
         `insert into ledgers (ledger_id, name, timezone, recorded_at) select 'l-' || g, 'L', 'UTC', now() from generate_series(1, 50000) g`));
       expect(Number((await marked()).pages)).toBeGreaterThan(200);
+      // All pages but at most one: VACUUM leaves a page it cannot lock for cleanup at that moment
+      // (the checkpointer writing it out, say) for the next one. CI saw 319 of 320 once.
       await vi.waitFor(async () => {
         const { relallvisible, pages } = await marked();
-        expect(Number(relallvisible)).toBe(Number(pages));
+        expect(Number(relallvisible)).toBeGreaterThanOrEqual(Number(pages) - 1);
       }, { timeout: 5_000, interval: 100 });
-      const heapFetches = await database.asOwner((run) => run(
-        `explain (analyze, format json) select count(*) from ledgers where ledger_id in ('l-1', 'l-2', 'l-49999')`));
-      expect(JSON.stringify(heapFetches)).toMatch(/Heap Fetches\W+0\b/);
+      const { relallvisible, pages } = await marked();
+      const plan = JSON.stringify(await database.asOwner((run) => run(
+        `explain (analyze, format json) select count(*) from ledgers where ledger_id in ('l-1', 'l-2', 'l-49999')`)));
+      const heapFetches = Number(/Heap Fetches\W+(\d+)/.exec(plan)?.[1]);
+      // The three rows are on at most two pages: none read from the heap when every page is marked.
+      expect(heapFetches).toBeLessThanOrEqual(Number(relallvisible) === Number(pages) ? 0 : 2);
     } finally {
       await statistics.stop();
       await dispose();
