@@ -29,29 +29,31 @@ describe.each(PRIVATE_DATABASES)('the statistics of the tables on $name', ({ ope
 
   it('marks a grown table\'s pages all-visible, so that index-only scans read no heap row', { timeout: 60_000 }, async () => {
     const { database, dispose } = await open();
-    const statistics = keepStatistics(database.asOwner, 100);
+    let statistics: { stop(): Promise<void> } | undefined;
     try {
-      const marked = async () => (await database.asOwner((run) => run(
-        `select relallvisible, pg_relation_size('public.ledgers'::regclass) / current_setting('block_size')::int as pages
-           from pg_class where oid = 'public.ledgers'::regclass`)))[0]!;
-      expect(Number((await marked()).relallvisible)).toBe(0);
+      const marked = async () => Number((await database.asOwner((run) => run(
+        `select relallvisible from pg_class where oid = 'public.ledgers'::regclass`)))[0]!.relallvisible);
+      expect(await marked()).toBe(0);
       await database.asOwner((run) => run(
         `insert into ledgers (ledger_id, name, timezone, recorded_at) select 'l-' || g, 'L', 'UTC', now() from generate_series(1, 50000) g`));
-      expect(Number((await marked()).pages)).toBeGreaterThan(200);
-      // All pages but at most one: VACUUM leaves a page it cannot lock for cleanup at that moment
-      // (the checkpointer writing it out, say) for the next one. CI saw 319 of 320 once.
-      await vi.waitFor(async () => {
-        const { relallvisible, pages } = await marked();
-        expect(Number(relallvisible)).toBeGreaterThanOrEqual(Number(pages) - 1);
-      }, { timeout: 5_000, interval: 100 });
-      const { relallvisible, pages } = await marked();
+      // The pages that hold rows, counted before the keeper starts: a scan while its VACUUM runs
+      // would pin pages that VACUUM then has to leave unmarked.
+      const pagesWithRows = Number((await database.asOwner((run) => run(
+        `select count(distinct (ctid::text::point)[0]) as pages from ledgers`)))[0]!.pages);
+      expect(pagesWithRows).toBeGreaterThan(200);
+      statistics = keepStatistics(database.asOwner, 100);
+      // All of them but at most one: VACUUM leaves a page it cannot lock for cleanup at that moment
+      // (one the checkpointer is writing out, say) to a later VACUUM, and the keeper leaves a page
+      // or two to autovacuum. CI saw 319 of 320 pages marked, and 318 of 319 here
+      // with two CPU burners.
+      await vi.waitFor(async () => expect(await marked()).toBeGreaterThanOrEqual(pagesWithRows - 1), { timeout: 5_000, interval: 100 });
       const plan = JSON.stringify(await database.asOwner((run) => run(
         `explain (analyze, format json) select count(*) from ledgers where ledger_id in ('l-1', 'l-2', 'l-49999')`)));
       const heapFetches = Number(/Heap Fetches\W+(\d+)/.exec(plan)?.[1]);
-      // The three rows are on at most two pages: none read from the heap when every page is marked.
-      expect(heapFetches).toBeLessThanOrEqual(Number(relallvisible) === Number(pages) ? 0 : 2);
+      // The three rows are on two pages: none read from the heap when every page is marked.
+      expect(heapFetches).toBeLessThanOrEqual(await marked() >= pagesWithRows ? 0 : 2);
     } finally {
-      await statistics.stop();
+      await statistics?.stop();
       await dispose();
     }
   });
