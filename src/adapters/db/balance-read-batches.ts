@@ -20,11 +20,9 @@ const columns = (of: string) => `${of}ledger_found, ${of}read_position, ${of}rea
 const BALANCE_READ = `select ${columns('')}
   from ledger_balance_read($1, $2, $3::timestamptz, $4::bigint, $5::timestamptz, $6::integer)`;
 
-/** Several balance reads in one statement, each row numbered by its read's place in the arrays. */
-const BALANCE_READS = `select q.i as read_index, ${columns('r.')}
-  from unnest($1::text[], $2::text[], $3::timestamptz[], $4::bigint[], $5::timestamptz[], $6::integer[])
-         with ordinality q(ledger_id, account_id, recorded_as_of, position, effective_at, tail_max, i)
-       cross join lateral ledger_balance_read(q.ledger_id, q.account_id, q.recorded_as_of, q.position, q.effective_at, q.tail_max) r`;
+/** Several balance reads in one statement, each row numbered by its read's place in the arrays (sql/functions/ledger_point_reads.sql). */
+const BALANCE_READS = `select read_index, ${columns('')}
+  from ledger_balance_reads($1::text[], $2::text[], $3::timestamptz[], $4::bigint[], $5::timestamptz[], $6::integer[])`;
 
 /** The statement of one balance read. */
 export const balanceReadQuery = (p: BalanceReadParameters) => CompiledQuery.raw(BALANCE_READ, [p.ledgerId, p.accountId, p.recordedAsOf, p.position, p.effectiveAt, p.tailMax]);
@@ -48,8 +46,8 @@ interface Waiting {
  * come in one turn of the event loop, or while the statements are all out, go together in the next
  * statement (up to READS_PER_STATEMENT), as the group committer gathers writes. A read alone is the one
  * statement it always was; under load, one statement, one round trip and one wake of a backend
- * serve several reads. Each read is still `ledger_balance_read` at its own coordinates (a read as
- * of now sees at least what was committed when it was asked). A statement of several that fails
+ * serve several reads. Each read is still answered at its own coordinates, as `ledger_balance_read`
+ * answers it (`ledger_balance_reads`: a read as of now sees at least what was committed when it was asked). A statement of several that fails
  * is not the answer of any: each read is then sent alone, and gets its own answer or error.
  *
  * Gathering pays for cheap reads, whose statement's own cost is a large part of them. When a
