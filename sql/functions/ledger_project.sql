@@ -67,13 +67,8 @@ $$;
 -- known yet: the least, ledger_checkpoint_due(0)) is looked at (most accounts of a ledger never
 -- are), built up to p_upto and counted again exactly. An account the tally has not met yet is
 -- counted from its latest checkpoint before the step through p_upto.
---
--- Its statements take their generic plans (made once a session, kept until an analyze): with
--- the step's bounds as parameters the planner made a custom plan of the step's accounts for every
--- step (0.13 ms a step under single writes, pg_stat_statements with track_planning). The
--- accounts' checkpoints (ledger_project_account) keep the planner's own choice.
 create or replace function ledger_project_checkpoints(p_ledger_id text, p_after bigint, p_upto bigint, p_every integer)
-returns void language plpgsql volatile set plan_cache_mode = force_generic_plan as $$
+returns void language plpgsql volatile as $$
 declare
   touched text[];
   counts jsonb;
@@ -125,7 +120,7 @@ end $$;
 -- longer than it calls for (ledger_checkpoint_due of its day rows), then its tally set exactly:
 -- the tail after the last, and when the next is due.
 create or replace function ledger_project_account(p_ledger_id text, p_account_id text, p_upto bigint, p_every integer)
-returns void language plpgsql volatile set plan_cache_mode = auto as $$
+returns void language plpgsql volatile as $$
 declare
   checkpoint bigint;
   days bigint;
