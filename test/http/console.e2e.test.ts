@@ -339,7 +339,9 @@ describe.skipIf(!haveChromium)(`the auditor console in Chromium${haveChromium ? 
     await page.click('#transaction-form button[type=submit]');
     await settled(page);
     expect(await text(page, '[data-field=status]')).toBe('posted');
-    expect(await page.locator('#transaction-chain li').evaluateAll((items) => items.map((li) => li.getAttribute('data-transaction')))).toEqual(['dep-1', correction.reversal.id, 'dep-1b']);
+    // The chain may be drawn a moment after the entry (CI once found it empty right after the entry's status).
+    await expect.poll(() => page.locator('#transaction-chain li').evaluateAll((items) => items.map((li) => li.getAttribute('data-transaction'))), { timeout: 5_000 })
+      .toEqual(['dep-1', correction.reversal.id, 'dep-1b']);
     const chainText = (await page.locator('#transaction-chain').textContent())!;
     expect(chainText).toContain(`reversed by ${correction.reversal.id}`);
     expect(chainText).toContain('corrected by dep-1b');
