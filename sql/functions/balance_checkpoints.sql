@@ -85,8 +85,8 @@ end $$;
 -- (balance-history, statements) reads no posting of its day at all.
 -- Its plans are made once per session (a custom plan at every call took as long as a 1,000-posting
 -- tail), on the indexes whatever the statistics were when they were made. ledger_balance_read
--- (ledger_point_reads.sql) has this query, and ledger_account_sums', written into its own: a
--- change to either is a change to both.
+-- and ledger_balance_reads (ledger_point_reads.sql) have this query, and ledger_account_sums',
+-- written into their own: a change to one is a change to all.
 create or replace function ledger_posted_sums(p_ledger_id text, p_account_id text, p_position bigint, checkpoint bigint, p_effective_at timestamptz)
 returns table (debits numeric, credits numeric) language plpgsql stable
 set plan_cache_mode = force_generic_plan set enable_seqscan = off set enable_bitmapscan = off as $$

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BalanceReadParameters as Read } from '../../src/adapters/db/balance-read-batches.ts';
 import type { Database } from '../../src/adapters/db/database.ts';
 import { formatInstant } from '../../src/domain/time.ts';
 import { DATABASES } from '../support/databases.ts';
@@ -15,15 +16,6 @@ import { testApi, type Json, type TestApi } from '../support/http.ts';
 
 const DAY_MS = 86_400_000;
 const ACCOUNTS = ['bank', 'alice', 'merchant', 'nobody'];
-
-interface Read {
-  readonly ledgerId: string;
-  readonly accountId: string;
-  readonly recordedAsOf: string | null;
-  readonly position: string | null;
-  readonly effectiveAt: string | null;
-  readonly tailMax: number;
-}
 
 type Row = Record<string, unknown>;
 

@@ -11,17 +11,18 @@ export interface BalanceReadParameters {
   readonly tailMax: number;
 }
 
-const columns = (of: string) => `${of}ledger_found, ${of}read_position, ${of}read_recorded_at, ${of}read_now, ${of}read_effective_at,
-       ${of}name, ${of}normal_balance, ${of}currency, ${of}no_overdraft, ${of}metadata, ${of}type, ${of}opened_position, ${of}opened_at,
-       ${of}closed, ${of}asset_scale, ${of}posted_debits::text, ${of}posted_credits::text, ${of}pending_debits::text,
-       ${of}pending_credits::text, ${of}scheduled_debits::text, ${of}scheduled_credits::text`;
+/** The columns a balance read answers (the amounts as text: exact). */
+const COLUMNS = `ledger_found, read_position, read_recorded_at, read_now, read_effective_at,
+       name, normal_balance, currency, no_overdraft, metadata, type, opened_position, opened_at,
+       closed, asset_scale, posted_debits::text, posted_credits::text, pending_debits::text,
+       pending_credits::text, scheduled_debits::text, scheduled_credits::text`;
 
 /** One balance read (sql/functions/ledger_point_reads.sql). */
-const BALANCE_READ = `select ${columns('')}
+const BALANCE_READ = `select ${COLUMNS}
   from ledger_balance_read($1, $2, $3::timestamptz, $4::bigint, $5::timestamptz, $6::integer)`;
 
 /** Several balance reads in one statement, each row numbered by its read's place in the arrays (sql/functions/ledger_point_reads.sql). */
-const BALANCE_READS = `select read_index, ${columns('')}
+const BALANCE_READS = `select read_index, ${COLUMNS}
   from ledger_balance_reads($1::text[], $2::text[], $3::timestamptz[], $4::bigint[], $5::timestamptz[], $6::integer[])`;
 
 /** The statement of one balance read. */
